@@ -1,0 +1,106 @@
+package dev.llmproxy;
+
+import dev.llmproxy.auth.TokenMinter;
+import dev.llmproxy.config.Config;
+import dev.llmproxy.config.ConfigException;
+import dev.llmproxy.config.ConfigLoader;
+import dev.llmproxy.config.Environment;
+import dev.llmproxy.http.App;
+import dev.llmproxy.nginx.NginxConfig;
+import dev.llmproxy.ratelimit.MemoryRateLimiter;
+import dev.llmproxy.ratelimit.RateLimiter;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/** Entry point: {@code serve} (the default), {@code check-config}, {@code render-nginx}, {@code mint-token}. */
+public final class Main {
+    private static final String USAGE = """
+            usage: java -jar llm-proxy.jar [command]
+              serve                      run the sidecar (default)
+              check-config               validate the configuration and exit (also: --check-config)
+              render-nginx [--out FILE] [--template FILE] [--run-dir DIR] [--js-dir DIR] [--njs-module FILE]
+                                         write the nginx config for this configuration
+              mint-token --label NAME [--rpm N] [--rpd N]
+                                         print a new random token and its TOKENS_JSON entry
+            configuration: environment variables, or a .env file in the working directory""";
+
+    public static void main(String[] args) {
+        String command = args.length == 0 ? "serve" : args[0].replaceFirst("^--", "");
+        Map<String, String> options = options(Arrays.copyOfRange(args, Math.min(1, args.length), args.length));
+        try {
+            switch (command) {
+                case "serve" -> serve(ConfigLoader.load(Environment.load()));
+                case "check-config" -> System.out.println(summary(ConfigLoader.load(Environment.load())));
+                case "render-nginx" -> renderNginx(ConfigLoader.load(Environment.load()), options);
+                case "mint-token" -> mintToken(options);
+                default -> exit(USAGE, command.equals("help") || command.equals("h") ? 0 : 64);
+            }
+        } catch (ConfigException e) {
+            exit(e.getMessage(), 78); // EX_CONFIG
+        } catch (IllegalArgumentException | IOException e) {
+            exit(e.getMessage(), 64);
+        }
+    }
+
+    private static void serve(Config config) {
+        RateLimiter limiter = switch (config.store()) {
+            case MEMORY -> new MemoryRateLimiter(Clock.systemUTC());
+            case REDIS -> throw new ConfigException(List.of("RATE_LIMIT_STORE: redis is not available in this version yet; use memory"));
+        };
+        App.create(config, limiter).start();
+    }
+
+    private static String summary(Config c) {
+        return "configuration OK: " + c.tokens().all().size() + " token(s), default backend " + c.defaultBackend().wireName()
+                + ", vLLM " + c.vllm().resolve("/v1") + ", Ollama " + c.ollama().resolve("") + ", store "
+                + c.store().name().toLowerCase() + ", sidecar " + c.sidecarHost() + ":" + c.sidecarPort()
+                + (c.gatewaySecret().isPresent() ? ", nginx secret set" : ", no nginx secret (direct clients only)");
+    }
+
+    private static void renderNginx(Config config, Map<String, String> o) throws IOException {
+        String template = Files.readString(Path.of(o.getOrDefault("template", "nginx/nginx.conf.template")));
+        var layout = new NginxConfig.Layout(Path.of(o.getOrDefault("run-dir", "run")), Path.of(o.getOrDefault("js-dir", "nginx")),
+                o.getOrDefault("njs-module", NginxConfig.DEFAULT_NJS_MODULE));
+        String rendered = NginxConfig.render(template, config, layout);
+        if (o.containsKey("out")) {
+            Path out = Path.of(o.get("out"));
+            Files.writeString(out, rendered);
+        } else {
+            System.out.print(rendered);
+        }
+    }
+
+    private static void mintToken(Map<String, String> o) {
+        String label = o.get("label");
+        if (label == null) {
+            throw new IllegalArgumentException("mint-token needs --label NAME");
+        }
+        Long rpm = o.containsKey("rpm") ? Long.valueOf(o.get("rpm")) : null;
+        Long rpd = o.containsKey("rpd") ? Long.valueOf(o.get("rpd")) : null;
+        String token = new TokenMinter().mint();
+        System.out.println("token (give it to the client; it is not stored anywhere): " + token);
+        System.out.println("TOKENS_JSON entry: " + TokenMinter.entryJson(token, label, rpm, rpd));
+    }
+
+    private static Map<String, String> options(String[] args) {
+        Map<String, String> o = new HashMap<>();
+        for (int i = 0; i < args.length; i++) {
+            if (!args[i].startsWith("--") || i + 1 >= args.length) {
+                throw new IllegalArgumentException("unexpected argument: " + args[i] + "\n" + USAGE);
+            }
+            o.put(args[i].substring(2), args[++i]);
+        }
+        return o;
+    }
+
+    private static void exit(String message, int status) {
+        (status == 0 ? System.out : System.err).println(message);
+        System.exit(status);
+    }
+}

@@ -1,0 +1,32 @@
+package dev.llmproxy.auth;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.security.SecureRandom;
+import java.util.Base64;
+
+/** Mints strong random tokens and the TOKENS_JSON entry (holding only the hash) to register them. */
+public final class TokenMinter {
+    public static final String PREFIX = "sk-llmp-";
+    private final SecureRandom random = new SecureRandom();
+
+    /** 32 random bytes (256 bits), base64url without padding: 43 characters after the prefix. */
+    public String mint() {
+        byte[] bytes = new byte[32];
+        random.nextBytes(bytes);
+        return PREFIX + Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
+    }
+
+    public static String entryJson(String token, String label, Long rpm, Long rpd) {
+        ObjectNode entry = new ObjectMapper().createObjectNode();
+        entry.put("label", label);
+        entry.put("token_sha256", TokenDigest.of(token).hex());
+        if (rpm != null) {
+            entry.put("rpm", rpm);
+        }
+        if (rpd != null) {
+            entry.put("rpd", rpd);
+        }
+        return entry.toString();
+    }
+}

@@ -1,0 +1,46 @@
+package dev.llmproxy.authz;
+
+import dev.llmproxy.auth.BearerToken;
+import dev.llmproxy.auth.Token;
+import dev.llmproxy.auth.TokenRegistry;
+import dev.llmproxy.ratelimit.Decision;
+import dev.llmproxy.ratelimit.RateLimiter;
+import dev.llmproxy.routing.ModelRef;
+
+/**
+ * Authenticates, checks the model allowlist and applies the limits, in that order, so that neither an
+ * unknown client nor a forbidden request ever consumes anyone's quota.
+ */
+public final class Gatekeeper {
+    private final TokenRegistry tokens;
+    private final RateLimiter limiter;
+
+    public Gatekeeper(TokenRegistry tokens, RateLimiter limiter) {
+        this.tokens = tokens;
+        this.limiter = limiter;
+    }
+
+    /** @param model the requested model, or null for endpoints that have none */
+    public Verdict decide(String authorization, ModelRef model) {
+        if (authorization == null || authorization.isBlank()) {
+            return new Verdict.Unauthenticated("You didn't provide an API key. Send it as 'Authorization: Bearer YOUR_KEY'.");
+        }
+        var presented = BearerToken.parse(authorization);
+        if (presented.isEmpty()) {
+            return new Verdict.Unauthenticated("Malformed Authorization header. Send it as 'Authorization: Bearer YOUR_KEY'.");
+        }
+        var found = tokens.find(presented.get());
+        if (found.isEmpty()) {
+            return new Verdict.Unauthenticated("Incorrect API key provided.");
+        }
+        Token token = found.get();
+        if (model != null && !token.models().allows(model)) {
+            return new Verdict.Forbidden(token, "The API key '" + token.label() + "' may not use model '" + model.requested() + "'.");
+        }
+        Decision decision = limiter.acquire(token.label(), token.quota());
+        if (!decision.allowed()) {
+            return new Verdict.RateLimited(token, decision);
+        }
+        return new Verdict.Allowed(token, model == null ? null : model.backend(), decision);
+    }
+}

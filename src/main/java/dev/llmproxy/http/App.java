@@ -1,0 +1,73 @@
+package dev.llmproxy.http;
+
+import dev.llmproxy.authz.Gatekeeper;
+import dev.llmproxy.config.Config;
+import dev.llmproxy.openai.OpenAiError;
+import dev.llmproxy.ratelimit.RateLimiter;
+import dev.llmproxy.vllm.VllmClient;
+import io.javalin.Javalin;
+import io.javalin.compression.CompressionStrategy;
+import io.javalin.http.Context;
+import io.javalin.http.HttpResponseException;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Wires the sidecar's routes. Returns an unstarted server: {@code Main} starts it, tests start it on a free port. */
+public final class App {
+    private static final Logger LOG = LoggerFactory.getLogger(App.class);
+
+    private App() {}
+
+    public static Javalin create(Config config, RateLimiter limiter) {
+        var gatekeeper = new Gatekeeper(config.tokens(), limiter);
+        var trust = new NginxTrust(config.gatewaySecret());
+        var vllm = new VllmClient(config.vllm(), config.vllmApiKey(), config.upstreamConnectTimeout(), config.upstreamReadTimeout());
+        var modelCalls = new ModelCallHandler(gatekeeper, trust, config.defaultBackend(), config.maxBodyBytes(), new VllmRelay(vllm));
+        var health = new HealthHandlers(limiter);
+
+        return Javalin.create(cfg -> {
+            cfg.startup.showJavalinBanner = false;
+            cfg.startup.showOldJavalinVersionWarning = false;
+            cfg.concurrency.useVirtualThreads = true;
+            // Streams must reach the client as written: no gzip buffering in between.
+            cfg.http.compressionStrategy = CompressionStrategy.NONE;
+            cfg.http.prefer405over404 = true;
+            cfg.http.maxRequestSize = config.maxBodyBytes();
+            cfg.jetty.host = config.sidecarHost();
+            cfg.jetty.port = config.sidecarPort();
+
+            cfg.routes.get("/internal/authz", new AuthzHandler(gatekeeper, trust, config.defaultBackend()));
+            cfg.routes.post("/v1/chat/completions", modelCalls);
+            cfg.routes.post("/v1/completions", modelCalls);
+            cfg.routes.post("/v1/embeddings", modelCalls);
+            cfg.routes.get("/v1/models", new ModelsHandler(gatekeeper, trust, vllm));
+            cfg.routes.get("/healthz", health::alive);
+            cfg.routes.get("/readyz", health::ready);
+
+            cfg.routes.exception(ApiException.class, (e, ctx) -> render(ctx, e.error(), e.headers()));
+            cfg.routes.exception(HttpResponseException.class, (e, ctx) -> render(ctx, frameworkError(e, ctx), Map.of()));
+            cfg.routes.exception(Exception.class, (e, ctx) -> {
+                LOG.error("request {}: {} {} failed", RequestIds.of(ctx), ctx.method(), ctx.path(), e);
+                render(ctx, OpenAiError.internal(), Map.of());
+            });
+        });
+    }
+
+    private static OpenAiError frameworkError(HttpResponseException e, Context ctx) {
+        return switch (e.getStatus()) {
+            case 404 -> OpenAiError.notFound(ctx.method().name(), ctx.path());
+            case 405 -> OpenAiError.methodNotAllowed(ctx.method().name(), ctx.path());
+            default -> new OpenAiError(e.getStatus(), e.getStatus() >= 500 ? "server_error" : "invalid_request_error", null, e.getMessage());
+        };
+    }
+
+    /** The one place error bodies are written. */
+    static void render(Context ctx, OpenAiError error, Map<String, String> headers) {
+        if (ctx.res().isCommitted()) {
+            return; // a stream already started: its own error event was written
+        }
+        headers.forEach(ctx::header);
+        ctx.status(error.status()).contentType("application/json").result(error.toJson());
+    }
+}

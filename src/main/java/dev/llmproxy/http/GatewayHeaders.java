@@ -1,0 +1,48 @@
+package dev.llmproxy.http;
+
+import java.util.List;
+
+/**
+ * Every header name that the sidecar and the nginx config share. A test checks that
+ * {@code nginx/nginx.conf.template} uses exactly these.
+ */
+public final class GatewayHeaders {
+    private GatewayHeaders() {}
+
+    // nginx -> sidecar
+    public static final String GATEWAY_SECRET = "X-Gateway-Secret";
+    public static final String LLM_MODEL = "X-LLM-Model";
+    public static final String LLM_BACKEND = "X-LLM-Backend";
+    public static final String ORIGINAL_URI = "X-Original-URI";
+    public static final String ORIGINAL_METHOD = "X-Original-Method";
+    public static final String REAL_IP = "X-Real-IP";
+    public static final String REQUEST_ID = "X-Request-ID";
+    public static final String RATE_LIMIT_CHECKED = "X-RateLimit-Checked";
+
+    // sidecar authz answer -> nginx (and some on to the client)
+    public static final String PROXY_BACKEND = "X-Proxy-Backend";
+    public static final String TOKEN_LABEL = "X-Token-Label";
+    public static final String AUTHZ_REASON = "X-Authz-Reason";
+    public static final String AUTHZ_MESSAGE = "X-Authz-Message";
+    public static final String RATELIMIT_LIMIT = "X-RateLimit-Limit-Requests";
+    public static final String RATELIMIT_REMAINING = "X-RateLimit-Remaining-Requests";
+    public static final String RATELIMIT_RESET = "X-RateLimit-Reset-Requests";
+    public static final String RETRY_AFTER = "Retry-After";
+    public static final String RETRY_AFTER_MS = "Retry-After-Ms";
+    /** Read by the OpenAI SDKs before anything else: {@code false} stops their retries. */
+    public static final String SHOULD_RETRY = "X-Should-Retry";
+    public static final String WWW_AUTHENTICATE = "WWW-Authenticate";
+
+    /** The X- headers above, which the nginx template must use and must not add to. */
+    public static final List<String> SHARED_WITH_NGINX = List.of(
+            GATEWAY_SECRET, LLM_MODEL, LLM_BACKEND, ORIGINAL_URI, ORIGINAL_METHOD, REAL_IP, REQUEST_ID,
+            RATE_LIMIT_CHECKED, PROXY_BACKEND, TOKEN_LABEL, AUTHZ_REASON, AUTHZ_MESSAGE, RATELIMIT_LIMIT,
+            RATELIMIT_REMAINING, RATELIMIT_RESET, RETRY_AFTER, RETRY_AFTER_MS, SHOULD_RETRY);
+
+    /** {@link #PROXY_BACKEND} value for requests the sidecar answers itself (e.g. listing models). */
+    public static final String BACKEND_SIDECAR = "sidecar";
+    /** {@link #AUTHZ_REASON} values. */
+    public static final String REASON_RATE_LIMITED = "rate_limited";
+    public static final String REASON_MODEL_NOT_ALLOWED = "model_not_allowed";
+    public static final String REASON_INVALID_MODEL = "invalid_model";
+}

@@ -1,0 +1,60 @@
+package dev.llmproxy.http;
+
+import dev.llmproxy.authz.Gatekeeper;
+import dev.llmproxy.authz.Verdict;
+import dev.llmproxy.openai.ModelField;
+import dev.llmproxy.openai.OpenAiError;
+import dev.llmproxy.routing.Backend;
+import dev.llmproxy.routing.ModelRef;
+import io.javalin.http.Context;
+import io.javalin.http.Handler;
+
+/**
+ * {@code POST /v1/chat/completions}, {@code /v1/completions}, {@code /v1/embeddings}. Behind nginx, the
+ * request was already authorised and counted; called directly, the sidecar is the whole gateway and
+ * authenticates, limits and routes itself.
+ */
+final class ModelCallHandler implements Handler {
+    private final Gatekeeper gatekeeper;
+    private final NginxTrust trust;
+    private final Backend defaultBackend;
+    private final long maxBodyBytes;
+    private final VllmRelay vllm;
+
+    ModelCallHandler(Gatekeeper gatekeeper, NginxTrust trust, Backend defaultBackend, long maxBodyBytes, VllmRelay vllm) {
+        this.gatekeeper = gatekeeper;
+        this.trust = trust;
+        this.defaultBackend = defaultBackend;
+        this.maxBodyBytes = maxBodyBytes;
+        this.vllm = vllm;
+    }
+
+    @Override
+    public void handle(Context ctx) {
+        boolean checked = trust.alreadyChecked(ctx);
+        if (!checked && ctx.header("Authorization") == null) {
+            // Refuse before reading a body nobody is entitled to send.
+            throw VerdictHeaders.refusal(gatekeeper.decide(null, null));
+        }
+        byte[] body = RequestBody.read(ctx, maxBodyBytes);
+        ModelField field;
+        try {
+            field = ModelField.read(body);
+        } catch (ModelField.Invalid e) {
+            throw new ApiException(e.error());
+        }
+        ModelRef model = ModelRef.parse(field.model(), defaultBackend);
+        if (!checked) {
+            Verdict verdict = gatekeeper.decide(ctx.header("Authorization"), model);
+            if (!(verdict instanceof Verdict.Allowed allowed)) {
+                throw VerdictHeaders.refusal(verdict);
+            }
+            VerdictHeaders.rateLimit(allowed.decision()).forEach(ctx::header);
+        }
+        switch (model.backend()) {
+            case VLLM -> vllm.forward(ctx, ctx.path(), field.withModel(model.name()), RequestIds.of(ctx));
+            case OLLAMA -> throw new ApiException(OpenAiError.notImplemented(
+                    "The Ollama backend is not available in this version of the gateway; use a vllm: model."));
+        }
+    }
+}

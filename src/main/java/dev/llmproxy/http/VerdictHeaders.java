@@ -1,0 +1,56 @@
+package dev.llmproxy.http;
+
+import static dev.llmproxy.http.GatewayHeaders.*;
+
+import dev.llmproxy.authz.Verdict;
+import dev.llmproxy.openai.OpenAiError;
+import dev.llmproxy.ratelimit.Decision;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Turns a {@link Verdict} into headers and errors. The authz endpoint sends these headers to nginx, which
+ * builds the client's answer from them; the sidecar serving a client directly builds the same answer.
+ */
+final class VerdictHeaders {
+    private VerdictHeaders() {}
+
+    static final String WWW_AUTHENTICATE_VALUE = "Bearer realm=\"llm-proxy\"";
+
+    /** The OpenAI rate-limit headers for a decision; empty for an unlimited token. */
+    static Map<String, String> rateLimit(Decision d) {
+        Map<String, String> h = new LinkedHashMap<>();
+        if (d.limited()) {
+            h.put(RATELIMIT_LIMIT, Long.toString(d.limit()));
+            h.put(RATELIMIT_REMAINING, Long.toString(d.remaining()));
+            h.put(RATELIMIT_RESET, GoDuration.format(d.reset()));
+        }
+        if (!d.allowed()) {
+            // Rounded up so a client never retries too early.
+            h.put(RETRY_AFTER, Long.toString(Math.max(1, GoDuration.ceilSeconds(d.retryAfter()))));
+            h.put(RETRY_AFTER_MS, Long.toString(Math.max(1, GoDuration.ceilMillis(d.retryAfter()))));
+            if (d.dailyExhausted()) {
+                h.put(SHOULD_RETRY, "false");
+            }
+        }
+        return h;
+    }
+
+    /** Message for a refused request. Built only from the label and numbers: safe inside nginx's JSON template. */
+    static String rateLimitMessage(String label, Decision d) {
+        return "Rate limit reached for '" + label + "' on " + d.window().description() + ": Limit " + d.limit()
+                + ", Remaining 0. Please try again in " + GoDuration.format(d.retryAfter()) + ".";
+    }
+
+    /** The client-facing error for a verdict that refuses the request. */
+    static ApiException refusal(Verdict verdict) {
+        return switch (verdict) {
+            case Verdict.Unauthenticated u ->
+                    new ApiException(OpenAiError.unauthorized(u.message()), Map.of(WWW_AUTHENTICATE, WWW_AUTHENTICATE_VALUE));
+            case Verdict.Forbidden f -> new ApiException(OpenAiError.forbidden(REASON_MODEL_NOT_ALLOWED, f.message()));
+            case Verdict.RateLimited r ->
+                    new ApiException(OpenAiError.rateLimited(rateLimitMessage(r.token().label(), r.decision())), rateLimit(r.decision()));
+            case Verdict.Allowed a -> throw new IllegalArgumentException("not a refusal");
+        };
+    }
+}

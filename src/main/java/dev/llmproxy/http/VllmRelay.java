@@ -1,0 +1,118 @@
+package dev.llmproxy.http;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.llmproxy.openai.OpenAiError;
+import dev.llmproxy.vllm.VllmClient;
+import io.javalin.http.Context;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.ConnectException;
+import java.net.http.HttpConnectTimeoutException;
+import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
+import java.nio.charset.StandardCharsets;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Relays a call to vLLM and its answer back, byte for byte and flushed as it arrives, so server-sent
+ * events reach the client one by one. Errors become OpenAI-shaped JSON; a stream that breaks midway ends
+ * with an error event, never with the {@code [DONE]} of a normal end.
+ */
+final class VllmRelay {
+    private static final Logger LOG = LoggerFactory.getLogger(VllmRelay.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final int MAX_ERROR_BODY = 64 * 1024;
+
+    private final VllmClient vllm;
+
+    VllmRelay(VllmClient vllm) {
+        this.vllm = vllm;
+    }
+
+    void forward(Context ctx, String path, byte[] body, String requestId) {
+        HttpResponse<InputStream> response = send(path, body, ctx.header("Accept"), requestId);
+        try (InputStream upstream = response.body()) {
+            int status = response.statusCode();
+            if (status >= 400) {
+                throw new ApiException(upstreamError(status, upstream.readNBytes(MAX_ERROR_BODY)));
+            }
+            String contentType = response.headers().firstValue("Content-Type").orElse("application/json");
+            ctx.status(status);
+            ctx.res().setContentType(contentType);
+            if (contentType.startsWith("text/event-stream")) {
+                ctx.res().setHeader("Cache-Control", "no-cache");
+                ctx.res().setHeader("X-Accel-Buffering", "no");
+            }
+            relay(upstream, ctx.res().getOutputStream(), contentType.startsWith("text/event-stream"), requestId);
+        } catch (IOException e) {
+            // Closing the upstream stream (try-with-resources) drops the connection: vLLM stops generating.
+            LOG.debug("request {}: relay ended early: {}", requestId, e.toString());
+        }
+    }
+
+    private HttpResponse<InputStream> send(String path, byte[] body, String accept, String requestId) {
+        try {
+            return vllm.post(path, body, accept, requestId);
+        } catch (HttpConnectTimeoutException | ConnectException e) {
+            throw new ApiException(OpenAiError.backendUnavailable("The vLLM backend is unreachable."));
+        } catch (HttpTimeoutException e) {
+            throw new ApiException(OpenAiError.backendTimeout("The vLLM backend did not answer in time."));
+        } catch (IOException e) {
+            throw new ApiException(OpenAiError.backendUnavailable("The vLLM backend failed: connection error."));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ApiException(OpenAiError.backendUnavailable("The request was interrupted."));
+        }
+    }
+
+    private static void relay(InputStream upstream, OutputStream client, boolean sse, String requestId) throws IOException {
+        byte[] buf = new byte[16 * 1024];
+        while (true) {
+            int n;
+            try {
+                n = upstream.read(buf);
+            } catch (IOException upstreamFailed) {
+                LOG.warn("request {}: vLLM stream broke: {}", requestId, upstreamFailed.toString());
+                if (sse) {
+                    OpenAiError e = OpenAiError.backendUnavailable("The vLLM backend stream ended unexpectedly.");
+                    client.write(("data: " + new String(e.toJson(), StandardCharsets.UTF_8) + "\n\n").getBytes(StandardCharsets.UTF_8));
+                    client.flush();
+                }
+                return;
+            }
+            if (n < 0) {
+                return;
+            }
+            client.write(buf, 0, n);
+            client.flush(); // an IOException here means the client left
+        }
+    }
+
+    /**
+     * vLLM's errors as OpenAI errors. Current vLLM already answers {@code {"error":{...}}}; older versions
+     * answer {@code {"object":"error","message":...}}. A 401/403 means the gateway's own key was refused:
+     * the client's token is fine, so they get a 502 rather than a misleading auth error.
+     */
+    static OpenAiError upstreamError(int status, byte[] body) {
+        if (status == 401 || status == 403) {
+            return OpenAiError.backendUnavailable("The vLLM backend refused the gateway's credentials (HTTP " + status + ").");
+        }
+        String type = status >= 500 ? "server_error" : "invalid_request_error";
+        try {
+            JsonNode root = JSON.readTree(body);
+            JsonNode detail = root != null && root.path("error").isObject() ? root.path("error") : root;
+            if (detail instanceof ObjectNode o && o.path("message").isTextual()) {
+                String code = o.path("code").isTextual() ? o.path("code").asText() : null;
+                String t = o.path("type").isTextual() ? o.path("type").asText() : type;
+                return new OpenAiError(status, t, code, o.path("message").asText());
+            }
+        } catch (IOException notJson) {
+            // fall through to a generic message
+        }
+        return new OpenAiError(status, type, null, "The vLLM backend answered HTTP " + status + ".");
+    }
+}

@@ -1,0 +1,20 @@
+package dev.llmproxy.ratelimit;
+
+/** A token's limits; 0 means that window is not limited. */
+public record Quota(long rpm, long rpd) {
+    public static final Quota UNLIMITED = new Quota(0, 0);
+
+    public Quota {
+        if (rpm < 0 || rpd < 0) {
+            throw new IllegalArgumentException("limits are positive, or 0 for none");
+        }
+    }
+
+    public long limit(LimitWindow window) {
+        return window == LimitWindow.MINUTE ? rpm : rpd;
+    }
+
+    public boolean unlimited() {
+        return rpm == 0 && rpd == 0;
+    }
+}

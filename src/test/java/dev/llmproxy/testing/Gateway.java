@@ -1,0 +1,97 @@
+package dev.llmproxy.testing;
+
+import dev.llmproxy.config.Config;
+import dev.llmproxy.config.ConfigLoader;
+import dev.llmproxy.http.App;
+import dev.llmproxy.nginx.NginxConfig;
+import dev.llmproxy.ratelimit.MemoryRateLimiter;
+import io.javalin.Javalin;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * The whole gateway as deployed: a real nginx running the repository's template and njs module, in front
+ * of the real sidecar, in front of a {@link FakeVllm}. Every part on its own free port.
+ */
+public final class Gateway implements AutoCloseable {
+    public static final String SECRET = "test-gateway-secret-0123456789abcdef";
+    public static final String VLLM_KEY = "vllm-upstream-key-42";
+
+    public final FakeVllm vllm;
+    public final Config config;
+    private final NginxProcess nginx;
+    private final int nginxPort;
+    private Javalin sidecar;
+
+    private Gateway(FakeVllm vllm, Config config, NginxProcess nginx, int nginxPort, Javalin sidecar) {
+        this.vllm = vllm;
+        this.config = config;
+        this.nginx = nginx;
+        this.nginxPort = nginxPort;
+        this.sidecar = sidecar;
+    }
+
+    /** Starts the three parts with the given TOKENS_JSON and any extra variables. */
+    public static Gateway start(String tokensJson, Map<String, String> extra) throws IOException, InterruptedException {
+        FakeVllm vllm = new FakeVllm(VLLM_KEY);
+        int nginxPort = Ports.free();
+        Map<String, String> env = new HashMap<>();
+        env.put("TOKENS_JSON", tokensJson);
+        env.put("VLLM_BASE_URL", vllm.baseUrl() + "/v1");
+        env.put("VLLM_API_KEY", VLLM_KEY);
+        env.put("GATEWAY_SECRET", SECRET);
+        env.put("SIDECAR_PORT", Integer.toString(Ports.free()));
+        env.put("NGINX_LISTEN", "127.0.0.1:" + nginxPort);
+        env.putAll(extra);
+        Config config = ConfigLoader.load(env);
+
+        Path runDir = NginxProcess.prepareRunDir();
+        Path conf = runDir.resolve("nginx.conf");
+        String template = Files.readString(Path.of("nginx/nginx.conf.template"));
+        Files.writeString(conf, NginxConfig.render(template, config,
+                new NginxConfig.Layout(runDir, Path.of("nginx"), NginxConfig.DEFAULT_NJS_MODULE)));
+        Javalin sidecar = startSidecar(config);
+        NginxProcess nginx = NginxProcess.start(runDir, conf, nginxPort);
+        return new Gateway(vllm, config, nginx, nginxPort, sidecar);
+    }
+
+    private static Javalin startSidecar(Config config) {
+        return App.create(config, new MemoryRateLimiter(Clock.systemUTC())).start();
+    }
+
+    public URI url(String path) {
+        return URI.create("http://127.0.0.1:" + nginxPort + path);
+    }
+
+    public URI sidecarUrl(String path) {
+        return URI.create("http://127.0.0.1:" + config.sidecarPort() + path);
+    }
+
+    public void stopSidecar() {
+        sidecar.stop();
+    }
+
+    public void restartSidecar() {
+        sidecar = startSidecar(config);
+    }
+
+    public String accessLog() {
+        return nginx.log("access.log");
+    }
+
+    public String errorLog() {
+        return nginx.log("error.log");
+    }
+
+    @Override
+    public void close() {
+        nginx.close();
+        sidecar.stop();
+        vllm.close();
+    }
+}

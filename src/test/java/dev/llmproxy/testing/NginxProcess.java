@@ -1,0 +1,86 @@
+package dev.llmproxy.testing;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/** A real nginx (with njs) running a rendered config in its own directory. */
+public final class NginxProcess implements AutoCloseable {
+    private final Process process;
+    private final Path runDir;
+
+    private NginxProcess(Process process, Path runDir) {
+        this.process = process;
+        this.runDir = runDir;
+    }
+
+    /** Creates the run directory layout the template expects: logs/ and tmp/. */
+    public static Path prepareRunDir() throws IOException {
+        Path dir = Files.createTempDirectory("llm-proxy-nginx-");
+        Files.createDirectories(dir.resolve("logs"));
+        Files.createDirectories(dir.resolve("tmp"));
+        // nginx started as root runs its workers as nobody: they must reach the temp directories.
+        for (Path p : List.of(dir, dir.resolve("logs"), dir.resolve("tmp"))) {
+            Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rwxrwxrwx"));
+        }
+        return dir;
+    }
+
+    public static NginxProcess start(Path runDir, Path conf, int port) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder(binary(), "-p", runDir.toString(), "-c", conf.toString(), "-g", "daemon off;")
+                .redirectErrorStream(true)
+                .redirectOutput(runDir.resolve("logs/stdout.log").toFile())
+                .start();
+        NginxProcess nginx = new NginxProcess(p, runDir);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!Ports.open(port)) {
+            if (!p.isAlive() || System.nanoTime() > deadline) {
+                nginx.close();
+                throw new IllegalStateException("nginx did not start:\n" + nginx.log("stdout.log") + nginx.log("error.log"));
+            }
+            Thread.sleep(20);
+        }
+        return nginx;
+    }
+
+    public static String binary() {
+        String configured = System.getenv("NGINX_BIN");
+        if (configured != null && !configured.isBlank()) {
+            return configured;
+        }
+        for (String candidate : List.of("/usr/sbin/nginx", "/usr/local/sbin/nginx", "/usr/local/nginx/sbin/nginx")) {
+            if (Files.isExecutable(Path.of(candidate))) {
+                return candidate;
+            }
+        }
+        return "nginx";
+    }
+
+    public String log(String name) {
+        try {
+            Path f = runDir.resolve("logs").resolve(name);
+            return Files.exists(f) ? Files.readString(f) : "";
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
+    public Path runDir() {
+        return runDir;
+    }
+
+    @Override
+    public void close() {
+        process.destroy(); // SIGTERM: fast shutdown
+        try {
+            if (!process.waitFor(5, TimeUnit.SECONDS)) {
+                process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
