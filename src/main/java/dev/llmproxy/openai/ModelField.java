@@ -3,6 +3,7 @@ package dev.llmproxy.openai;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
+import dev.llmproxy.routing.ModelRef;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -74,11 +75,14 @@ public final class ModelField {
         } catch (IOException e) {
             throw new Invalid(OpenAiError.invalidJson());
         }
-        if (modelNotString || model != null && !dev.llmproxy.routing.ModelRef.isValid(model)) {
+        if (modelNotString) {
             throw new Invalid(OpenAiError.invalidModel());
         }
         if (model == null || model.isEmpty()) {
             throw new Invalid(OpenAiError.missingModel());
+        }
+        if (!ModelRef.isValid(model)) {
+            throw new Invalid(OpenAiError.invalidModel());
         }
         return new ModelField(body, model, start, end);
     }

@@ -1,0 +1,202 @@
+package dev.llmproxy.config;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import dev.llmproxy.auth.TokenDigest;
+import dev.llmproxy.routing.Backend;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+class ConfigLoaderTest {
+    static final String SECRET_TOKEN = "sk-super-secret-value-123";
+    static final String TOKENS = "[{\"token\":\"" + SECRET_TOKEN + "\",\"label\":\"team-a\",\"rpm\":60,\"rpd\":1000}]";
+
+    static Map<String, String> env(String... pairs) {
+        Map<String, String> m = new HashMap<>();
+        m.put("TOKENS_JSON", TOKENS);
+        for (int i = 0; i < pairs.length; i += 2) {
+            m.put(pairs[i], pairs[i + 1]);
+        }
+        return m;
+    }
+
+    static List<String> problems(Map<String, String> env) {
+        var e = assertThrows(ConfigException.class, () -> ConfigLoader.load(env));
+        assertTrue(e.getMessage().startsWith("invalid configuration:\n  "), e.getMessage());
+        assertFalse(e.getMessage().contains(SECRET_TOKEN), "a token leaked into: " + e.getMessage());
+        return e.problems();
+    }
+
+    static void assertProblem(Map<String, String> env, String expected) {
+        List<String> p = problems(env);
+        assertTrue(p.stream().anyMatch(s -> s.contains(expected)), "expected a problem containing <" + expected + "> in " + p);
+    }
+
+    static String tokens(String entry) {
+        return "[" + entry + "]";
+    }
+
+    @Test
+    void defaults() {
+        Config c = ConfigLoader.load(env());
+        assertEquals(Backend.VLLM, c.defaultBackend());
+        assertEquals("http://127.0.0.1:8000/v1/models", c.vllm().resolve("/v1/models").toString());
+        assertEquals("http://127.0.0.1:11434/api/chat", c.ollama().resolve("/api/chat").toString());
+        assertEquals(RateLimitStoreKind.MEMORY, c.store());
+        assertEquals(4 * 1024 * 1024, c.maxBodyBytes());
+        assertEquals("127.0.0.1", c.sidecarHost());
+        assertEquals(8081, c.sidecarPort());
+        assertTrue(c.gatewaySecret().isEmpty());
+        assertTrue(c.vllmApiKey().isEmpty());
+        assertEquals(Duration.ofSeconds(5), c.upstreamConnectTimeout());
+        assertEquals(Duration.ofSeconds(600), c.upstreamReadTimeout());
+        assertEquals("127.0.0.1:8080", c.nginxListen());
+        var t = c.tokens().find(SECRET_TOKEN).orElseThrow();
+        assertEquals("team-a", t.label());
+        assertEquals(60, t.quota().rpm());
+        assertEquals(1000, t.quota().rpd());
+        assertTrue(t.models().allowsAll());
+    }
+
+    @ParameterizedTest
+    @CsvSource({
+        "http://vllm:8000, http://vllm:8000/v1/chat/completions",
+        "http://vllm:8000/, http://vllm:8000/v1/chat/completions",
+        "http://vllm:8000/v1, http://vllm:8000/v1/chat/completions",
+        "http://vllm:8000/v1/, http://vllm:8000/v1/chat/completions",
+        "https://gpu.example.com/serving/v1, https://gpu.example.com:443/serving/v1/chat/completions",
+        "http://[::1]:8000, http://[::1]:8000/v1/chat/completions",
+    })
+    void vllmUrlIsAcceptedWithOrWithoutV1(String raw, String resolved) {
+        assertEquals(resolved, ConfigLoader.load(env("VLLM_BASE_URL", raw)).vllm().resolve("/v1/chat/completions").toString());
+    }
+
+    @Test
+    void everyProblemIsReportedAtOnce() {
+        var p = problems(env("DEFAULT_BACKEND", "openai", "VLLM_BASE_URL", "ftp://x", "RATE_LIMIT_STORE", "etcd",
+                "MAX_BODY_BYTES", "lots", "SIDECAR_PORT", "99999", "GATEWAY_SECRET", "short",
+                "UPSTREAM_CONNECT_TIMEOUT_SECONDS", "0", "UPSTREAM_READ_TIMEOUT_SECONDS", "-1", "NGINX_LISTEN", "every where",
+                "OLLAMA_BASE_URL", "not a url",
+                "TOKENS_JSON", "[{\"token\":\"" + SECRET_TOKEN + "\",\"label\":\"a\",\"rpm\":0},{\"label\":\"b\"}]"));
+        assertEquals(12, p.size(), String.join("\n", p));
+        for (String variable : List.of("DEFAULT_BACKEND", "VLLM_BASE_URL", "OLLAMA_BASE_URL", "RATE_LIMIT_STORE", "MAX_BODY_BYTES",
+                "SIDECAR_PORT", "GATEWAY_SECRET", "UPSTREAM_CONNECT_TIMEOUT_SECONDS", "UPSTREAM_READ_TIMEOUT_SECONDS",
+                "NGINX_LISTEN", "TOKENS_JSON[0] \"a\": rpm", "TOKENS_JSON[1] \"b\": exactly one")) {
+            assertTrue(p.stream().anyMatch(s -> s.startsWith(variable)), variable + " missing from " + p);
+        }
+    }
+
+    @Test
+    void tokensJsonIsRequiredAndMustBeANonEmptyArray() {
+        Map<String, String> none = env();
+        none.remove("TOKENS_JSON");
+        assertProblem(none, "TOKENS_JSON: required");
+        assertProblem(env("TOKENS_JSON", "{}"), "must be a non-empty JSON array");
+        assertProblem(env("TOKENS_JSON", "[]"), "must be a non-empty JSON array");
+        assertProblem(env("TOKENS_JSON", "[\"" + SECRET_TOKEN + "\"]"), "TOKENS_JSON[0]: must be an object");
+    }
+
+    @Test
+    void invalidJsonIsReportedByPositionWithoutEchoingTheInput() {
+        var p = problems(env("TOKENS_JSON", "[{\"token\":\"" + SECRET_TOKEN + "\" \"label\":\"x\"}]"));
+        assertEquals(1, p.size());
+        assertTrue(p.get(0).matches("TOKENS_JSON: not valid JSON \\(line 1, column \\d+\\)"), p.get(0));
+        assertProblem(env("TOKENS_JSON", "[{\"token\":\"" + SECRET_TOKEN + "\",\"token\":\"x\",\"label\":\"x\"}]"), "not valid JSON");
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "{\"token\":\"sk-abcdefgh1\"}| label is required",
+        "{\"token\":\"sk-abcdefgh1\",\"label\":\"-bad\"}| label is required",
+        "{\"token\":\"sk-abcdefgh1\",\"label\":\"has space\"}| label is required",
+        "{\"token\":\"sk-abcdefgh1\",\"label\":42}| label is required",
+        "{\"label\":\"a\"}| exactly one of \"token\" or \"token_sha256\"",
+        "{\"label\":\"a\",\"token\":\"sk-abcdefgh1\",\"token_sha256\":\"00\"}| exactly one of",
+        "{\"label\":\"a\",\"token\":\"short\"}| token must be 8-512 characters",
+        "{\"label\":\"a\",\"token\":\"has space in it\"}| token must be 8-512 characters",
+        "{\"label\":\"a\",\"token\":12345678901}| token must be 8-512 characters",
+        "{\"label\":\"a\",\"token_sha256\":\"abc\"}| token_sha256 must be 64 hex digits",
+        "{\"label\":\"a\",\"token\":\"sk-abcdefgh1\",\"rpm\":0}| rpm must be a positive integer",
+        "{\"label\":\"a\",\"token\":\"sk-abcdefgh1\",\"rpm\":-5}| rpm must be a positive integer",
+        "{\"label\":\"a\",\"token\":\"sk-abcdefgh1\",\"rpm\":\"60\"}| rpm must be a positive integer",
+        "{\"label\":\"a\",\"token\":\"sk-abcdefgh1\",\"rpd\":1.5}| rpd must be a positive integer",
+        "{\"label\":\"a\",\"token\":\"sk-abcdefgh1\",\"rpd\":99999999999999999999999}| rpd must be a positive integer",
+        "{\"label\":\"a\",\"token\":\"sk-abcdefgh1\",\"models\":[]}| models must be a non-empty array",
+        "{\"label\":\"a\",\"token\":\"sk-abcdefgh1\",\"models\":\"vllm:*\"}| models must be a non-empty array",
+        "{\"label\":\"a\",\"token\":\"sk-abcdefgh1\",\"models\":[\"*x\"]}| '*' only at the end",
+        "{\"label\":\"a\",\"token\":\"sk-abcdefgh1\",\"models\":[\"\"]}| models entries must be non-empty",
+        "{\"label\":\"a\",\"token\":\"sk-abcdefgh1\",\"rmp\":60}| unknown field \"rmp\"",
+    })
+    void tokenEntryRules(String entry, String expected) {
+        assertProblem(env("TOKENS_JSON", tokens(entry)), expected);
+    }
+
+    @Test
+    void problemsNameTheEntryByIndexAndLabel() {
+        assertProblem(env("TOKENS_JSON", "[{\"token\":\"sk-abcdefgh1\",\"label\":\"ok\"},{\"token\":\"sk-abcdefgh2\",\"label\":\"ci-bot\",\"rpm\":0}]"),
+                "TOKENS_JSON[1] \"ci-bot\": rpm must be a positive integer (or absent for no limit), got 0");
+    }
+
+    @Test
+    void duplicateLabelsAndTokensAreErrors() {
+        assertProblem(env("TOKENS_JSON", "[{\"token\":\"sk-abcdefgh1\",\"label\":\"a\"},{\"token\":\"sk-abcdefgh2\",\"label\":\"a\"}]"),
+                "TOKENS_JSON[1] \"a\": label is already used by TOKENS_JSON[0] \"a\"");
+        // The same token written once in plaintext and once as its hash is still the same token.
+        assertProblem(env("TOKENS_JSON", "[{\"token\":\"" + SECRET_TOKEN + "\",\"label\":\"a\"},{\"token_sha256\":\""
+                        + TokenDigest.of(SECRET_TOKEN).hex().toUpperCase() + "\",\"label\":\"b\"}]"),
+                "TOKENS_JSON[1] \"b\": same token as TOKENS_JSON[0] \"a\"");
+    }
+
+    @Test
+    void tokenEntryOptions() {
+        Config c = ConfigLoader.load(env("TOKENS_JSON", "[{\"token_sha256\":\"" + TokenDigest.of("sk-hashed-123").hex()
+                + "\",\"label\":\"h\",\"rpm\":10,\"models\":[\"ollama:*\",\"vllm:llama3\"]},{\"token\":\"sk-open-1234\",\"label\":\"o\",\"rpd\":null}]"));
+        var h = c.tokens().find("sk-hashed-123").orElseThrow();
+        assertEquals(10, h.quota().rpm());
+        assertEquals(0, h.quota().rpd());
+        assertEquals(List.of("ollama:*", "vllm:llama3"), h.models().patterns());
+        assertTrue(c.tokens().find("sk-open-1234").orElseThrow().quota().unlimited());
+    }
+
+    @Test
+    void redisStoreNeedsAUsableUrl() {
+        assertProblem(env("RATE_LIMIT_STORE", "redis"), "REDIS_URL: required when RATE_LIMIT_STORE is redis");
+        assertProblem(env("RATE_LIMIT_STORE", "redis", "REDIS_URL", "http://redis:6379"), "REDIS_URL: must look like redis://");
+        assertEquals("redis", ConfigLoader.load(env("RATE_LIMIT_STORE", "REDIS", "REDIS_URL", "redis://:pw@redis:6379/2"))
+                .redisUrl().orElseThrow().getHost().replace("redis", "redis"));
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "GATEWAY_SECRET|0123456789abcdef0123456789abcde|at least 32 characters",
+        "GATEWAY_SECRET|0123456789abcdef0123456789abcdef with space|without spaces, quotes",
+        "GATEWAY_SECRET|0123456789abcdef0123456789abcdef$x|'$'",
+        "VLLM_API_KEY|key\"quoted|without spaces, quotes",
+        "VLLM_BASE_URL|http://user:pw@vllm:8000|must not contain credentials",
+        "VLLM_BASE_URL|vllm:8000|must start with http:// or https://",
+        "VLLM_BASE_URL|http://vllm:8000/a b|not a valid URL",
+        "OLLAMA_BASE_URL|http://ollama:11434?x=1|must not contain credentials, a query",
+        "DEFAULT_BACKEND|openai|must be \"vllm\" or \"ollama\"",
+        "MAX_BODY_BYTES|100|must be an integer from 1024",
+        "SIDECAR_PORT|0|must be an integer from 1 to 65535",
+        "NGINX_LISTEN|0.0.0.0:80:80|must be a port or host:port",
+    })
+    void variableRules(String variable, String value, String expected) {
+        assertProblem(env(variable, value), variable + ": " );
+        assertProblem(env(variable, value), expected);
+    }
+
+    @Test
+    void secretsAreRedactedInToString() {
+        Config c = ConfigLoader.load(env("GATEWAY_SECRET", "0123456789abcdef0123456789abcdef-secret", "VLLM_API_KEY", "vllm-key-xyz"));
+        assertFalse(c.toString().contains("-secret"));
+        assertFalse(c.toString().contains("vllm-key-xyz"));
+        assertFalse(c.toString().contains(SECRET_TOKEN));
+        assertEquals("ollama", ConfigLoader.load(env("DEFAULT_BACKEND", "Ollama")).defaultBackend().wireName());
+    }
+}

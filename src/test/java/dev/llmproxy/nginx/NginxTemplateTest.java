@@ -1,0 +1,72 @@
+package dev.llmproxy.nginx;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import dev.llmproxy.config.ConfigException;
+import dev.llmproxy.config.ConfigLoader;
+import dev.llmproxy.http.GatewayHeaders;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+
+class NginxTemplateTest {
+    static final Map<String, String> ENV = Map.of(
+            "TOKENS_JSON", "[{\"token\":\"sk-abcdefgh1\",\"label\":\"a\"}]",
+            "GATEWAY_SECRET", "0123456789abcdef0123456789abcdef",
+            "VLLM_BASE_URL", "http://gpu-1:8000/v1", "VLLM_API_KEY", "k-123");
+
+    static String template() throws Exception {
+        return Files.readString(Path.of("nginx/nginx.conf.template"));
+    }
+
+    /** Header names the template mentions: in proxy_set_header / add_header, and as $upstream_http_x_* / $http_x_*. */
+    static Set<String> headerNames(String conf) {
+        Set<String> names = new TreeSet<>();
+        Matcher direct = Pattern.compile("(?:proxy_set_header|add_header|proxy_hide_header)\\s+([A-Za-z-]+)").matcher(conf);
+        while (direct.find()) {
+            names.add(direct.group(1).toLowerCase());
+        }
+        Matcher vars = Pattern.compile("\\$(?:upstream_)?http_(x_[a-z_]+|retry_after(?:_ms)?)").matcher(conf);
+        while (vars.find()) {
+            names.add(vars.group(1).replace('_', '-'));
+        }
+        return names;
+    }
+
+    @Test
+    void templateUsesExactlyTheSharedHeaderNames() throws Exception {
+        Set<String> shared = GatewayHeaders.SHARED_WITH_NGINX.stream().map(String::toLowerCase).collect(Collectors.toCollection(TreeSet::new));
+        Set<String> used = headerNames(template());
+        Set<String> gatewayOwn = used.stream().filter(h -> h.startsWith("x-") || h.startsWith("retry-after")).collect(Collectors.toCollection(TreeSet::new));
+        gatewayOwn.remove("x-forwarded-for"); // standard proxy header, not part of the nginx-sidecar contract
+        assertEquals(shared, gatewayOwn);
+    }
+
+    @Test
+    void rendersEveryPlaceholder() throws Exception {
+        var config = ConfigLoader.load(ENV);
+        String conf = NginxConfig.render(template(), config, new NginxConfig.Layout(Path.of("/srv/run"), Path.of("/srv/js"), "/m/njs.so"));
+        assertFalse(conf.matches("(?s).*\\$\\{[A-Z_]+}.*"), "unrendered placeholder");
+        assertTrue(conf.contains("upstream llm_vllm    { server gpu-1:8000; keepalive 32; }"));
+        assertTrue(conf.contains("$backend_authorization { vllm \"Bearer k-123\"; default \"\"; }"));
+        assertTrue(conf.contains("map $authz_backend $llm_path_prefix { vllm \"\"; default \"\"; }"), "/v1 is not doubled");
+        assertTrue(conf.contains("load_module /m/njs.so;"));
+        assertTrue(conf.contains("client_max_body_size    4194304;"));
+        assertTrue(conf.contains("js_var $llm_default_backend vllm;"));
+    }
+
+    @Test
+    void renderingNeedsTheSharedSecret() throws Exception {
+        var env = new java.util.HashMap<>(ENV);
+        env.remove("GATEWAY_SECRET");
+        var e = assertThrows(ConfigException.class, () -> NginxConfig.render(template(), ConfigLoader.load(env),
+                new NginxConfig.Layout(Path.of("run"), Path.of("nginx"), NginxConfig.DEFAULT_NJS_MODULE)));
+        assertTrue(e.getMessage().contains("GATEWAY_SECRET: required"));
+    }
+}
