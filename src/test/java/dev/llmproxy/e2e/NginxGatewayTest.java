@@ -287,6 +287,12 @@ class NginxGatewayTest {
     }
 
     @Test
+    void oversizedHeadersAreJsonToo() throws Exception {
+        var r = Http.post(gw.url("/v1/chat/completions"), CHAT, "Authorization", bearer(TEAM), "X-Junk", "x".repeat(20_000));
+        assertOpenAiError(r, 400, "bad_request");
+    }
+
+    @Test
     void listsModelsWithTheirPrefix() throws Exception {
         var r = Http.get(gw.url("/v1/models"), "Authorization", bearer(TEAM));
         assertEquals(200, r.statusCode(), r.body());

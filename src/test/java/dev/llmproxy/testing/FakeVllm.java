@@ -27,6 +27,9 @@ public final class FakeVllm implements AutoCloseable {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     public static final List<String> MODELS = List.of("llama3", "meta-llama/Llama-3.1-8B-Instruct");
+    /** A model that takes {@link #slowMillis} before answering anything. */
+    public static final String SLOW_MODEL = "slow";
+    public volatile long slowMillis = 3_000;
 
     /** One request as vLLM saw it. Header names are lower-cased. */
     public record Received(String method, String path, Map<String, String> headers, String body) {
@@ -46,6 +49,7 @@ public final class FakeVllm implements AutoCloseable {
     /** Gap between streamed events. */
     public volatile long streamDelayMillis = 100;
     public volatile int streamChunks = 5;
+    private final AtomicInteger openStreams = new AtomicInteger();
 
     public FakeVllm(String apiKey) throws IOException {
         this.apiKey = apiKey;
@@ -103,7 +107,9 @@ public final class FakeVllm implements AutoCloseable {
     private void answer(HttpExchange ex, String raw, String object) throws IOException {
         JsonNode req = JSON.readTree(raw);
         String model = req.path("model").asText();
-        if (!MODELS.contains(model)) {
+        if (model.equals(SLOW_MODEL)) {
+            sleep(slowMillis);
+        } else if (!MODELS.contains(model)) {
             send(ex, 404, "{\"error\":{\"message\":\"The model `" + model + "` does not exist.\",\"type\":\"NotFoundError\",\"param\":\"model\",\"code\":404}}");
             return;
         }
@@ -120,7 +126,21 @@ public final class FakeVllm implements AutoCloseable {
                 + "\",\"choices\":[" + choice + "],\"usage\":{\"prompt_tokens\":7,\"total_tokens\":11,\"completion_tokens\":4}}");
     }
 
+    /** Streams still being written; one ends when it completes or when writing to the gateway fails. */
+    public int openStreams() {
+        return openStreams.get();
+    }
+
     private void stream(HttpExchange ex, String id, long created, String model, String object) throws IOException {
+        openStreams.incrementAndGet();
+        try {
+            writeStream(ex, id, created, model, object);
+        } finally {
+            openStreams.decrementAndGet();
+        }
+    }
+
+    private void writeStream(HttpExchange ex, String id, long created, String model, String object) throws IOException {
         ex.getResponseHeaders().set("Content-Type", "text/event-stream; charset=utf-8");
         ex.sendResponseHeaders(200, 0);
         OutputStream out = ex.getResponseBody();

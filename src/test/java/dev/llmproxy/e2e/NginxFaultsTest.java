@@ -1,0 +1,62 @@
+package dev.llmproxy.e2e;
+
+import static dev.llmproxy.testing.Http.bearer;
+import static org.junit.jupiter.api.Assertions.*;
+
+import dev.llmproxy.testing.Gateway;
+import dev.llmproxy.testing.Http;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** What clients see when a part of the gateway is down: OpenAI-shaped JSON, never nginx's HTML. */
+class NginxFaultsTest {
+    static final String TOKEN = "sk-faults-0123456789";
+    static final String CHAT = "{\"model\":\"vllm:llama3\",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}";
+    Gateway gw;
+
+    @BeforeEach
+    void start() throws Exception {
+        gw = Gateway.start("[{\"token\":\"" + TOKEN + "\",\"label\":\"faults\",\"rpm\":1000}]",
+                Map.of("UPSTREAM_READ_TIMEOUT_SECONDS", "1"));
+    }
+
+    @AfterEach
+    void stop() {
+        gw.close();
+    }
+
+    @Test
+    void sidecarDownIs503WithRetryAfterAndRecoversWhenItIsBack() throws Exception {
+        assertEquals(200, Http.post(gw.url("/v1/chat/completions"), CHAT, "Authorization", bearer(TOKEN)).statusCode());
+        gw.stopSidecar();
+        for (String path : new String[] {"/v1/chat/completions", "/v1/embeddings"}) {
+            var r = Http.post(gw.url(path), CHAT, "Authorization", bearer(TOKEN));
+            NginxGatewayTest.assertOpenAiError(r, 503, "authz_unavailable");
+            assertEquals("5", r.headers().firstValue("retry-after").orElse(null));
+        }
+        NginxGatewayTest.assertOpenAiError(Http.get(gw.url("/v1/models"), "Authorization", bearer(TOKEN)), 503, "authz_unavailable");
+        gw.restartSidecar();
+        var back = Http.post(gw.url("/v1/chat/completions"), CHAT, "Authorization", bearer(TOKEN));
+        assertEquals(200, back.statusCode(), back.body());
+    }
+
+    @Test
+    void vllmTooSlowIs504JsonThroughNginxAndTheSidecar() throws Exception {
+        String slow = CHAT.replace("vllm:llama3", "vllm:slow");
+        long start = System.nanoTime();
+        NginxGatewayTest.assertOpenAiError(Http.post(gw.url("/v1/chat/completions"), slow, "Authorization", bearer(TOKEN)), 504, "backend_timeout");
+        assertTrue(System.nanoTime() - start < 2_900_000_000L, "answered before vLLM did: the timeout applied");
+        NginxGatewayTest.assertOpenAiError(Http.post(gw.sidecarUrl("/v1/chat/completions"), slow, "Authorization", bearer(TOKEN)), 504, "backend_timeout");
+    }
+
+    @Test
+    void vllmDownIs502Json() throws Exception {
+        gw.vllm.close();
+        var r = Http.post(gw.url("/v1/chat/completions"), CHAT, "Authorization", bearer(TOKEN));
+        NginxGatewayTest.assertOpenAiError(r, 502, "backend_unavailable");
+        assertTrue(r.headers().firstValue("x-request-id").isPresent());
+        NginxGatewayTest.assertOpenAiError(Http.get(gw.url("/v1/models"), "Authorization", bearer(TOKEN)), 502, "backend_unavailable");
+    }
+}

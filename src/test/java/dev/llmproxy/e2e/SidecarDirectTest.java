@@ -1,0 +1,271 @@
+package dev.llmproxy.e2e;
+
+import static dev.llmproxy.testing.Http.bearer;
+import static org.junit.jupiter.api.Assertions.*;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.llmproxy.config.Config;
+import dev.llmproxy.config.ConfigLoader;
+import dev.llmproxy.http.App;
+import dev.llmproxy.ratelimit.MemoryRateLimiter;
+import dev.llmproxy.testing.FakeVllm;
+import dev.llmproxy.testing.Http;
+import dev.llmproxy.testing.Ports;
+import io.javalin.Javalin;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The sidecar alone, as `./gateway sidecar` runs it: a complete gateway, plus the authz contract nginx relies on. */
+class SidecarDirectTest {
+    static final ObjectMapper JSON = new ObjectMapper();
+    static final String SECRET = "direct-test-secret-0123456789abcdef";
+    static final String TEAM = "sk-direct-team-0123";
+    static final String RPM3 = "sk-direct-rpm3-0123";
+    static final String RPD1 = "sk-direct-rpd1-0123";
+    static final String LLAMA_ONLY = "sk-direct-llama-0123";
+    static final String AUTHZ_RPM2 = "sk-direct-authz-0123";
+    static final String CHAT = "{\"model\":\"vllm:llama3\",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}";
+
+    static FakeVllm vllm;
+    static Javalin sidecar;
+    static int port;
+
+    @BeforeAll
+    static void start() throws Exception {
+        vllm = new FakeVllm("upstream-key-1");
+        port = Ports.free();
+        Config config = ConfigLoader.load(Map.of(
+                "TOKENS_JSON", """
+                        [{"token":"%s","label":"team"},{"token":"%s","label":"rpm3","rpm":3},
+                         {"token":"%s","label":"rpd1","rpd":1},{"token":"%s","label":"llama-only","models":["vllm:llama3"]},
+                         {"token":"%s","label":"authz-rpm2","rpm":2}]
+                        """.formatted(TEAM, RPM3, RPD1, LLAMA_ONLY, AUTHZ_RPM2),
+                "VLLM_BASE_URL", vllm.baseUrl(),
+                "VLLM_API_KEY", "upstream-key-1",
+                "GATEWAY_SECRET", SECRET,
+                "SIDECAR_PORT", Integer.toString(port),
+                "MAX_BODY_BYTES", "2048"));
+        sidecar = App.create(config, new MemoryRateLimiter(Clock.systemUTC())).start();
+    }
+
+    @AfterAll
+    static void stop() {
+        sidecar.stop();
+        vllm.close();
+    }
+
+    @BeforeEach
+    void clear() {
+        vllm.reset();
+    }
+
+    static URI url(String path) {
+        return URI.create("http://127.0.0.1:" + port + path);
+    }
+
+    static void assertOpenAiError(HttpResponse<String> r, int status, String code) throws Exception {
+        NginxGatewayTest.assertOpenAiError(r, status, code);
+    }
+
+    @Test
+    void authenticatesLimitsAndRoutesOnItsOwn() throws Exception {
+        var r = Http.post(url("/v1/chat/completions"), CHAT, "Authorization", bearer(RPM3));
+        assertEquals(200, r.statusCode(), r.body());
+        assertEquals("3", r.headers().firstValue("x-ratelimit-limit-requests").orElse(null));
+        assertEquals("2", r.headers().firstValue("x-ratelimit-remaining-requests").orElse(null));
+        var seen = vllm.last();
+        assertEquals("llama3", seen.json().path("model").asText());
+        assertEquals("Bearer upstream-key-1", seen.headers().get("authorization"));
+        assertTrue(seen.headers().get("x-request-id").matches("[0-9a-f]{32}"));
+
+        assertEquals(200, Http.post(url("/v1/completions"), "{\"model\":\"llama3\",\"prompt\":\"x\"}", "Authorization", bearer(RPM3)).statusCode());
+        assertEquals(200, Http.post(url("/v1/embeddings"), "{\"model\":\"llama3\",\"input\":\"x\"}", "Authorization", bearer(RPM3)).statusCode());
+        var limited = Http.post(url("/v1/chat/completions"), CHAT, "Authorization", bearer(RPM3));
+        assertOpenAiError(limited, 429, "rate_limit_exceeded");
+        assertTrue(Long.parseLong(limited.headers().firstValue("retry-after").orElseThrow()) >= 1);
+        assertTrue(limited.headers().firstValue("retry-after-ms").isPresent());
+        assertEquals(3, vllm.received().size());
+    }
+
+    @Test
+    void dailyLimitSaysDoNotRetry() throws Exception {
+        assertEquals(200, Http.post(url("/v1/chat/completions"), CHAT, "Authorization", bearer(RPD1)).statusCode());
+        var r = Http.post(url("/v1/chat/completions"), CHAT, "Authorization", bearer(RPD1));
+        assertOpenAiError(r, 429, "rate_limit_exceeded");
+        assertEquals("false", r.headers().firstValue("x-should-retry").orElse(null));
+    }
+
+    @Test
+    void errorsAreOpenAiJson() throws Exception {
+        var none = Http.post(url("/v1/chat/completions"), CHAT);
+        assertOpenAiError(none, 401, "invalid_api_key");
+        assertEquals("Bearer realm=\"llm-proxy\"", none.headers().firstValue("www-authenticate").orElse(null));
+        assertOpenAiError(Http.post(url("/v1/chat/completions"), CHAT, "Authorization", bearer("sk-unknown-0000")), 401, "invalid_api_key");
+        assertOpenAiError(Http.post(url("/v1/chat/completions"), "{oops", "Authorization", bearer(TEAM)), 400, "invalid_json");
+        assertOpenAiError(Http.post(url("/v1/chat/completions"), "{}", "Authorization", bearer(TEAM)), 400, "missing_model");
+        assertOpenAiError(Http.post(url("/v1/chat/completions"), CHAT.replace("Hi", "x".repeat(3000)), "Authorization", bearer(TEAM)), 413, "request_too_large");
+        assertOpenAiError(Http.post(url("/v1/chat/completions"), CHAT.replace("vllm:llama3", "vllm:other"), "Authorization", bearer(LLAMA_ONLY)), 403, "model_not_allowed");
+        assertOpenAiError(Http.post(url("/v1/chat/completions"), CHAT.replace("vllm:llama3", "ollama:llama3.2"), "Authorization", bearer(TEAM)), 501, "not_implemented");
+        assertOpenAiError(Http.get(url("/v1/unknown"), "Authorization", bearer(TEAM)), 404, "unknown_url");
+        assertOpenAiError(Http.get(url("/v1/chat/completions"), "Authorization", bearer(TEAM)), 405, "method_not_allowed");
+        assertTrue(vllm.received().isEmpty());
+    }
+
+    @Test
+    void streamsServerSentEventsThrough() {
+        vllm.streamDelayMillis = 10;
+        var r = Http.post(url("/v1/chat/completions"), CHAT.replace("{\"model\"", "{\"stream\":true,\"model\""), "Authorization", bearer(TEAM));
+        assertEquals(200, r.statusCode());
+        assertTrue(r.headers().firstValue("content-type").orElse("").startsWith("text/event-stream"));
+        assertTrue(r.body().endsWith("data: [DONE]\n\n"), r.body());
+        assertEquals(7, r.body().split("\n\n").length);
+    }
+
+    @Test
+    void authzAnswersOnlyNginx() throws Exception {
+        assertOpenAiError(Http.get(url("/internal/authz"), "Authorization", bearer(TEAM)), 403, "untrusted_caller");
+        assertOpenAiError(Http.get(url("/internal/authz"), "Authorization", bearer(TEAM), "X-Gateway-Secret", SECRET + "x"), 403, "untrusted_caller");
+        var ok = Http.get(url("/internal/authz"), "Authorization", bearer(TEAM), "X-Gateway-Secret", SECRET, "X-LLM-Model", "ollama:llama3");
+        assertEquals(204, ok.statusCode());
+        assertEquals("ollama", ok.headers().firstValue("x-proxy-backend").orElse(null));
+        assertEquals("team", ok.headers().firstValue("x-token-label").orElse(null));
+        var models = Http.get(url("/internal/authz"), "Authorization", bearer(TEAM), "X-Gateway-Secret", SECRET);
+        assertEquals("sidecar", models.headers().firstValue("x-proxy-backend").orElse(null));
+    }
+
+    @Test
+    void authzStatusesAreOnlyThoseAuthRequestPassesOn() {
+        var unknown = Http.get(url("/internal/authz"), "Authorization", bearer("sk-nobody-000"), "X-Gateway-Secret", SECRET, "X-LLM-Model", "llama3");
+        assertEquals(401, unknown.statusCode());
+        assertTrue(unknown.headers().firstValue("www-authenticate").isPresent());
+        var forbidden = Http.get(url("/internal/authz"), "Authorization", bearer(LLAMA_ONLY), "X-Gateway-Secret", SECRET, "X-LLM-Model", "vllm:x");
+        assertEquals(403, forbidden.statusCode());
+        assertEquals("model_not_allowed", forbidden.headers().firstValue("x-authz-reason").orElse(null));
+        var invalid = Http.get(url("/internal/authz"), "Authorization", bearer(TEAM), "X-Gateway-Secret", SECRET, "X-LLM-Model", "bad model");
+        assertEquals(403, invalid.statusCode());
+        assertEquals("invalid_model", invalid.headers().firstValue("x-authz-reason").orElse(null));
+    }
+
+    @Test
+    void rateLimitedAuthzIs403WithTheReasonAndRetryHeaders() {
+        for (int i = 0; i < 2; i++) {
+            var ok = Http.get(url("/internal/authz"), "Authorization", bearer(AUTHZ_RPM2), "X-Gateway-Secret", SECRET, "X-LLM-Model", "llama3");
+            assertEquals(204, ok.statusCode());
+            assertEquals(Integer.toString(1 - i), ok.headers().firstValue("x-ratelimit-remaining-requests").orElse(null));
+        }
+        var r = Http.get(url("/internal/authz"), "Authorization", bearer(AUTHZ_RPM2), "X-Gateway-Secret", SECRET, "X-LLM-Model", "llama3");
+        assertEquals(403, r.statusCode());
+        assertEquals("rate_limited", r.headers().firstValue("x-authz-reason").orElse(null));
+        assertTrue(r.headers().firstValue("retry-after").isPresent());
+        String message = r.headers().firstValue("x-authz-message").orElseThrow();
+        assertTrue(message.startsWith("Rate limit reached for 'authz-rpm2' on requests per min (RPM): Limit 2"), message);
+        assertFalse(message.contains("\"") || message.contains("\\"), "nginx pastes it into a JSON string");
+    }
+
+    @Test
+    void callsAlreadyCheckedByNginxAreNotCountedTwice() throws Exception {
+        // nginx's authz call counted the request; the proxied call carries the secret and the checked flag.
+        String checked = CHAT;
+        for (int i = 0; i < 3; i++) {
+            var r = Http.post(url("/v1/chat/completions"), checked, "X-Gateway-Secret", SECRET, "X-RateLimit-Checked", "1",
+                    "X-Token-Label", "rpd1", "X-Proxy-Backend", "vllm");
+            assertEquals(200, r.statusCode(), r.body());
+            assertTrue(r.headers().firstValue("x-ratelimit-limit-requests").isEmpty());
+        }
+        // The flag without the secret proves nothing: the request is authenticated like any other.
+        assertOpenAiError(Http.post(url("/v1/chat/completions"), checked, "X-RateLimit-Checked", "1"), 401, "invalid_api_key");
+    }
+
+    @Test
+    void exactUnderParallelDirectCalls() throws Exception {
+        String token = "sk-direct-parallel";
+        // a separate sidecar with its own token so other tests cannot touch its window
+        int p = Ports.free();
+        Config c = ConfigLoader.load(Map.of("TOKENS_JSON", "[{\"token\":\"" + token + "\",\"label\":\"par\",\"rpm\":5}]",
+                "VLLM_BASE_URL", vllm.baseUrl(), "VLLM_API_KEY", "upstream-key-1", "SIDECAR_PORT", Integer.toString(p)));
+        Javalin other = App.create(c, new MemoryRateLimiter(Clock.systemUTC())).start();
+        try (var pool = Executors.newFixedThreadPool(20)) {
+            var go = new CountDownLatch(1);
+            List<Future<Integer>> fs = new ArrayList<>();
+            for (int i = 0; i < 20; i++) {
+                fs.add(pool.submit(() -> {
+                    go.await();
+                    return Http.post(URI.create("http://127.0.0.1:" + p + "/v1/chat/completions"), CHAT, "Authorization", bearer(token)).statusCode();
+                }));
+            }
+            go.countDown();
+            int ok = 0;
+            for (var f : fs) {
+                ok += f.get() == 200 ? 1 : 0;
+            }
+            assertEquals(5, ok);
+        } finally {
+            other.stop();
+        }
+    }
+
+    @Test
+    void vllmRefusingTheGatewayKeyIsA502AndVllmDownIsA502() throws Exception {
+        int p = Ports.free();
+        Config wrongKey = ConfigLoader.load(Map.of("TOKENS_JSON", "[{\"token\":\"" + TEAM + "\",\"label\":\"t\"}]",
+                "VLLM_BASE_URL", vllm.baseUrl(), "VLLM_API_KEY", "wrong-key", "SIDECAR_PORT", Integer.toString(p)));
+        Javalin other = App.create(wrongKey, new MemoryRateLimiter(Clock.systemUTC())).start();
+        try {
+            var r = Http.post(URI.create("http://127.0.0.1:" + p + "/v1/chat/completions"), CHAT, "Authorization", bearer(TEAM));
+            assertOpenAiError(r, 502, "backend_unavailable");
+        } finally {
+            other.stop();
+        }
+        int p2 = Ports.free();
+        Config down = ConfigLoader.load(Map.of("TOKENS_JSON", "[{\"token\":\"" + TEAM + "\",\"label\":\"t\"}]",
+                "VLLM_BASE_URL", "http://127.0.0.1:" + Ports.free(), "SIDECAR_PORT", Integer.toString(p2)));
+        Javalin noBackend = App.create(down, new MemoryRateLimiter(Clock.systemUTC())).start();
+        try {
+            var r = Http.post(URI.create("http://127.0.0.1:" + p2 + "/v1/chat/completions"), CHAT, "Authorization", bearer(TEAM));
+            assertOpenAiError(r, 502, "backend_unavailable");
+            assertOpenAiError(Http.get(URI.create("http://127.0.0.1:" + p2 + "/v1/models"), "Authorization", bearer(TEAM)), 502, "backend_unavailable");
+        } finally {
+            noBackend.stop();
+        }
+    }
+
+    @Test
+    void healthAndReadiness() throws Exception {
+        var h = Http.get(url("/healthz"));
+        assertEquals(200, h.statusCode());
+        assertEquals("ok", JSON.readTree(h.body()).path("status").asText());
+        var r = Http.get(url("/readyz"));
+        assertEquals(200, r.statusCode());
+        assertEquals("ready", JSON.readTree(r.body()).path("status").asText());
+    }
+
+    @Test
+    void clientDisconnectMidStreamClosesTheUpstreamRequest() throws Exception {
+        vllm.streamDelayMillis = 200;
+        vllm.streamChunks = 50;
+        var req = HttpRequest.newBuilder(url("/v1/chat/completions")).header("Authorization", bearer(TEAM))
+                .POST(HttpRequest.BodyPublishers.ofString(CHAT.replace("{\"model\"", "{\"stream\":true,\"model\""))).build();
+        HttpResponse<java.io.InputStream> r = Http.client().send(req, HttpResponse.BodyHandlers.ofInputStream());
+        var in = r.body();
+        assertTrue(in.read(new byte[64]) > 0);
+        in.close(); // the client goes away after the first bytes
+        long deadline = System.nanoTime() + 3_000_000_000L;
+        while (vllm.openStreams() > 0 && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        assertEquals(0, vllm.openStreams(), "vLLM is still streaming to nobody");
+        vllm.streamChunks = 5;
+    }
+}
