@@ -7,15 +7,12 @@ import dev.llmproxy.config.ConfigLoader;
 import dev.llmproxy.config.Environment;
 import dev.llmproxy.http.App;
 import dev.llmproxy.nginx.NginxConfig;
-import dev.llmproxy.ratelimit.MemoryRateLimiter;
-import dev.llmproxy.ratelimit.RateLimiter;
+import dev.llmproxy.ratelimit.RateLimiters;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.util.Arrays;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 
 /** Entry point: {@code serve} (the default), {@code check-config}, {@code render-nginx}, {@code mint-token}. */
@@ -49,11 +46,7 @@ public final class Main {
     }
 
     private static void serve(Config config) {
-        RateLimiter limiter = switch (config.store()) {
-            case MEMORY -> new MemoryRateLimiter(Clock.systemUTC());
-            case REDIS -> throw new ConfigException(List.of("RATE_LIMIT_STORE: redis is not available in this version yet; use memory"));
-        };
-        App.create(config, limiter).start();
+        App.create(config, RateLimiters.fromConfig(config)).start();
     }
 
     private static String summary(Config c) {

@@ -5,6 +5,7 @@ import dev.llmproxy.auth.Token;
 import dev.llmproxy.auth.TokenRegistry;
 import dev.llmproxy.ratelimit.Decision;
 import dev.llmproxy.ratelimit.RateLimiter;
+import dev.llmproxy.ratelimit.StoreUnavailableException;
 import dev.llmproxy.routing.ModelRef;
 
 /**
@@ -37,7 +38,12 @@ public final class Gatekeeper {
         if (model != null && !token.models().allows(model)) {
             return new Verdict.Forbidden(token, "The API key '" + token.label() + "' may not use model '" + model.requested() + "'.");
         }
-        Decision decision = limiter.acquire(token.label(), token.quota());
+        Decision decision;
+        try {
+            decision = limiter.acquire(token.label(), token.quota());
+        } catch (StoreUnavailableException e) {
+            return new Verdict.StoreUnavailable(token);
+        }
         if (!decision.allowed()) {
             return new Verdict.RateLimited(token, decision);
         }

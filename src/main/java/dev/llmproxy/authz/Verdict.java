@@ -18,4 +18,7 @@ public sealed interface Verdict {
 
     /** A valid token over its RPM or RPD. */
     record RateLimited(Token token, Decision decision) implements Verdict {}
+
+    /** The limit store cannot decide and its failure mode is closed. */
+    record StoreUnavailable(Token token) implements Verdict {}
 }

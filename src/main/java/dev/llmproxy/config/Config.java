@@ -1,6 +1,7 @@
 package dev.llmproxy.config;
 
 import dev.llmproxy.auth.TokenRegistry;
+import dev.llmproxy.ratelimit.FailureMode;
 import dev.llmproxy.routing.Backend;
 import java.net.URI;
 import java.time.Duration;
@@ -20,6 +21,7 @@ public record Config(
         TokenRegistry tokens,
         RateLimitStoreKind store,
         Optional<URI> redisUrl,
+        RedisSettings redis,
         long maxBodyBytes,
         String sidecarHost,
         int sidecarPort,
@@ -28,9 +30,11 @@ public record Config(
         Duration upstreamReadTimeout,
         String nginxListen) {
 
-    /** A copy listening on another port (tests take free ports). */
-    public Config withSidecarPort(int port) {
-        return new Config(defaultBackend, ollama, vllm, vllmApiKey, tokens, store, redisUrl, maxBodyBytes,
-                sidecarHost, port, gatewaySecret, upstreamConnectTimeout, upstreamReadTimeout, nginxListen);
-    }
+    /**
+     * How the Redis store behaves.
+     *
+     * @param keyPrefix prepended to every key, so several gateways can share one Redis
+     * @param timeout bound on any Redis call, including waiting for a pooled connection
+     */
+    public record RedisSettings(String keyPrefix, FailureMode failureMode, Duration timeout, int poolSize) {}
 }

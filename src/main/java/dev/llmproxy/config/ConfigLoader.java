@@ -9,6 +9,7 @@ import dev.llmproxy.auth.ModelAllowlist;
 import dev.llmproxy.auth.Token;
 import dev.llmproxy.auth.TokenDigest;
 import dev.llmproxy.auth.TokenRegistry;
+import dev.llmproxy.ratelimit.FailureMode;
 import dev.llmproxy.ratelimit.Quota;
 import dev.llmproxy.routing.Backend;
 import java.net.URI;
@@ -32,10 +33,12 @@ public final class ConfigLoader {
     /** The variables this loader reads; deployment files are checked against this list. */
     public static final List<String> VARIABLES = List.of(
             "DEFAULT_BACKEND", "OLLAMA_BASE_URL", "VLLM_BASE_URL", "VLLM_API_KEY", "TOKENS_JSON",
-            "RATE_LIMIT_STORE", "REDIS_URL", "MAX_BODY_BYTES", "SIDECAR_HOST", "SIDECAR_PORT",
+            "RATE_LIMIT_STORE", "REDIS_URL", "RATE_LIMIT_FAILURE_MODE", "RATE_LIMIT_KEY_PREFIX", "REDIS_TIMEOUT_MS",
+            "REDIS_POOL_SIZE", "MAX_BODY_BYTES", "SIDECAR_HOST", "SIDECAR_PORT",
             "GATEWAY_SECRET", "UPSTREAM_CONNECT_TIMEOUT_SECONDS", "UPSTREAM_READ_TIMEOUT_SECONDS", "NGINX_LISTEN");
 
     private static final Pattern LABEL = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
+    private static final Pattern KEY_PREFIX = Pattern.compile("[A-Za-z0-9._:-]{1,64}");
     private static final Pattern HEX64 = Pattern.compile("[0-9a-fA-F]{64}");
     /** Safe inside a quoted nginx string and an HTTP header: no space, quote, backslash, '$' or braces. */
     private static final Pattern CONFIG_SECRET = Pattern.compile("[!#%-\\[\\]-z|~]+");
@@ -64,6 +67,7 @@ public final class ConfigLoader {
         TokenRegistry tokens = tokens();
         RateLimitStoreKind store = store();
         Optional<URI> redisUrl = redisUrl(store);
+        Config.RedisSettings redis = redisSettings();
         long maxBody = integer("MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES, 1024, 64L * 1024 * 1024);
         String sidecarHost = text("SIDECAR_HOST", "127.0.0.1");
         int sidecarPort = (int) integer("SIDECAR_PORT", 8081, 1, 65535);
@@ -77,7 +81,7 @@ public final class ConfigLoader {
         if (!problems.isEmpty()) {
             throw new ConfigException(problems);
         }
-        return new Config(defaultBackend, ollama, vllm, vllmApiKey, tokens, store, redisUrl, maxBody, sidecarHost,
+        return new Config(defaultBackend, ollama, vllm, vllmApiKey, tokens, store, redisUrl, redis, maxBody, sidecarHost,
                 sidecarPort, gatewaySecret, Duration.ofSeconds(connect), Duration.ofSeconds(read), listen);
     }
 
@@ -104,6 +108,25 @@ public final class ConfigLoader {
                 yield RateLimitStoreKind.MEMORY;
             }
         };
+    }
+
+    private Config.RedisSettings redisSettings() {
+        String mode = text("RATE_LIMIT_FAILURE_MODE", "open").toLowerCase(Locale.ROOT);
+        FailureMode failureMode = switch (mode) {
+            case "open" -> FailureMode.OPEN;
+            case "closed" -> FailureMode.CLOSED;
+            default -> {
+                problems.add("RATE_LIMIT_FAILURE_MODE: must be \"open\" or \"closed\", got \"" + printable(mode) + "\"");
+                yield FailureMode.OPEN;
+            }
+        };
+        String prefix = text("RATE_LIMIT_KEY_PREFIX", "llm-proxy:");
+        if (!KEY_PREFIX.matcher(prefix).matches()) {
+            problems.add("RATE_LIMIT_KEY_PREFIX: must be 1-64 letters, digits or . _ : - characters");
+        }
+        long timeout = integer("REDIS_TIMEOUT_MS", 250, 10, 10_000);
+        long pool = integer("REDIS_POOL_SIZE", 128, 1, 4096);
+        return new Config.RedisSettings(prefix, failureMode, Duration.ofMillis(timeout), (int) pool);
     }
 
     private Optional<URI> redisUrl(RateLimitStoreKind store) {

@@ -24,7 +24,7 @@ public final class App {
         var trust = new NginxTrust(config.gatewaySecret());
         var vllm = new VllmClient(config.vllm(), config.vllmApiKey(), config.upstreamConnectTimeout(), config.upstreamReadTimeout());
         var modelCalls = new ModelCallHandler(gatekeeper, trust, config.defaultBackend(), config.maxBodyBytes(), new VllmRelay(vllm));
-        var health = new HealthHandlers(limiter);
+        var health = new HealthHandlers(limiter, config.redis().failureMode());
 
         return Javalin.create(cfg -> {
             cfg.startup.showJavalinBanner = false;

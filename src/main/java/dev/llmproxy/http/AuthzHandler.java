@@ -57,6 +57,11 @@ final class AuthzHandler implements Handler {
                 ctx.header(TOKEN_LABEL, f.token().label());
                 refuse(ctx, REASON_MODEL_NOT_ALLOWED, f.message(), Map.of());
             }
+            case Verdict.StoreUnavailable s -> {
+                // Outside auth_request's 2xx/401/403: nginx answers its own 503 JSON with Retry-After.
+                ctx.header(TOKEN_LABEL, s.token().label());
+                ctx.status(503);
+            }
             case Verdict.RateLimited r -> {
                 ctx.header(TOKEN_LABEL, r.token().label());
                 // 403, not 429: auth_request turns any status but 2xx/401/403 into a 500. nginx makes it a 429.

@@ -72,6 +72,11 @@ public record OpenAiError(int status, String type, String code, String message) 
         return new OpenAiError(504, "server_error", "backend_timeout", message);
     }
 
+    public static OpenAiError storeUnavailable() {
+        return new OpenAiError(503, "server_error", "rate_limit_store_unavailable",
+                "The gateway cannot check rate limits right now. Please retry.");
+    }
+
     public static OpenAiError internal() {
         return new OpenAiError(500, "server_error", "internal_error", "The gateway failed to handle the request.");
     }
