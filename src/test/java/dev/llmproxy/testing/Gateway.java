@@ -4,13 +4,12 @@ import dev.llmproxy.config.Config;
 import dev.llmproxy.config.ConfigLoader;
 import dev.llmproxy.http.App;
 import dev.llmproxy.nginx.NginxConfig;
-import dev.llmproxy.ratelimit.MemoryRateLimiter;
+import dev.llmproxy.ratelimit.RateLimiters;
 import io.javalin.Javalin;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -61,7 +60,7 @@ public final class Gateway implements AutoCloseable {
     }
 
     private static Javalin startSidecar(Config config) {
-        return App.create(config, new MemoryRateLimiter(Clock.systemUTC())).start();
+        return App.create(config, RateLimiters.fromConfig(config)).start();
     }
 
     public URI url(String path) {
