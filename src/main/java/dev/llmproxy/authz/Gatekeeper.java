@@ -3,6 +3,7 @@ package dev.llmproxy.authz;
 import dev.llmproxy.auth.BearerToken;
 import dev.llmproxy.auth.Token;
 import dev.llmproxy.auth.TokenRegistry;
+import dev.llmproxy.metrics.Metrics;
 import dev.llmproxy.ratelimit.Decision;
 import dev.llmproxy.ratelimit.RateLimiter;
 import dev.llmproxy.ratelimit.StoreUnavailableException;
@@ -15,14 +16,28 @@ import dev.llmproxy.routing.ModelRef;
 public final class Gatekeeper {
     private final TokenRegistry tokens;
     private final RateLimiter limiter;
+    private final Metrics metrics;
 
-    public Gatekeeper(TokenRegistry tokens, RateLimiter limiter) {
+    public Gatekeeper(TokenRegistry tokens, RateLimiter limiter, Metrics metrics) {
         this.tokens = tokens;
         this.limiter = limiter;
+        this.metrics = metrics;
     }
 
     /** @param model the requested model, or null for endpoints that have none */
     public Verdict decide(String authorization, ModelRef model) {
+        Verdict verdict = evaluate(authorization, model);
+        switch (verdict) {
+            case Verdict.Allowed a -> metrics.decision(Metrics.Outcome.ALLOWED, a.token().label());
+            case Verdict.Unauthenticated u -> metrics.decision(Metrics.Outcome.UNAUTHENTICATED, null);
+            case Verdict.Forbidden f -> metrics.decision(Metrics.Outcome.FORBIDDEN, f.token().label());
+            case Verdict.RateLimited r -> metrics.decision(Metrics.Outcome.RATE_LIMITED, r.token().label());
+            case Verdict.StoreUnavailable s -> metrics.decision(Metrics.Outcome.STORE_ERROR, s.token().label());
+        }
+        return verdict;
+    }
+
+    private Verdict evaluate(String authorization, ModelRef model) {
         if (authorization == null || authorization.isBlank()) {
             return new Verdict.Unauthenticated("You didn't provide an API key. Send it as 'Authorization: Bearer YOUR_KEY'.");
         }
@@ -39,10 +54,13 @@ public final class Gatekeeper {
             return new Verdict.Forbidden(token, "The API key '" + token.label() + "' may not use model '" + model.requested() + "'.");
         }
         Decision decision;
+        long start = System.nanoTime();
         try {
             decision = limiter.acquire(token.label(), token.quota());
         } catch (StoreUnavailableException e) {
             return new Verdict.StoreUnavailable(token);
+        } finally {
+            metrics.limiterLatency(System.nanoTime() - start);
         }
         if (!decision.allowed()) {
             return new Verdict.RateLimited(token, decision);

@@ -2,6 +2,7 @@ package dev.llmproxy.http;
 
 import dev.llmproxy.authz.Gatekeeper;
 import dev.llmproxy.config.Config;
+import dev.llmproxy.metrics.Metrics;
 import dev.llmproxy.openai.OpenAiError;
 import dev.llmproxy.ratelimit.RateLimiter;
 import dev.llmproxy.vllm.VllmClient;
@@ -20,7 +21,9 @@ public final class App {
     private App() {}
 
     public static Javalin create(Config config, RateLimiter limiter) {
-        var gatekeeper = new Gatekeeper(config.tokens(), limiter);
+        var metrics = new Metrics();
+        limiter.errorCount().ifPresent(metrics::storeErrors);
+        var gatekeeper = new Gatekeeper(config.tokens(), limiter, metrics);
         var trust = new NginxTrust(config.gatewaySecret());
         var vllm = new VllmClient(config.vllm(), config.vllmApiKey(), config.upstreamConnectTimeout(), config.upstreamReadTimeout());
         var modelCalls = new ModelCallHandler(gatekeeper, trust, config.defaultBackend(), config.maxBodyBytes(), new VllmRelay(vllm));
@@ -44,6 +47,8 @@ public final class App {
             cfg.routes.get("/v1/models", new ModelsHandler(gatekeeper, trust, vllm));
             cfg.routes.get("/healthz", health::alive);
             cfg.routes.get("/readyz", health::ready);
+            // Not routed by nginx: scraped on the sidecar's own (private) address.
+            cfg.routes.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(metrics.render()));
 
             cfg.routes.exception(ApiException.class, (e, ctx) -> render(ctx, e.error(), e.headers()));
             cfg.routes.exception(HttpResponseException.class, (e, ctx) -> render(ctx, frameworkError(e, ctx), Map.of()));

@@ -11,4 +11,9 @@ public interface RateLimiter {
     default boolean ready() {
         return true;
     }
+
+    /** For a remote store: how many of its calls failed so far (exported as a metric). */
+    default java.util.Optional<java.util.function.LongSupplier> errorCount() {
+        return java.util.Optional.empty();
+    }
 }

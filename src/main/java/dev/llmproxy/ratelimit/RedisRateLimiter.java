@@ -127,6 +127,11 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
     }
 
     @Override
+    public java.util.Optional<java.util.function.LongSupplier> errorCount() {
+        return java.util.Optional.of(health::errors);
+    }
+
+    @Override
     public void close() {
         pool.close();
     }

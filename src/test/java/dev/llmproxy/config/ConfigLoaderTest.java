@@ -56,6 +56,7 @@ class ConfigLoaderTest {
         assertEquals(Duration.ofSeconds(5), c.upstreamConnectTimeout());
         assertEquals(Duration.ofSeconds(600), c.upstreamReadTimeout());
         assertEquals("127.0.0.1:8080", c.nginxListen());
+        assertEquals(new Config.RedisSettings("llm-proxy:", dev.llmproxy.ratelimit.FailureMode.OPEN, Duration.ofMillis(250), 128), c.redis());
         var t = c.tokens().find(SECRET_TOKEN).orElseThrow();
         assertEquals("team-a", t.label());
         assertEquals(60, t.quota().rpm());
@@ -185,6 +186,10 @@ class ConfigLoaderTest {
         "MAX_BODY_BYTES|100|must be an integer from 1024",
         "SIDECAR_PORT|0|must be an integer from 1 to 65535",
         "NGINX_LISTEN|0.0.0.0:80:80|must be a port or host:port",
+        "RATE_LIMIT_FAILURE_MODE|maybe|must be \"open\" or \"closed\"",
+        "RATE_LIMIT_KEY_PREFIX|has space|must be 1-64 letters",
+        "REDIS_TIMEOUT_MS|5|must be an integer from 10",
+        "REDIS_POOL_SIZE|0|must be an integer from 1",
     })
     void variableRules(String variable, String value, String expected) {
         assertProblem(env(variable, value), variable + ": " );

@@ -284,6 +284,8 @@ class NginxGatewayTest {
         assertOpenAiError(Http.get(gw.url("/v1/chat/completions"), "Authorization", bearer(TEAM)), 405, "method_not_allowed");
         assertOpenAiError(Http.post(gw.url("/v1/models"), "{}", "Authorization", bearer(TEAM)), 405, "method_not_allowed");
         assertOpenAiError(Http.get(gw.url("/internal/authz"), "Authorization", bearer(TEAM)), 404, "unknown_url");
+        assertOpenAiError(Http.get(gw.url("/metrics")), 404, "unknown_url");
+        assertOpenAiError(Http.get(gw.url("/readyz")), 404, "unknown_url");
     }
 
     @Test

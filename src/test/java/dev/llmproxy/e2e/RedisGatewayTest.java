@@ -135,6 +135,9 @@ class RedisGatewayTest {
         var ready = Http.get(s.resolve("/readyz"));
         assertEquals(200, ready.statusCode());
         assertEquals("degraded", JSON.readTree(ready.body()).path("status").asText());
+        String metrics = Http.get(s.resolve("/metrics")).body();
+        long errors = Long.parseLong(metrics.replaceAll("(?s).*llmproxy_ratelimit_store_errors_total (\\d+).*", "$1"));
+        assertTrue(errors >= 4, metrics);
         redis.restart();
         assertEquals(200, Http.post(s.resolve("/v1/chat/completions"), CHAT, "Authorization", bearer(OPEN)).statusCode());
         assertEquals(200, Http.post(s.resolve("/v1/chat/completions"), CHAT, "Authorization", bearer(OPEN)).statusCode());

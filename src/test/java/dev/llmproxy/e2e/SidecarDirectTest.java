@@ -242,6 +242,21 @@ class SidecarDirectTest {
     }
 
     @Test
+    void metricsCountDecisionsByOutcomeAndLabel() throws Exception {
+        Http.post(url("/v1/chat/completions"), CHAT, "Authorization", bearer("sk-nobody-at-all"));
+        Http.post(url("/v1/chat/completions"), CHAT.replace("vllm:llama3", "vllm:x"), "Authorization", bearer(LLAMA_ONLY));
+        var m = Http.get(url("/metrics"));
+        assertEquals(200, m.statusCode());
+        assertTrue(m.headers().firstValue("content-type").orElse("").startsWith("text/plain; version=0.0.4"));
+        String text = m.body();
+        assertTrue(text.matches("(?s).*llmproxy_authz_decisions_total\\{outcome=\"unauthenticated\",token_label=\"\"} [1-9].*"), text);
+        assertTrue(text.matches("(?s).*llmproxy_authz_decisions_total\\{outcome=\"forbidden\",token_label=\"llama-only\"} [1-9].*"), text);
+        assertTrue(text.contains("llmproxy_ratelimit_decision_seconds_count"), text);
+        assertTrue(text.contains("llmproxy_ratelimit_store_errors_total 0"), text);
+        assertFalse(text.contains("sk-"), "no token in metrics");
+    }
+
+    @Test
     void healthAndReadiness() throws Exception {
         var h = Http.get(url("/healthz"));
         assertEquals(200, h.statusCode());
