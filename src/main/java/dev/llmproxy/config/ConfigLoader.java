@@ -45,6 +45,9 @@ public final class ConfigLoader {
     private static final Pattern LISTEN = Pattern.compile("(?:(?:\\[[0-9a-fA-F:.]+]|[A-Za-z0-9.-]+):)?\\d{1,5}");
     private static final Set<String> ENTRY_FIELDS = Set.of("token", "token_sha256", "label", "rpm", "rpd", "models");
     private static final int MIN_TOKEN_LENGTH = 8;
+    /** The limiter spaces requests in whole microseconds: at most one per µs-period of its window. */
+    static final long MAX_RPM = 1_000_000;
+    static final long MAX_RPD = 1_000_000_000;
     private static final int MIN_GATEWAY_SECRET_LENGTH = 32;
 
     private final Map<String, String> env;
@@ -243,8 +246,8 @@ public final class ConfigLoader {
             }
         });
         TokenDigest digest = digest(where, entry.get("token"), entry.get("token_sha256"));
-        long rpm = limit(where, "rpm", entry.get("rpm"));
-        long rpd = limit(where, "rpd", entry.get("rpd"));
+        long rpm = limit(where, "rpm", entry.get("rpm"), MAX_RPM);
+        long rpd = limit(where, "rpd", entry.get("rpd"), MAX_RPD);
         ModelAllowlist models = models(where, entry.get("models"));
         if (problems.size() > before) {
             return null;
@@ -273,12 +276,16 @@ public final class ConfigLoader {
         return TokenDigest.fromHex(sha.asText().toLowerCase(Locale.ROOT));
     }
 
-    private long limit(String where, String field, JsonNode value) {
+    private long limit(String where, String field, JsonNode value, long max) {
         if (value == null || value.isNull()) {
             return 0; // no limit on this window
         }
-        if (!value.isIntegralNumber() || value.asLong() <= 0 || !value.canConvertToLong()) {
+        if (!value.isIntegralNumber() || !value.canConvertToLong() || value.asLong() <= 0) {
             problems.add(where + ": " + field + " must be a positive integer (or absent for no limit), got " + printable(value.toString()));
+            return 0;
+        }
+        if (value.asLong() > max) {
+            problems.add(where + ": " + field + " must be at most " + max + " (omit it for no limit), got " + value.asLong());
             return 0;
         }
         return value.asLong();

@@ -5,8 +5,9 @@ public record Quota(long rpm, long rpd) {
     public static final Quota UNLIMITED = new Quota(0, 0);
 
     public Quota {
-        if (rpm < 0 || rpd < 0) {
-            throw new IllegalArgumentException("limits are positive, or 0 for none");
+        // Each window spaces requests in whole microseconds (see Gcra): at most one request per µs.
+        if (rpm < 0 || rpd < 0 || rpm > LimitWindow.MINUTE.micros() || rpd > LimitWindow.DAY.micros()) {
+            throw new IllegalArgumentException("limits are positive and at most one per microsecond, or 0 for none");
         }
     }
 

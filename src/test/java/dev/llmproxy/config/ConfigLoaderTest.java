@@ -127,6 +127,8 @@ class ConfigLoaderTest {
         "{\"label\":\"a\",\"token\":\"sk-abcdefgh1\",\"rpm\":\"60\"}| rpm must be a positive integer",
         "{\"label\":\"a\",\"token\":\"sk-abcdefgh1\",\"rpd\":1.5}| rpd must be a positive integer",
         "{\"label\":\"a\",\"token\":\"sk-abcdefgh1\",\"rpd\":99999999999999999999999}| rpd must be a positive integer",
+        "{\"label\":\"a\",\"token\":\"sk-abcdefgh1\",\"rpm\":1000001}| rpm must be at most 1000000",
+        "{\"label\":\"a\",\"token\":\"sk-abcdefgh1\",\"rpd\":1000000001}| rpd must be at most 1000000000",
         "{\"label\":\"a\",\"token\":\"sk-abcdefgh1\",\"models\":[]}| models must be a non-empty array",
         "{\"label\":\"a\",\"token\":\"sk-abcdefgh1\",\"models\":\"vllm:*\"}| models must be a non-empty array",
         "{\"label\":\"a\",\"token\":\"sk-abcdefgh1\",\"models\":[\"*x\"]}| '*' only at the end",
