@@ -3,6 +3,7 @@ package dev.llmproxy.http;
 import dev.llmproxy.authz.Gatekeeper;
 import dev.llmproxy.config.Config;
 import dev.llmproxy.metrics.Metrics;
+import dev.llmproxy.ollama.OllamaClient;
 import dev.llmproxy.openai.OpenAiError;
 import dev.llmproxy.ratelimit.RateLimiter;
 import dev.llmproxy.vllm.VllmClient;
@@ -26,7 +27,9 @@ public final class App {
         var gatekeeper = new Gatekeeper(config.tokens(), limiter, metrics);
         var trust = new NginxTrust(config.gatewaySecret());
         var vllm = new VllmClient(config.vllm(), config.vllmApiKey(), config.upstreamConnectTimeout(), config.upstreamReadTimeout());
-        var modelCalls = new ModelCallHandler(gatekeeper, trust, config.defaultBackend(), config.maxBodyBytes(), new VllmRelay(vllm));
+        var ollama = new OllamaClient(config.ollama(), config.upstreamConnectTimeout(), config.upstreamReadTimeout());
+        var modelCalls = new ModelCallHandler(gatekeeper, trust, config.defaultBackend(), config.maxBodyBytes(),
+                new VllmRelay(vllm), new OllamaRelay(ollama));
         var health = new HealthHandlers(limiter, config.redis().failureMode());
 
         return Javalin.create(cfg -> {
@@ -44,7 +47,7 @@ public final class App {
             cfg.routes.post("/v1/chat/completions", modelCalls);
             cfg.routes.post("/v1/completions", modelCalls);
             cfg.routes.post("/v1/embeddings", modelCalls);
-            cfg.routes.get("/v1/models", new ModelsHandler(gatekeeper, trust, vllm));
+            cfg.routes.get("/v1/models", new ModelsHandler(gatekeeper, trust, vllm, ollama, config.upstreamConnectTimeout()));
             cfg.routes.get("/healthz", health::alive);
             cfg.routes.get("/readyz", health::ready);
             // Not routed by nginx: scraped on the sidecar's own (private) address.

@@ -3,7 +3,6 @@ package dev.llmproxy.http;
 import dev.llmproxy.authz.Gatekeeper;
 import dev.llmproxy.authz.Verdict;
 import dev.llmproxy.openai.ModelField;
-import dev.llmproxy.openai.OpenAiError;
 import dev.llmproxy.routing.Backend;
 import dev.llmproxy.routing.ModelRef;
 import io.javalin.http.Context;
@@ -20,13 +19,15 @@ final class ModelCallHandler implements Handler {
     private final Backend defaultBackend;
     private final long maxBodyBytes;
     private final VllmRelay vllm;
+    private final OllamaRelay ollama;
 
-    ModelCallHandler(Gatekeeper gatekeeper, NginxTrust trust, Backend defaultBackend, long maxBodyBytes, VllmRelay vllm) {
+    ModelCallHandler(Gatekeeper gatekeeper, NginxTrust trust, Backend defaultBackend, long maxBodyBytes, VllmRelay vllm, OllamaRelay ollama) {
         this.gatekeeper = gatekeeper;
         this.trust = trust;
         this.defaultBackend = defaultBackend;
         this.maxBodyBytes = maxBodyBytes;
         this.vllm = vllm;
+        this.ollama = ollama;
     }
 
     @Override
@@ -53,8 +54,7 @@ final class ModelCallHandler implements Handler {
         }
         switch (model.backend()) {
             case VLLM -> vllm.forward(ctx, ctx.path(), field.withModel(model.name()), RequestIds.of(ctx));
-            case OLLAMA -> throw new ApiException(OpenAiError.notImplemented(
-                    "The Ollama backend is not available in this version of the gateway; use a vllm: model."));
+            case OLLAMA -> ollama.serve(ctx, field.body(), model, RequestIds.of(ctx));
         }
     }
 }

@@ -1,29 +1,46 @@
 package dev.llmproxy.http;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.llmproxy.authz.Gatekeeper;
 import dev.llmproxy.authz.Verdict;
+import dev.llmproxy.ollama.OllamaClient;
+import dev.llmproxy.ollama.OllamaWire;
+import dev.llmproxy.openai.Json;
 import dev.llmproxy.openai.OpenAiError;
+import dev.llmproxy.openai.OpenAiWire;
 import dev.llmproxy.vllm.VllmClient;
 import io.javalin.http.Context;
 import io.javalin.http.Handler;
-import java.io.IOException;
 import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
-/** {@code GET /v1/models}: the vLLM server's models, named with the {@code vllm:} prefix that routes to them. */
+/**
+ * {@code GET /v1/models}: one list for both backends, each model named with the prefix that routes to
+ * it ({@code ollama:llama3.2}, {@code vllm:meta-llama/...}). Both are asked at once; one backend down
+ * still lists the other, and only both down is an error.
+ */
 final class ModelsHandler implements Handler {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Logger LOG = LoggerFactory.getLogger(ModelsHandler.class);
     private final Gatekeeper gatekeeper;
     private final NginxTrust trust;
     private final VllmClient vllm;
+    private final OllamaClient ollama;
+    private final Duration timeout;
 
-    ModelsHandler(Gatekeeper gatekeeper, NginxTrust trust, VllmClient vllm) {
+    ModelsHandler(Gatekeeper gatekeeper, NginxTrust trust, VllmClient vllm, OllamaClient ollama, Duration timeout) {
         this.gatekeeper = gatekeeper;
         this.trust = trust;
         this.vllm = vllm;
+        this.ollama = ollama;
+        this.timeout = timeout;
     }
 
     @Override
@@ -35,24 +52,61 @@ final class ModelsHandler implements Handler {
             }
             VerdictHeaders.rateLimit(allowed.decision()).forEach(ctx::header);
         }
-        ArrayNode data = JSON.createArrayNode();
-        try {
-            HttpResponse<byte[]> res = vllm.get("/v1/models", RequestIds.of(ctx));
-            if (res.statusCode() != 200) {
-                throw new ApiException(VllmRelay.upstreamError(res.statusCode(), res.body()));
-            }
-            for (JsonNode m : JSON.readTree(res.body()).path("data")) {
-                if (m instanceof ObjectNode o && o.path("id").isTextual()) {
-                    o.put("id", "vllm:" + o.path("id").asText());
-                    data.add(o);
+        String requestId = RequestIds.of(ctx);
+        List<OpenAiWire.Model> data = new ArrayList<>();
+        int failed = 0;
+        try (var pool = Executors.newVirtualThreadPerTaskExecutor()) {
+            List<Future<List<OpenAiWire.Model>>> lists = List.of(
+                    pool.submit(() -> ollamaModels()),
+                    pool.submit((Callable<List<OpenAiWire.Model>>) () -> vllmModels(requestId)));
+            for (var f : lists) {
+                try {
+                    data.addAll(f.get());
+                } catch (java.util.concurrent.ExecutionException e) {
+                    failed++;
+                    LOG.debug("request {}: a backend could not list its models: {}", requestId, e.getCause().toString());
                 }
             }
-        } catch (IOException e) {
-            throw new ApiException(OpenAiError.backendUnavailable("The vLLM backend is unreachable."));
         }
-        ObjectNode list = JSON.createObjectNode();
-        list.put("object", "list");
-        list.set("data", data);
-        ctx.contentType("application/json").result(list.toString());
+        if (failed == 2) {
+            throw new ApiException(OpenAiError.backendUnavailable("No model backend is reachable."));
+        }
+        ctx.contentType("application/json").result(Json.bytes(new OpenAiWire.ModelList("list", data)));
+    }
+
+    private List<OpenAiWire.Model> ollamaModels() throws Exception {
+        HttpResponse<byte[]> res = ollama.get("/api/tags", timeout);
+        if (res.statusCode() != 200) {
+            throw new IllegalStateException("Ollama /api/tags answered " + res.statusCode());
+        }
+        OllamaWire.Tags tags = Json.MAPPER.readValue(res.body(), OllamaWire.Tags.class);
+        List<OpenAiWire.Model> out = new ArrayList<>();
+        for (OllamaWire.TagModel m : tags.models() == null ? List.<OllamaWire.TagModel>of() : tags.models()) {
+            out.add(new OpenAiWire.Model("ollama:" + m.name(), "model", epochSeconds(m.modifiedAt()), "ollama"));
+        }
+        return out;
+    }
+
+    private List<OpenAiWire.Model> vllmModels(String requestId) throws Exception {
+        HttpResponse<byte[]> res = vllm.get("/v1/models", requestId);
+        if (res.statusCode() != 200) {
+            throw new IllegalStateException("vLLM /v1/models answered " + res.statusCode());
+        }
+        List<OpenAiWire.Model> out = new ArrayList<>();
+        for (JsonNode m : Json.MAPPER.readTree(res.body()).path("data")) {
+            if (m.path("id").isTextual()) {
+                out.add(new OpenAiWire.Model("vllm:" + m.get("id").textValue(), "model", m.path("created").asLong(0),
+                        m.path("owned_by").asText("vllm")));
+            }
+        }
+        return out;
+    }
+
+    private static long epochSeconds(String rfc3339) {
+        try {
+            return rfc3339 == null ? 0 : OffsetDateTime.parse(rfc3339).toEpochSecond();
+        } catch (RuntimeException e) {
+            return 0;
+        }
     }
 }

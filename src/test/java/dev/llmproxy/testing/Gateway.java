@@ -22,13 +22,15 @@ public final class Gateway implements AutoCloseable {
     public static final String VLLM_KEY = "vllm-upstream-key-42";
 
     public final FakeVllm vllm;
+    public final FakeOllama ollama;
     public final Config config;
     private final NginxProcess nginx;
     private final int nginxPort;
     private Javalin sidecar;
 
-    private Gateway(FakeVllm vllm, Config config, NginxProcess nginx, int nginxPort, Javalin sidecar) {
+    private Gateway(FakeVllm vllm, FakeOllama ollama, Config config, NginxProcess nginx, int nginxPort, Javalin sidecar) {
         this.vllm = vllm;
+        this.ollama = ollama;
         this.config = config;
         this.nginx = nginx;
         this.nginxPort = nginxPort;
@@ -38,11 +40,13 @@ public final class Gateway implements AutoCloseable {
     /** Starts the three parts with the given TOKENS_JSON and any extra variables. */
     public static Gateway start(String tokensJson, Map<String, String> extra) throws IOException, InterruptedException {
         FakeVllm vllm = new FakeVllm(VLLM_KEY);
+        FakeOllama ollama = new FakeOllama();
         int nginxPort = Ports.free();
         Map<String, String> env = new HashMap<>();
         env.put("TOKENS_JSON", tokensJson);
         env.put("VLLM_BASE_URL", vllm.baseUrl() + "/v1");
         env.put("VLLM_API_KEY", VLLM_KEY);
+        env.put("OLLAMA_BASE_URL", ollama.baseUrl());
         env.put("GATEWAY_SECRET", SECRET);
         env.put("SIDECAR_PORT", Integer.toString(Ports.free()));
         env.put("NGINX_LISTEN", "127.0.0.1:" + nginxPort);
@@ -56,7 +60,7 @@ public final class Gateway implements AutoCloseable {
                 new NginxConfig.Layout(runDir, Path.of("nginx"), NginxConfig.DEFAULT_NJS_MODULE)));
         Javalin sidecar = startSidecar(config);
         NginxProcess nginx = NginxProcess.start(runDir, conf, nginxPort);
-        return new Gateway(vllm, config, nginx, nginxPort, sidecar);
+        return new Gateway(vllm, ollama, config, nginx, nginxPort, sidecar);
     }
 
     private static Javalin startSidecar(Config config) {
@@ -92,5 +96,6 @@ public final class Gateway implements AutoCloseable {
         nginx.close();
         sidecar.stop();
         vllm.close();
+        ollama.close();
     }
 }

@@ -1,0 +1,317 @@
+package dev.llmproxy.http;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.llmproxy.ollama.OllamaClient;
+import dev.llmproxy.ollama.OllamaWire;
+import dev.llmproxy.openai.Json;
+import dev.llmproxy.openai.OpenAiError;
+import dev.llmproxy.openai.OpenAiWire;
+import dev.llmproxy.routing.ModelRef;
+import dev.llmproxy.translate.ChatRequests;
+import dev.llmproxy.translate.ChatResponses;
+import dev.llmproxy.translate.ChatStream;
+import dev.llmproxy.translate.CompletionRequests;
+import dev.llmproxy.translate.CompletionResponses;
+import dev.llmproxy.translate.Embeddings;
+import dev.llmproxy.translate.Ids;
+import dev.llmproxy.translate.InvalidRequest;
+import dev.llmproxy.translate.NdjsonReader;
+import dev.llmproxy.translate.UpstreamFailure;
+import io.javalin.http.Context;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.ConnectException;
+import java.net.http.HttpConnectTimeoutException;
+import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Serves OpenAI calls from Ollama: translates the request, calls the native API, and translates the
+ * answer back, streaming line by line. I/O lives here; the translation is pure ({@code translate}).
+ * When the client goes away the Ollama request is closed at once, so the GPU stops working for nobody.
+ */
+final class OllamaRelay {
+    private static final Logger LOG = LoggerFactory.getLogger(OllamaRelay.class);
+    private static final int MAX_ERROR_BODY = 64 * 1024;
+    private static final byte[] DONE = "data: [DONE]\n\n".getBytes(StandardCharsets.UTF_8);
+
+    private final OllamaClient ollama;
+
+    OllamaRelay(OllamaClient ollama) {
+        this.ollama = ollama;
+    }
+
+    void serve(Context ctx, byte[] body, ModelRef model, String requestId) {
+        JsonNode json;
+        try {
+            json = Json.MAPPER.readTree(body);
+        } catch (IOException e) {
+            throw new ApiException(OpenAiError.invalidJson());
+        }
+        try (ClientWatch watch = ClientWatch.start(ctx)) {
+            switch (ctx.path()) {
+                case "/v1/chat/completions" -> chat(ctx, ChatRequests.translate(json, model.name()), model.requested(), requestId, watch);
+                case "/v1/completions" -> completions(ctx, CompletionRequests.translate(json, model.name()), model.requested(), requestId, watch);
+                case "/v1/embeddings" -> embeddings(ctx, Embeddings.translate(json, model.name()), model.requested(), requestId, watch);
+                default -> throw new ApiException(OpenAiError.notFound(ctx.method().name(), ctx.path()));
+            }
+            if (watch.readAhead()) {
+                ctx.header("Connection", "close");
+            }
+        } catch (InvalidRequest e) {
+            throw new ApiException(e.error());
+        } catch (ClientGone e) {
+            LOG.debug("request {}: client went away; Ollama request closed", requestId);
+        }
+    }
+
+    private void chat(Context ctx, ChatRequests.Call call, String model, String requestId, ClientWatch watch) {
+        InputStream body = open("/api/chat", call.request(), model, requestId, watch);
+        String id = Ids.chat();
+        long created = System.currentTimeMillis() / 1000;
+        if (!call.stream()) {
+            OllamaWire.Chunk answer = readWhole(body, watch);
+            json(ctx, ChatResponses.completion(answer, id, created, model));
+            return;
+        }
+        OutputStream out = startEvents(ctx);
+        ChatStream stream = new ChatStream(id, created, model, call.includeUsage());
+        relayLines(body, out, watch, line -> {
+            for (OpenAiWire.ChatCompletionChunk c : stream.next(line)) {
+                event(out, c);
+            }
+            return stream.finished();
+        });
+    }
+
+    private void completions(Context ctx, CompletionRequests.Call call, String model, String requestId, ClientWatch watch) {
+        String id = Ids.completion();
+        long created = System.currentTimeMillis() / 1000;
+        if (!call.stream()) {
+            // Every prompt at once: Ollama runs them in parallel when configured to.
+            List<CompletableFuture<HttpResponse<InputStream>>> pending = new ArrayList<>();
+            for (var r : call.requests()) {
+                pending.add(ollama.post("/api/generate", r, requestId));
+            }
+            watch.onGone(() -> pending.forEach(f -> f.cancel(true)));
+            List<OllamaWire.Chunk> answers = new ArrayList<>();
+            for (var f : pending) {
+                answers.add(readWhole(checked(await(f, watch), model, watch), watch));
+            }
+            json(ctx, CompletionResponses.completion(answers, id, created, model));
+            return;
+        }
+        OutputStream out = null;
+        long promptTokens = 0;
+        long completionTokens = 0;
+        for (int i = 0; i < call.requests().size(); i++) {
+            InputStream body = open("/api/generate", call.requests().get(i), model, requestId, watch);
+            if (out == null) {
+                out = startEvents(ctx);
+            }
+            var stream = new CompletionResponses.Stream(id, created, model, i);
+            OutputStream sink = out;
+            long[] usage = new long[2];
+            boolean finished = relayLines(body, sink, watch, line -> {
+                OpenAiWire.Completion c = stream.next(line);
+                if (c != null) {
+                    event(sink, c);
+                }
+                if (line.done()) {
+                    usage[0] = line.promptEvalCount() == null ? 0 : line.promptEvalCount();
+                    usage[1] = line.evalCount() == null ? 0 : line.evalCount();
+                }
+                return stream.finished();
+            }, i == call.requests().size() - 1 && !call.includeUsage());
+            if (!finished) {
+                return;
+            }
+            promptTokens += usage[0];
+            completionTokens += usage[1];
+        }
+        if (call.includeUsage()) {
+            event(out, CompletionResponses.usageChunk(id, created, model, OpenAiWire.Usage.of(promptTokens, completionTokens)));
+            write(out, DONE);
+        }
+    }
+
+    private void embeddings(Context ctx, Embeddings.Call call, String model, String requestId, ClientWatch watch) {
+        InputStream body = open("/api/embed", call.request(), model, requestId, watch);
+        OllamaWire.EmbedResponse answer;
+        try (body) {
+            answer = Json.MAPPER.readValue(body, OllamaWire.EmbedResponse.class);
+        } catch (IOException e) {
+            throw failed(watch, "The Ollama backend sent an unreadable answer.");
+        }
+        json(ctx, Embeddings.response(answer, model, call.base64()));
+    }
+
+    /** Sends the request and returns the body of a successful answer; errors become OpenAI errors. */
+    private InputStream open(String path, Object request, String model, String requestId, ClientWatch watch) {
+        CompletableFuture<HttpResponse<InputStream>> pending = ollama.post(path, request, requestId);
+        watch.onGone(() -> pending.cancel(true));
+        return checked(await(pending, watch), model, watch);
+    }
+
+    private static HttpResponse<InputStream> await(CompletableFuture<HttpResponse<InputStream>> pending, ClientWatch watch) {
+        try {
+            return pending.get();
+        } catch (CancellationException e) {
+            throw new ClientGone();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ClientGone();
+        } catch (ExecutionException e) {
+            if (watch.gone()) {
+                throw new ClientGone();
+            }
+            Throwable cause = e.getCause();
+            if (cause instanceof HttpConnectTimeoutException || cause instanceof ConnectException) {
+                throw new ApiException(OpenAiError.backendUnavailable("The Ollama backend is unreachable."));
+            }
+            if (cause instanceof HttpTimeoutException) {
+                throw new ApiException(OpenAiError.backendTimeout("The Ollama backend did not answer in time."));
+            }
+            throw new ApiException(OpenAiError.backendUnavailable("The Ollama backend failed: connection error."));
+        }
+    }
+
+    private static InputStream checked(HttpResponse<InputStream> response, String model, ClientWatch watch) {
+        InputStream body = response.body();
+        watch.onGone(() -> closeQuietly(body));
+        if (response.statusCode() == 200) {
+            return body;
+        }
+        byte[] error;
+        try (body) {
+            error = body.readNBytes(MAX_ERROR_BODY);
+        } catch (IOException e) {
+            error = new byte[0];
+        }
+        throw new ApiException(OllamaErrors.map(response.statusCode(), error, model), OllamaErrors.headers(response.statusCode()));
+    }
+
+    private static OllamaWire.Chunk readWhole(InputStream body, ClientWatch watch) {
+        OllamaWire.Chunk answer;
+        try (body) {
+            answer = Json.MAPPER.readValue(body, OllamaWire.Chunk.class);
+        } catch (IOException e) {
+            throw failed(watch, "The Ollama backend sent an unreadable answer.");
+        }
+        if (answer.error() != null) {
+            throw new ApiException(OpenAiError.backendUnavailable("The Ollama backend failed: " + answer.error()));
+        }
+        return answer;
+    }
+
+    private static RuntimeException failed(ClientWatch watch, String message) {
+        return watch.gone() ? new ClientGone() : new ApiException(OpenAiError.backendUnavailable(message));
+    }
+
+    /** Translates one line; returns true when it was the last one. */
+    private interface LineHandler {
+        boolean accept(OllamaWire.Chunk line);
+    }
+
+    private boolean relayLines(InputStream body, OutputStream out, ClientWatch watch, LineHandler handler) {
+        return relayLines(body, out, watch, handler, true);
+    }
+
+    /**
+     * Relays NDJSON lines until the native stream says it is done, then writes {@code [DONE]} if
+     * {@code closeWithDone}. An error line, a broken line or a stream that ends early reach the client as
+     * an error event and no {@code [DONE]}: never a failed stream that looks complete.
+     */
+    private boolean relayLines(InputStream body, OutputStream out, ClientWatch watch, LineHandler handler, boolean closeWithDone) {
+        try (body) {
+            NdjsonReader lines = new NdjsonReader(body);
+            String line;
+            while ((line = lines.next()) != null) {
+                OllamaWire.Chunk chunk = Json.MAPPER.readValue(line, OllamaWire.Chunk.class);
+                if (handler.accept(chunk)) {
+                    if (closeWithDone) {
+                        write(out, DONE);
+                    }
+                    return true;
+                }
+            }
+            errorEvent(out, "The Ollama backend closed the stream before it was complete.");
+        } catch (UpstreamFailure e) {
+            errorEvent(out, "The Ollama backend failed: " + e.getMessage());
+        } catch (IOException e) {
+            if (watch.gone()) {
+                throw new ClientGone();
+            }
+            LOG.warn("Ollama stream broke: {}", e.toString());
+            errorEvent(out, "The Ollama backend stream broke: " + e.getClass().getSimpleName() + ".");
+        }
+        return false;
+    }
+
+    private static OutputStream startEvents(Context ctx) {
+        ctx.status(200);
+        ctx.res().setContentType("text/event-stream; charset=utf-8");
+        ctx.res().setHeader("Cache-Control", "no-cache");
+        ctx.res().setHeader("X-Accel-Buffering", "no");
+        try {
+            return ctx.res().getOutputStream();
+        } catch (IOException e) {
+            throw new ClientGone();
+        }
+    }
+
+    private static void event(OutputStream out, Object chunk) {
+        byte[] json = Json.bytes(chunk);
+        byte[] frame = new byte[json.length + 8];
+        System.arraycopy("data: ".getBytes(StandardCharsets.US_ASCII), 0, frame, 0, 6);
+        System.arraycopy(json, 0, frame, 6, json.length);
+        frame[frame.length - 2] = '\n';
+        frame[frame.length - 1] = '\n';
+        write(out, frame);
+    }
+
+    private static void errorEvent(OutputStream out, String message) {
+        event(out, new ErrorEvent(new ErrorEvent.Detail(message, "server_error", null, "backend_error")));
+    }
+
+    private record ErrorEvent(Detail error) {
+        private record Detail(String message, String type, String param, String code) {}
+    }
+
+    private static void write(OutputStream out, byte[] bytes) {
+        try {
+            out.write(bytes);
+            out.flush();
+        } catch (IOException e) {
+            throw new ClientGone();
+        }
+    }
+
+    private static void json(Context ctx, Object body) {
+        ctx.contentType("application/json").result(Json.bytes(body));
+    }
+
+    private static void closeQuietly(InputStream in) {
+        try {
+            in.close();
+        } catch (IOException ignored) {
+            // closing is all we wanted
+        }
+    }
+
+    /** The client went away: stop, answer nothing. */
+    private static final class ClientGone extends RuntimeException {
+        ClientGone() {
+            super(null, null, false, false);
+        }
+    }
+}

@@ -1,0 +1,17 @@
+package dev.llmproxy.translate;
+
+import dev.llmproxy.openai.OpenAiError;
+
+/** A request the translation refuses: a 400 naming the parameter, as OpenAI does. */
+public final class InvalidRequest extends RuntimeException {
+    private final transient OpenAiError error;
+
+    public InvalidRequest(String param, String message) {
+        super(message, null, false, false);
+        this.error = new OpenAiError(400, "invalid_request_error", "invalid_" + param.replaceAll("[^a-z_].*", ""), message);
+    }
+
+    public OpenAiError error() {
+        return error;
+    }
+}
