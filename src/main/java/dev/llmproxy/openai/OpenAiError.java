@@ -60,10 +60,6 @@ public record OpenAiError(int status, String type, String code, String message) 
         return new OpenAiError(413, "invalid_request_error", "request_too_large", "Request body is larger than " + max + " bytes.");
     }
 
-    public static OpenAiError notImplemented(String message) {
-        return new OpenAiError(501, "server_error", "not_implemented", message);
-    }
-
     public static OpenAiError backendUnavailable(String message) {
         return new OpenAiError(502, "server_error", "backend_unavailable", message);
     }

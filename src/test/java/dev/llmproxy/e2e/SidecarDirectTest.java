@@ -54,6 +54,7 @@ class SidecarDirectTest {
                         """.formatted(TEAM, RPM3, RPD1, LLAMA_ONLY, AUTHZ_RPM2),
                 "VLLM_BASE_URL", vllm.baseUrl(),
                 "VLLM_API_KEY", "upstream-key-1",
+                "OLLAMA_BASE_URL", "http://127.0.0.1:" + Ports.free(),
                 "GATEWAY_SECRET", SECRET,
                 "SIDECAR_PORT", Integer.toString(port),
                 "MAX_BODY_BYTES", "2048"));
@@ -117,7 +118,8 @@ class SidecarDirectTest {
         assertOpenAiError(Http.post(url("/v1/chat/completions"), "{}", "Authorization", bearer(TEAM)), 400, "missing_model");
         assertOpenAiError(Http.post(url("/v1/chat/completions"), CHAT.replace("Hi", "x".repeat(3000)), "Authorization", bearer(TEAM)), 413, "request_too_large");
         assertOpenAiError(Http.post(url("/v1/chat/completions"), CHAT.replace("vllm:llama3", "vllm:other"), "Authorization", bearer(LLAMA_ONLY)), 403, "model_not_allowed");
-        assertOpenAiError(Http.post(url("/v1/chat/completions"), CHAT.replace("vllm:llama3", "ollama:llama3.2"), "Authorization", bearer(TEAM)), 501, "not_implemented");
+        // No Ollama listens on the default address in tests: unreachable is a 502.
+        assertOpenAiError(Http.post(url("/v1/chat/completions"), CHAT.replace("vllm:llama3", "ollama:llama3.2"), "Authorization", bearer(TEAM)), 502, "backend_unavailable");
         assertOpenAiError(Http.get(url("/v1/unknown"), "Authorization", bearer(TEAM)), 404, "unknown_url");
         assertOpenAiError(Http.get(url("/v1/chat/completions"), "Authorization", bearer(TEAM)), 405, "method_not_allowed");
         assertTrue(vllm.received().isEmpty());
@@ -230,7 +232,8 @@ class SidecarDirectTest {
         }
         int p2 = Ports.free();
         Config down = ConfigLoader.load(Map.of("TOKENS_JSON", "[{\"token\":\"" + TEAM + "\",\"label\":\"t\"}]",
-                "VLLM_BASE_URL", "http://127.0.0.1:" + Ports.free(), "SIDECAR_PORT", Integer.toString(p2)));
+                "VLLM_BASE_URL", "http://127.0.0.1:" + Ports.free(), "OLLAMA_BASE_URL", "http://127.0.0.1:" + Ports.free(),
+                "SIDECAR_PORT", Integer.toString(p2)));
         Javalin noBackend = App.create(down, new MemoryRateLimiter(Clock.systemUTC())).start();
         try {
             var r = Http.post(URI.create("http://127.0.0.1:" + p2 + "/v1/chat/completions"), CHAT, "Authorization", bearer(TEAM));
