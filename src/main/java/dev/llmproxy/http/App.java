@@ -8,6 +8,8 @@ import dev.llmproxy.openai.OpenAiError;
 import dev.llmproxy.ratelimit.RateLimiter;
 import dev.llmproxy.vllm.VllmClient;
 import io.javalin.Javalin;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.ServerConnector;
 import io.javalin.compression.CompressionStrategy;
 import io.javalin.http.Context;
 import io.javalin.http.HttpResponseException;
@@ -40,8 +42,16 @@ public final class App {
             cfg.http.compressionStrategy = CompressionStrategy.NONE;
             cfg.http.prefer405over404 = true;
             cfg.http.maxRequestSize = config.maxBodyBytes();
-            cfg.jetty.host = config.sidecarHost();
-            cfg.jetty.port = config.sidecarPort();
+            cfg.jetty.addConnector((server, httpConfig) -> {
+                var connector = new ServerConnector(server, new HttpConnectionFactory(httpConfig));
+                connector.setHost(config.sidecarHost());
+                connector.setPort(config.sidecarPort());
+                // Bursts of clients (or nginx opening many upstream connections at once) must queue, not be reset.
+                connector.setAcceptQueueSize(4096);
+                // A model may think longer than Jetty's default 30 s before its next token.
+                connector.setIdleTimeout(config.upstreamReadTimeout().toMillis() + 5_000);
+                return connector;
+            });
 
             cfg.routes.get("/internal/authz", new AuthzHandler(gatekeeper, trust, config.defaultBackend()));
             cfg.routes.post("/v1/chat/completions", modelCalls);

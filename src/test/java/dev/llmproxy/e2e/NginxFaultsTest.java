@@ -49,6 +49,9 @@ class NginxFaultsTest {
         NginxGatewayTest.assertOpenAiError(Http.post(gw.url("/v1/chat/completions"), slow, "Authorization", bearer(TOKEN)), 504, "backend_timeout");
         assertTrue(System.nanoTime() - start < 2_900_000_000L, "answered before vLLM did: the timeout applied");
         NginxGatewayTest.assertOpenAiError(Http.post(gw.sidecarUrl("/v1/chat/completions"), slow, "Authorization", bearer(TOKEN)), 504, "backend_timeout");
+        // Ollama answers a non-streamed call only when done (about 5 s for the slow model): past the 1 s timeout.
+        String slowOllama = CHAT.replace("vllm:llama3", "ollama:slow");
+        NginxGatewayTest.assertOpenAiError(Http.post(gw.url("/v1/chat/completions"), slowOllama, "Authorization", bearer(TOKEN)), 504, "backend_timeout");
     }
 
     @Test
@@ -57,6 +60,22 @@ class NginxFaultsTest {
         var r = Http.post(gw.url("/v1/chat/completions"), CHAT, "Authorization", bearer(TOKEN));
         NginxGatewayTest.assertOpenAiError(r, 502, "backend_unavailable");
         assertTrue(r.headers().firstValue("x-request-id").isPresent());
+        // One backend down still lists the other's models; both down is a 502.
+        var models = Http.get(gw.url("/v1/models"), "Authorization", bearer(TOKEN));
+        assertEquals(200, models.statusCode(), models.body());
+        assertTrue(models.body().contains("\"ollama:llama3.2:latest\"") && !models.body().contains("\"vllm:"), models.body());
+        gw.ollama.close();
         NginxGatewayTest.assertOpenAiError(Http.get(gw.url("/v1/models"), "Authorization", bearer(TOKEN)), 502, "backend_unavailable");
+    }
+
+    @Test
+    void ollamaDownIs502Json() throws Exception {
+        gw.ollama.close();
+        var r = Http.post(gw.url("/v1/chat/completions"), CHAT.replace("vllm:llama3", "ollama:llama3.2"), "Authorization", bearer(TOKEN));
+        NginxGatewayTest.assertOpenAiError(r, 502, "backend_unavailable");
+        assertTrue(r.body().contains("Ollama"), r.body());
+        var models = Http.get(gw.url("/v1/models"), "Authorization", bearer(TOKEN));
+        assertEquals(200, models.statusCode());
+        assertTrue(models.body().contains("\"vllm:llama3\""), models.body());
     }
 }
