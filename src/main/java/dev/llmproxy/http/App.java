@@ -30,7 +30,8 @@ public final class App {
         var trust = new NginxTrust(config.gatewaySecret());
         var vllm = new VllmClient(config.vllm(), config.vllmApiKey(), config.upstreamConnectTimeout(), config.upstreamReadTimeout());
         var ollama = new OllamaClient(config.ollama(), config.upstreamConnectTimeout(), config.upstreamReadTimeout());
-        var modelCalls = new ModelCallHandler(gatekeeper, trust, config.defaultBackend(), config.maxBodyBytes(),
+        var admission = new Admission(gatekeeper, trust);
+        var modelCalls = new ModelCallHandler(admission, config.defaultBackend(), config.maxBodyBytes(),
                 new VllmRelay(vllm), new OllamaRelay(ollama));
         var health = new HealthHandlers(limiter, config.redis().failureMode());
 
@@ -57,7 +58,7 @@ public final class App {
             cfg.routes.post("/v1/chat/completions", modelCalls);
             cfg.routes.post("/v1/completions", modelCalls);
             cfg.routes.post("/v1/embeddings", modelCalls);
-            cfg.routes.get("/v1/models", new ModelsHandler(gatekeeper, trust, vllm, ollama, config.upstreamConnectTimeout()));
+            cfg.routes.get("/v1/models", new ModelsHandler(admission, vllm, ollama, config.upstreamConnectTimeout()));
             cfg.routes.get("/healthz", health::alive);
             cfg.routes.get("/readyz", health::ready);
             // Not routed by nginx: scraped on the sidecar's own (private) address.

@@ -1,7 +1,5 @@
 package dev.llmproxy.http;
 
-import dev.llmproxy.authz.Gatekeeper;
-import dev.llmproxy.authz.Verdict;
 import dev.llmproxy.openai.ModelField;
 import dev.llmproxy.routing.Backend;
 import dev.llmproxy.routing.ModelRef;
@@ -14,16 +12,14 @@ import io.javalin.http.Handler;
  * authenticates, limits and routes itself.
  */
 final class ModelCallHandler implements Handler {
-    private final Gatekeeper gatekeeper;
-    private final NginxTrust trust;
+    private final Admission admission;
     private final Backend defaultBackend;
     private final long maxBodyBytes;
     private final VllmRelay vllm;
     private final OllamaRelay ollama;
 
-    ModelCallHandler(Gatekeeper gatekeeper, NginxTrust trust, Backend defaultBackend, long maxBodyBytes, VllmRelay vllm, OllamaRelay ollama) {
-        this.gatekeeper = gatekeeper;
-        this.trust = trust;
+    ModelCallHandler(Admission admission, Backend defaultBackend, long maxBodyBytes, VllmRelay vllm, OllamaRelay ollama) {
+        this.admission = admission;
         this.defaultBackend = defaultBackend;
         this.maxBodyBytes = maxBodyBytes;
         this.vllm = vllm;
@@ -32,10 +28,9 @@ final class ModelCallHandler implements Handler {
 
     @Override
     public void handle(Context ctx) {
-        boolean checked = trust.alreadyChecked(ctx);
-        if (!checked && ctx.header("Authorization") == null) {
+        if (!admission.checkedByNginx(ctx) && ctx.header("Authorization") == null) {
             // Refuse before reading a body nobody is entitled to send.
-            throw VerdictHeaders.refusal(gatekeeper.decide(null, null));
+            admission.admit(ctx, null);
         }
         byte[] body = RequestBody.read(ctx, maxBodyBytes);
         ModelField field;
@@ -45,13 +40,7 @@ final class ModelCallHandler implements Handler {
             throw new ApiException(e.error());
         }
         ModelRef model = ModelRef.parse(field.model(), defaultBackend);
-        if (!checked) {
-            Verdict verdict = gatekeeper.decide(ctx.header("Authorization"), model);
-            if (!(verdict instanceof Verdict.Allowed allowed)) {
-                throw VerdictHeaders.refusal(verdict);
-            }
-            VerdictHeaders.rateLimit(allowed.decision()).forEach(ctx::header);
-        }
+        admission.admit(ctx, model);
         switch (model.backend()) {
             case VLLM -> vllm.forward(ctx, ctx.path(), field.withModel(model.name()), RequestIds.of(ctx));
             case OLLAMA -> ollama.serve(ctx, field.body(), model, RequestIds.of(ctx));

@@ -1,8 +1,6 @@
 package dev.llmproxy.http;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.llmproxy.authz.Gatekeeper;
-import dev.llmproxy.authz.Verdict;
 import dev.llmproxy.ollama.OllamaClient;
 import dev.llmproxy.ollama.OllamaWire;
 import dev.llmproxy.openai.Json;
@@ -29,29 +27,21 @@ import org.slf4j.LoggerFactory;
  */
 final class ModelsHandler implements Handler {
     private static final Logger LOG = LoggerFactory.getLogger(ModelsHandler.class);
-    private final Gatekeeper gatekeeper;
-    private final NginxTrust trust;
+    private final Admission admission;
     private final VllmClient vllm;
     private final OllamaClient ollama;
     private final Duration timeout;
 
-    ModelsHandler(Gatekeeper gatekeeper, NginxTrust trust, VllmClient vllm, OllamaClient ollama, Duration timeout) {
-        this.gatekeeper = gatekeeper;
-        this.trust = trust;
+    ModelsHandler(Admission admission, VllmClient vllm, OllamaClient ollama, Duration timeout) {
+        this.admission = admission;
         this.vllm = vllm;
         this.ollama = ollama;
-        this.timeout = timeout;
+        this.timeout = timeout; // listing models is quick: bounded like connecting, not like generating
     }
 
     @Override
     public void handle(Context ctx) throws InterruptedException {
-        if (!trust.alreadyChecked(ctx)) {
-            Verdict verdict = gatekeeper.decide(ctx.header("Authorization"), null);
-            if (!(verdict instanceof Verdict.Allowed allowed)) {
-                throw VerdictHeaders.refusal(verdict);
-            }
-            VerdictHeaders.rateLimit(allowed.decision()).forEach(ctx::header);
-        }
+        admission.admit(ctx, null);
         String requestId = RequestIds.of(ctx);
         List<OpenAiWire.Model> data = new ArrayList<>();
         int failed = 0;
@@ -88,7 +78,7 @@ final class ModelsHandler implements Handler {
     }
 
     private List<OpenAiWire.Model> vllmModels(String requestId) throws Exception {
-        HttpResponse<byte[]> res = vllm.get("/v1/models", requestId);
+        HttpResponse<byte[]> res = vllm.get("/v1/models", requestId, timeout);
         if (res.statusCode() != 200) {
             throw new IllegalStateException("vLLM /v1/models answered " + res.statusCode());
         }

@@ -43,8 +43,8 @@ public final class VllmClient {
         return http.send(req.build(), HttpResponse.BodyHandlers.ofInputStream());
     }
 
-    public HttpResponse<byte[]> get(String path, String requestId) throws IOException, InterruptedException {
-        return http.send(request(path, requestId).GET().build(), HttpResponse.BodyHandlers.ofByteArray());
+    public HttpResponse<byte[]> get(String path, String requestId, Duration timeout) throws IOException, InterruptedException {
+        return http.send(request(path, requestId).timeout(timeout).GET().build(), HttpResponse.BodyHandlers.ofByteArray());
     }
 
     private HttpRequest.Builder request(String path, String requestId) {
