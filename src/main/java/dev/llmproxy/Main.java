@@ -21,7 +21,8 @@ public final class Main {
             usage: java -jar llm-proxy.jar [command]
               serve                      run the sidecar (default)
               check-config               validate the configuration and exit (also: --check-config)
-              render-nginx [--out FILE] [--template FILE] [--run-dir DIR] [--js-dir DIR] [--njs-module FILE]
+              render-nginx [--out FILE | --out-dir DIR] [--run-dir DIR] [--js-dir DIR] [--template FILE]
+                           [--njs-module FILE] [--access-log PATH] [--error-log PATH] [--sidecar-addr HOST:PORT]
                                          write the nginx config for this configuration
               mint-token --label NAME [--rpm N] [--rpd N]
                                          print a new random token and its TOKENS_JSON entry
@@ -53,17 +54,30 @@ public final class Main {
         return "configuration OK: " + c.tokens().all().size() + " token(s), default backend " + c.defaultBackend().wireName()
                 + ", vLLM " + c.vllm().resolve("/v1") + ", Ollama " + c.ollama().resolve("") + ", store "
                 + c.store().name().toLowerCase() + ", sidecar " + c.sidecarHost() + ":" + c.sidecarPort()
-                + (c.gatewaySecret().isPresent() ? ", nginx secret set" : ", no nginx secret (direct clients only)");
+                + (c.gatewaySecret().isPresent() ? ", nginx secret set" : ", no nginx secret (direct clients only)")
+                + ", nginx on " + c.nginx().listen() + (c.nginx().tls().isPresent() ? " (TLS)" : "");
     }
 
+    /**
+     * {@code --out FILE}: the config alone, using gateway.js from {@code --js-dir} (default: ./nginx).
+     * {@code --out-dir DIR}: DIR/nginx.conf and DIR/gateway.js, both from inside the jar (containers).
+     */
     private static void renderNginx(Config config, Map<String, String> o) throws IOException {
-        String template = Files.readString(Path.of(o.getOrDefault("template", "nginx/nginx.conf.template")));
-        var layout = new NginxConfig.Layout(Path.of(o.getOrDefault("run-dir", "run")), Path.of(o.getOrDefault("js-dir", "nginx")),
-                o.getOrDefault("njs-module", NginxConfig.DEFAULT_NJS_MODULE));
+        String template = o.containsKey("template") ? Files.readString(Path.of(o.get("template")))
+                : NginxConfig.resource(NginxConfig.TEMPLATE_RESOURCE);
+        Path outDir = o.containsKey("out-dir") ? Path.of(o.get("out-dir")) : null;
+        Path jsDir = outDir != null ? outDir : Path.of(o.getOrDefault("js-dir", "nginx"));
+        var defaults = NginxConfig.Layout.local(Path.of(o.getOrDefault("run-dir", "run")), jsDir);
+        var layout = new NginxConfig.Layout(defaults.runDir(), jsDir, o.getOrDefault("njs-module", defaults.njsModule()),
+                o.getOrDefault("access-log", defaults.accessLog()), o.getOrDefault("error-log", defaults.errorLog()),
+                o.get("sidecar-addr"));
         String rendered = NginxConfig.render(template, config, layout);
-        if (o.containsKey("out")) {
-            Path out = Path.of(o.get("out"));
-            Files.writeString(out, rendered);
+        if (outDir != null) {
+            Files.createDirectories(outDir);
+            Files.writeString(outDir.resolve("nginx.conf"), rendered);
+            Files.writeString(outDir.resolve("gateway.js"), NginxConfig.resource(NginxConfig.JS_RESOURCE));
+        } else if (o.containsKey("out")) {
+            Files.writeString(Path.of(o.get("out")), rendered);
         } else {
             System.out.print(rendered);
         }

@@ -5,13 +5,14 @@ import dev.llmproxy.ratelimit.FailureMode;
 import dev.llmproxy.routing.Backend;
 import java.net.URI;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 
 /**
  * Everything the gateway is configured with, parsed and validated once by {@link ConfigLoader}.
  *
  * @param gatewaySecret proves a call came from nginx; without it the sidecar serves only direct clients
- * @param nginxListen what the rendered nginx config listens on ({@code host:port} or a port)
+ * @param nginx how the rendered nginx front listens and answers browsers
  */
 public record Config(
         Backend defaultBackend,
@@ -28,7 +29,7 @@ public record Config(
         Optional<Secret> gatewaySecret,
         Duration upstreamConnectTimeout,
         Duration upstreamReadTimeout,
-        String nginxListen) {
+        NginxSettings nginx) {
 
     /**
      * How the Redis store behaves.
@@ -37,4 +38,16 @@ public record Config(
      * @param timeout bound on any Redis call, including waiting for a pooled connection
      */
     public record RedisSettings(String keyPrefix, FailureMode failureMode, Duration timeout, int poolSize) {}
+
+    /**
+     * The nginx front's own settings, used only when rendering its config.
+     *
+     * @param listen {@code host:port} or a port; with TLS this is the HTTPS listener
+     * @param tls certificate and key files (PEM); empty for plain HTTP
+     * @param httpRedirectListen with TLS, an extra plain-HTTP listener that redirects to HTTPS
+     * @param corsAllowOrigins browser origins allowed to call the gateway ({@code *} for any); empty for none
+     */
+    public record NginxSettings(String listen, Optional<Tls> tls, Optional<String> httpRedirectListen, List<String> corsAllowOrigins) {}
+
+    public record Tls(String certificateFile, String keyFile) {}
 }

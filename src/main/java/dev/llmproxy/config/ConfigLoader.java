@@ -35,9 +35,11 @@ public final class ConfigLoader {
             "DEFAULT_BACKEND", "OLLAMA_BASE_URL", "VLLM_BASE_URL", "VLLM_API_KEY", "TOKENS_JSON",
             "RATE_LIMIT_STORE", "REDIS_URL", "RATE_LIMIT_FAILURE_MODE", "RATE_LIMIT_KEY_PREFIX", "REDIS_TIMEOUT_MS",
             "REDIS_POOL_SIZE", "MAX_BODY_BYTES", "SIDECAR_HOST", "SIDECAR_PORT",
-            "GATEWAY_SECRET", "UPSTREAM_CONNECT_TIMEOUT_SECONDS", "UPSTREAM_READ_TIMEOUT_SECONDS", "NGINX_LISTEN");
+            "GATEWAY_SECRET", "UPSTREAM_CONNECT_TIMEOUT_SECONDS", "UPSTREAM_READ_TIMEOUT_SECONDS", "NGINX_LISTEN",
+            "TLS_CERT_FILE", "TLS_KEY_FILE", "NGINX_HTTP_REDIRECT_LISTEN", "CORS_ALLOW_ORIGINS");
 
     private static final Pattern LABEL = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
+    private static final Pattern ORIGIN = Pattern.compile("https?://[A-Za-z0-9.-]+(:\\d{1,5})?");
     private static final Pattern KEY_PREFIX = Pattern.compile("[A-Za-z0-9._:-]{1,64}");
     private static final Pattern HEX64 = Pattern.compile("[0-9a-fA-F]{64}");
     /** Safe inside a quoted nginx string and an HTTP header: no space, quote, backslash, '$' or braces. */
@@ -77,15 +79,12 @@ public final class ConfigLoader {
         Optional<Secret> gatewaySecret = secret("GATEWAY_SECRET", MIN_GATEWAY_SECRET_LENGTH);
         long connect = integer("UPSTREAM_CONNECT_TIMEOUT_SECONDS", 5, 1, 300);
         long read = integer("UPSTREAM_READ_TIMEOUT_SECONDS", 600, 1, 86_400);
-        String listen = text("NGINX_LISTEN", "127.0.0.1:8080");
-        if (!LISTEN.matcher(listen).matches()) {
-            problems.add("NGINX_LISTEN: must be a port or host:port, got \"" + printable(listen) + "\"");
-        }
+        Config.NginxSettings nginx = nginxSettings();
         if (!problems.isEmpty()) {
             throw new ConfigException(problems);
         }
         return new Config(defaultBackend, ollama, vllm, vllmApiKey, tokens, store, redisUrl, redis, maxBody, sidecarHost,
-                sidecarPort, gatewaySecret, Duration.ofSeconds(connect), Duration.ofSeconds(read), listen);
+                sidecarPort, gatewaySecret, Duration.ofSeconds(connect), Duration.ofSeconds(read), nginx);
     }
 
     private String text(String name, String fallback) {
@@ -111,6 +110,54 @@ public final class ConfigLoader {
                 yield RateLimitStoreKind.MEMORY;
             }
         };
+    }
+
+    private Config.NginxSettings nginxSettings() {
+        String listen = listen("NGINX_LISTEN", "127.0.0.1:8080");
+        String cert = env.get("TLS_CERT_FILE");
+        String key = env.get("TLS_KEY_FILE");
+        boolean hasCert = cert != null && !cert.isBlank();
+        boolean hasKey = key != null && !key.isBlank();
+        Optional<Config.Tls> tls = Optional.empty();
+        if (hasCert != hasKey) {
+            String given = hasCert ? "TLS_CERT_FILE" : "TLS_KEY_FILE";
+            problems.add(given + ": set without " + (hasCert ? "TLS_KEY_FILE" : "TLS_CERT_FILE") + "; give both PEM files to serve HTTPS, or neither");
+        } else if (hasCert) {
+            for (String[] f : new String[][] {{"TLS_CERT_FILE", cert.strip()}, {"TLS_KEY_FILE", key.strip()}}) {
+                if (!f[1].startsWith("/") || !CONFIG_SECRET.matcher(f[1]).matches()) {
+                    problems.add(f[0] + ": must be an absolute path without spaces, quotes or '$'");
+                }
+            }
+            tls = Optional.of(new Config.Tls(cert.strip(), key.strip()));
+        }
+        Optional<String> redirect = Optional.empty();
+        if (env.get("NGINX_HTTP_REDIRECT_LISTEN") != null && !env.get("NGINX_HTTP_REDIRECT_LISTEN").isBlank()) {
+            redirect = Optional.of(listen("NGINX_HTTP_REDIRECT_LISTEN", ""));
+            if (tls.isEmpty()) {
+                problems.add("NGINX_HTTP_REDIRECT_LISTEN: only makes sense with TLS_CERT_FILE and TLS_KEY_FILE");
+            }
+        }
+        List<String> origins = new ArrayList<>();
+        for (String o : text("CORS_ALLOW_ORIGINS", "").split(",")) {
+            String origin = o.strip();
+            if (origin.isEmpty()) {
+                continue;
+            }
+            if (!origin.equals("*") && !ORIGIN.matcher(origin).matches()) {
+                problems.add("CORS_ALLOW_ORIGINS: \"" + printable(origin) + "\" is not an origin like https://app.example.com[:port] (or *)");
+            } else {
+                origins.add(origin);
+            }
+        }
+        return new Config.NginxSettings(listen, tls, redirect, List.copyOf(origins));
+    }
+
+    private String listen(String name, String fallback) {
+        String listen = text(name, fallback);
+        if (!LISTEN.matcher(listen).matches()) {
+            problems.add(name + ": must be a port or host:port, got \"" + printable(listen) + "\"");
+        }
+        return listen;
     }
 
     private Config.RedisSettings redisSettings() {

@@ -2,6 +2,10 @@ package dev.llmproxy.nginx;
 
 import dev.llmproxy.config.Config;
 import dev.llmproxy.config.ConfigException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -13,13 +17,27 @@ import java.util.regex.Pattern;
 /**
  * Renders {@code nginx/nginx.conf.template} from the gateway's configuration. The template's
  * placeholders are {@code ${UPPER_CASE}} names; nginx's own variables are lower case and left alone.
+ * The template and {@code gateway.js} also ship inside the jar, so a container can render them.
  */
 public final class NginxConfig {
     public static final String DEFAULT_NJS_MODULE = "/usr/lib/nginx/modules/ngx_http_js_module.so";
+    public static final String TEMPLATE_RESOURCE = "/nginx/nginx.conf.template";
+    public static final String JS_RESOURCE = "/nginx/gateway.js";
     private static final Pattern PLACEHOLDER = Pattern.compile("\\$\\{([A-Z][A-Z0-9_]*)}");
 
-    /** Where the rendered config keeps its pid, logs and temp files, and where it finds gateway.js and njs. */
-    public record Layout(Path runDir, Path jsDir, String njsModule) {}
+    /**
+     * Where the rendered config keeps its pid and temp files, finds gateway.js and njs, writes its logs,
+     * and reaches the sidecar.
+     *
+     * @param sidecarAddress {@code host:port} of the sidecar as nginx sees it; null for the configured address
+     */
+    public record Layout(Path runDir, Path jsDir, String njsModule, String accessLog, String errorLog, String sidecarAddress) {
+        /** Everything under {@code runDir}, gateway.js from {@code jsDir}: the local launcher and the tests. */
+        public static Layout local(Path runDir, Path jsDir) {
+            Path logs = runDir.toAbsolutePath().normalize().resolve("logs");
+            return new Layout(runDir, jsDir, DEFAULT_NJS_MODULE, logs.resolve("access.log").toString(), logs.resolve("error.log").toString(), null);
+        }
+    }
 
     private NginxConfig() {}
 
@@ -46,13 +64,17 @@ public final class NginxConfig {
     static Map<String, String> values(Config config, Layout layout) {
         String secret = config.gatewaySecret().orElseThrow(() -> new ConfigException(
                 List.of("GATEWAY_SECRET: required to run behind nginx (at least 32 characters; e.g. openssl rand -hex 32)"))).value();
-        String sidecarHost = config.sidecarHost().equals("0.0.0.0") ? "127.0.0.1" : config.sidecarHost();
+        Config.NginxSettings nginx = config.nginx();
         Map<String, String> v = new LinkedHashMap<>();
         v.put("NJS_MODULE", layout.njsModule());
         v.put("RUN_DIR", layout.runDir().toAbsolutePath().normalize().toString());
         v.put("JS_DIR", layout.jsDir().toAbsolutePath().normalize().toString());
-        v.put("LISTEN", config.nginxListen());
-        v.put("SIDECAR_ADDR", sidecarHost.contains(":") ? "[" + sidecarHost + "]:" + config.sidecarPort() : sidecarHost + ":" + config.sidecarPort());
+        v.put("ACCESS_LOG", layout.accessLog());
+        v.put("ERROR_LOG", layout.errorLog());
+        v.put("LISTEN_DIRECTIVES", listen(nginx));
+        v.put("HTTP_REDIRECT_SERVER", redirectServer(nginx));
+        v.put("CORS_ORIGINS", corsOrigins(nginx.corsAllowOrigins()));
+        v.put("SIDECAR_ADDR", layout.sidecarAddress() != null ? layout.sidecarAddress() : sidecarAddress(config));
         v.put("VLLM_ADDR", config.vllm().authority());
         v.put("VLLM_HOST", config.vllm().host());
         v.put("VLLM_SCHEME", config.vllm().scheme());
@@ -64,5 +86,62 @@ public final class NginxConfig {
         v.put("UPSTREAM_CONNECT_TIMEOUT", config.upstreamConnectTimeout().toSeconds() + "s");
         v.put("UPSTREAM_READ_TIMEOUT", config.upstreamReadTimeout().toSeconds() + "s");
         return v;
+    }
+
+    private static String sidecarAddress(Config config) {
+        String host = config.sidecarHost().equals("0.0.0.0") ? "127.0.0.1" : config.sidecarHost();
+        return (host.contains(":") ? "[" + host + "]" : host) + ":" + config.sidecarPort();
+    }
+
+    /** Plain HTTP, or HTTPS with modern protocols only (Mozilla's "intermediate" profile). */
+    private static String listen(Config.NginxSettings nginx) {
+        if (nginx.tls().isEmpty()) {
+            return "listen " + nginx.listen() + ";";
+        }
+        Config.Tls tls = nginx.tls().get();
+        return String.join("\n        ",
+                "listen " + nginx.listen() + " ssl;",
+                "ssl_certificate     " + tls.certificateFile() + ";",
+                "ssl_certificate_key " + tls.keyFile() + ";",
+                "ssl_protocols TLSv1.2 TLSv1.3;",
+                "ssl_ciphers ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:"
+                        + "ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305;",
+                "ssl_prefer_server_ciphers off;",
+                "ssl_session_cache shared:llm_tls:10m;",
+                "ssl_session_timeout 1d;",
+                "ssl_session_tickets off;",
+                "add_header Strict-Transport-Security \"max-age=63072000\" always;");
+    }
+
+    private static String redirectServer(Config.NginxSettings nginx) {
+        if (nginx.httpRedirectListen().isEmpty()) {
+            return "";
+        }
+        String port = nginx.listen().replaceAll(".*:", "");
+        String target = port.equals("443") ? "https://$host$request_uri" : "https://$host:" + port + "$request_uri";
+        return "server {\n        listen " + nginx.httpRedirectListen().get() + ";\n        return 308 " + target + ";\n    }";
+    }
+
+    /** The body of the map from a request's Origin to the Access-Control-Allow-Origin it gets. */
+    private static String corsOrigins(List<String> origins) {
+        if (origins.contains("*")) {
+            return "default $http_origin;";
+        }
+        StringBuilder out = new StringBuilder("default \"\";");
+        for (String o : origins) {
+            out.append("\n        \"").append(o).append("\" $http_origin;");
+        }
+        return out.toString();
+    }
+
+    public static String resource(String name) {
+        try (InputStream in = NginxConfig.class.getResourceAsStream(name)) {
+            if (in == null) {
+                throw new IllegalStateException("missing resource " + name);
+            }
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 }

@@ -55,7 +55,7 @@ class ConfigLoaderTest {
         assertTrue(c.vllmApiKey().isEmpty());
         assertEquals(Duration.ofSeconds(5), c.upstreamConnectTimeout());
         assertEquals(Duration.ofSeconds(600), c.upstreamReadTimeout());
-        assertEquals("127.0.0.1:8080", c.nginxListen());
+        assertEquals(new Config.NginxSettings("127.0.0.1:8080", java.util.Optional.empty(), java.util.Optional.empty(), List.of()), c.nginx());
         assertEquals(new Config.RedisSettings("llm-proxy:", dev.llmproxy.ratelimit.FailureMode.OPEN, Duration.ofMillis(250), 128), c.redis());
         var t = c.tokens().find(SECRET_TOKEN).orElseThrow();
         assertEquals("team-a", t.label());
@@ -192,6 +192,10 @@ class ConfigLoaderTest {
         "RATE_LIMIT_KEY_PREFIX|has space|must be 1-64 letters",
         "REDIS_TIMEOUT_MS|5|must be an integer from 10",
         "REDIS_POOL_SIZE|0|must be an integer from 1",
+        "TLS_CERT_FILE|/etc/tls/cert.pem|give both",
+        "TLS_KEY_FILE|/etc/tls/key.pem|give both",
+        "NGINX_HTTP_REDIRECT_LISTEN|80|only makes sense with TLS",
+        "CORS_ALLOW_ORIGINS|app.example.com|is not an origin like https://app.example.com",
     })
     void variableRules(String variable, String value, String expected) {
         assertProblem(env(variable, value), variable + ": " );

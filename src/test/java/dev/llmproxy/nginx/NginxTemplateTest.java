@@ -51,7 +51,7 @@ class NginxTemplateTest {
     @Test
     void rendersEveryPlaceholder() throws Exception {
         var config = ConfigLoader.load(ENV);
-        String conf = NginxConfig.render(template(), config, new NginxConfig.Layout(Path.of("/srv/run"), Path.of("/srv/js"), "/m/njs.so"));
+        String conf = NginxConfig.render(template(), config, new NginxConfig.Layout(Path.of("/srv/run"), Path.of("/srv/js"), "/m/njs.so", "/dev/stdout", "/dev/stderr", null));
         assertFalse(conf.matches("(?s).*\\$\\{[A-Z_]+}.*"), "unrendered placeholder");
         assertTrue(conf.contains("upstream llm_vllm    { server gpu-1:8000; keepalive 32; }"));
         assertTrue(conf.contains("$backend_authorization { vllm \"Bearer k-123\"; default \"\"; }"));
@@ -59,6 +59,8 @@ class NginxTemplateTest {
         assertTrue(conf.contains("load_module /m/njs.so;"));
         assertTrue(conf.contains("client_max_body_size    4194304;"));
         assertTrue(conf.contains("js_var $llm_default_backend vllm;"));
+        assertTrue(conf.contains("access_log /dev/stdout llm_json;"));
+        assertTrue(conf.contains("listen 127.0.0.1:8080;"));
     }
 
     @Test
@@ -66,7 +68,7 @@ class NginxTemplateTest {
         var env = new java.util.HashMap<>(ENV);
         env.remove("GATEWAY_SECRET");
         var e = assertThrows(ConfigException.class, () -> NginxConfig.render(template(), ConfigLoader.load(env),
-                new NginxConfig.Layout(Path.of("run"), Path.of("nginx"), NginxConfig.DEFAULT_NJS_MODULE)));
+                NginxConfig.Layout.local(Path.of("run"), Path.of("nginx"))));
         assertTrue(e.getMessage().contains("GATEWAY_SECRET: required"));
     }
 }

@@ -56,8 +56,7 @@ public final class Gateway implements AutoCloseable {
         Path runDir = NginxProcess.prepareRunDir();
         Path conf = runDir.resolve("nginx.conf");
         String template = Files.readString(Path.of("nginx/nginx.conf.template"));
-        Files.writeString(conf, NginxConfig.render(template, config,
-                new NginxConfig.Layout(runDir, Path.of("nginx"), NginxConfig.DEFAULT_NJS_MODULE)));
+        Files.writeString(conf, NginxConfig.render(template, config, NginxConfig.Layout.local(runDir, Path.of("nginx"))));
         Javalin sidecar = startSidecar(config);
         NginxProcess nginx = NginxProcess.start(runDir, conf, nginxPort);
         return new Gateway(vllm, ollama, config, nginx, nginxPort, sidecar);
@@ -69,6 +68,11 @@ public final class Gateway implements AutoCloseable {
 
     public URI url(String path) {
         return URI.create("http://127.0.0.1:" + nginxPort + path);
+    }
+
+    /** The gateway over TLS, by the name its test certificate is issued to. */
+    public URI httpsUrl(String path) {
+        return URI.create("https://localhost:" + nginxPort + path);
     }
 
     public URI sidecarUrl(String path) {
