@@ -5,6 +5,7 @@ import dev.llmproxy.config.Config;
 import dev.llmproxy.config.ConfigException;
 import dev.llmproxy.config.ConfigLoader;
 import dev.llmproxy.config.Environment;
+import dev.llmproxy.config.SecretFile;
 import dev.llmproxy.http.App;
 import dev.llmproxy.nginx.NginxConfig;
 import dev.llmproxy.ratelimit.RateLimiters;
@@ -19,7 +20,8 @@ import java.util.Map;
 public final class Main {
     private static final String USAGE = """
             usage: java -jar llm-proxy.jar [command]
-              serve                      run the sidecar (default)
+              serve [render-nginx options]
+                                         run the sidecar (default); with --out-dir, render nginx's config first
               check-config               validate the configuration and exit (also: --check-config)
               render-nginx [--out FILE | --out-dir DIR] [--run-dir DIR] [--js-dir DIR] [--template FILE]
                            [--njs-module FILE] [--access-log PATH] [--error-log PATH] [--sidecar-addr HOST:PORT]
@@ -33,9 +35,15 @@ public final class Main {
         Map<String, String> options = options(Arrays.copyOfRange(args, Math.min(1, args.length), args.length));
         try {
             switch (command) {
-                case "serve" -> serve(ConfigLoader.load(Environment.load()));
-                case "check-config" -> System.out.println(summary(ConfigLoader.load(Environment.load())));
-                case "render-nginx" -> renderNginx(ConfigLoader.load(Environment.load()), options);
+                case "serve" -> {
+                    Config config = loadConfig();
+                    if (options.containsKey("out-dir")) {
+                        renderNginx(config, options); // containers: the config nginx will load, from this very config
+                    }
+                    serve(config);
+                }
+                case "check-config" -> System.out.println(summary(loadConfig()));
+                case "render-nginx" -> renderNginx(loadConfig(), options);
                 case "mint-token" -> mintToken(options);
                 default -> exit(USAGE, command.equals("help") || command.equals("h") ? 0 : 64);
             }
@@ -44,6 +52,10 @@ public final class Main {
         } catch (IllegalArgumentException | IOException e) {
             exit(e.getMessage(), 64);
         }
+    }
+
+    private static Config loadConfig() throws IOException {
+        return ConfigLoader.load(SecretFile.resolve(Environment.load()));
     }
 
     private static void serve(Config config) {

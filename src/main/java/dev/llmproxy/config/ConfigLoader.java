@@ -30,12 +30,12 @@ import java.util.regex.Pattern;
  */
 public final class ConfigLoader {
     public static final long DEFAULT_MAX_BODY_BYTES = 4L * 1024 * 1024;
-    /** The variables this loader reads; deployment files are checked against this list. */
+    /** The variables the gateway reads (GATEWAY_SECRET_FILE via {@link SecretFile}); deployment files are checked against this list. */
     public static final List<String> VARIABLES = List.of(
             "DEFAULT_BACKEND", "OLLAMA_BASE_URL", "VLLM_BASE_URL", "VLLM_API_KEY", "TOKENS_JSON",
             "RATE_LIMIT_STORE", "REDIS_URL", "RATE_LIMIT_FAILURE_MODE", "RATE_LIMIT_KEY_PREFIX", "REDIS_TIMEOUT_MS",
             "REDIS_POOL_SIZE", "MAX_BODY_BYTES", "SIDECAR_HOST", "SIDECAR_PORT",
-            "GATEWAY_SECRET", "UPSTREAM_CONNECT_TIMEOUT_SECONDS", "UPSTREAM_READ_TIMEOUT_SECONDS", "NGINX_LISTEN",
+            "GATEWAY_SECRET", SecretFile.VARIABLE, "UPSTREAM_CONNECT_TIMEOUT_SECONDS", "UPSTREAM_READ_TIMEOUT_SECONDS", "NGINX_LISTEN",
             "TLS_CERT_FILE", "TLS_KEY_FILE", "NGINX_HTTP_REDIRECT_LISTEN", "CORS_ALLOW_ORIGINS");
 
     private static final Pattern LABEL = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");

@@ -63,6 +63,26 @@ class NginxTemplateTest {
         assertTrue(conf.contains("listen 127.0.0.1:8080;"));
     }
 
+    /** The layout docker compose and Kubernetes use (logs to stdout/stderr, gateway.js from the jar), checked by nginx -t. */
+    @Test
+    void containerLayoutFromTheJarPassesNginxTest() throws Exception {
+        Path dir = Files.createTempDirectory("nginx-out");
+        var layout = new NginxConfig.Layout(dir, dir, NginxConfig.DEFAULT_NJS_MODULE, "/dev/stdout", "/dev/stderr", "127.0.0.1:8081");
+        var env = new java.util.HashMap<>(ENV);
+        env.put("NGINX_LISTEN", "8080");
+        env.put("CORS_ALLOW_ORIGINS", "*");
+        env.put("VLLM_BASE_URL", "http://127.0.0.1:8000/v1"); // nginx -t resolves upstream host names
+        assertEquals(template(), NginxConfig.resource(NginxConfig.TEMPLATE_RESOURCE), "the jar carries the repository's copy");
+        assertEquals(Files.readString(Path.of("nginx/gateway.js")), NginxConfig.resource(NginxConfig.JS_RESOURCE));
+        Files.writeString(dir.resolve("nginx.conf"), NginxConfig.render(NginxConfig.resource(NginxConfig.TEMPLATE_RESOURCE), ConfigLoader.load(env), layout));
+        Files.writeString(dir.resolve("gateway.js"), NginxConfig.resource(NginxConfig.JS_RESOURCE));
+        Process p = new ProcessBuilder(dev.llmproxy.testing.NginxProcess.binary(), "-t", "-p", dir.toString(), "-c", dir.resolve("nginx.conf").toString())
+                .redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes());
+        assertEquals(0, p.waitFor(), out);
+        assertTrue(out.contains("test is successful"), out);
+    }
+
     @Test
     void renderingNeedsTheSharedSecret() throws Exception {
         var env = new java.util.HashMap<>(ENV);

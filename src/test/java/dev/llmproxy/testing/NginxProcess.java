@@ -17,13 +17,12 @@ public final class NginxProcess implements AutoCloseable {
         this.runDir = runDir;
     }
 
-    /** Creates the run directory layout the template expects: logs/ and tmp/. */
+    /** Creates the run directory layout the template expects: logs/ (nginx makes its temp directories). */
     public static Path prepareRunDir() throws IOException {
         Path dir = Files.createTempDirectory("llm-proxy-nginx-");
         Files.createDirectories(dir.resolve("logs"));
-        Files.createDirectories(dir.resolve("tmp"));
         // nginx started as root runs its workers as nobody: they must reach the temp directories.
-        for (Path p : List.of(dir, dir.resolve("logs"), dir.resolve("tmp"))) {
+        for (Path p : List.of(dir, dir.resolve("logs"))) {
             Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rwxrwxrwx"));
         }
         return dir;

@@ -1,0 +1,134 @@
+package dev.llmproxy.deploy;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import dev.llmproxy.config.ConfigLoader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/**
+ * No Docker engine runs where the tests run, so the deployment files are checked statically: compose by
+ * docker-compose's own validator, all of them against the variables the gateway reads, and their wiring.
+ */
+class DeploymentFilesTest {
+    static final ObjectMapper YAML = new YAMLMapper();
+
+    static String text(String path) throws Exception {
+        return Files.readString(Path.of(path));
+    }
+
+    static List<JsonNode> k8s() throws Exception {
+        List<JsonNode> docs = new ArrayList<>();
+        for (String f : List.of("configmap.yaml", "secret.yaml", "redis.yaml", "sidecar.yaml", "nginx.yaml")) {
+            try (var parser = new YAMLFactory().createParser(Path.of("deploy/k8s", f).toFile())) {
+                YAML.readValues(parser, JsonNode.class).forEachRemaining(docs::add);
+            }
+        }
+        return docs;
+    }
+
+    static JsonNode k8s(String kind, String name) throws Exception {
+        return k8s().stream().filter(d -> d.path("kind").asText().equals(kind) && d.at("/metadata/name").asText().equals(name))
+                .findFirst().orElseThrow(() -> new AssertionError(kind + " " + name + " missing"));
+    }
+
+    @Test
+    void everyVariableIsNamedInTheDeploymentFiles() throws Exception {
+        for (String file : List.of(".env.example", "docker-compose.yml", "Dockerfile")) {
+            String t = text(file);
+            for (String v : ConfigLoader.VARIABLES) {
+                assertTrue(t.matches("(?s).*\\b" + v + "\\b.*"), file + " does not name " + v);
+            }
+        }
+    }
+
+    @Test
+    void composeFileIsValidForDockerCompose() throws Exception {
+        Path env = Files.createTempFile("env", ".env");
+        Files.copy(Path.of(".env.example"), env, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        Process p;
+        try {
+            p = new ProcessBuilder("docker-compose", "--env-file", env.toString(), "-f", "docker-compose.yml", "config", "-q")
+                    .redirectErrorStream(true).start();
+        } catch (java.io.IOException e) {
+            throw new AssertionError("docker-compose is needed to validate docker-compose.yml: apt-get install docker-compose", e);
+        }
+        String out = new String(p.getInputStream().readAllBytes());
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS), "docker-compose config hung");
+        assertEquals(0, p.exitValue(), out);
+    }
+
+    @Test
+    void composeWiresNginxToTheTemplateTheSidecarRenders() throws Exception {
+        JsonNode services = YAML.readTree(text("docker-compose.yml")).path("services");
+        JsonNode sidecar = services.path("sidecar");
+        JsonNode nginx = services.path("nginx");
+        List<String> command = new ArrayList<>();
+        sidecar.path("command").forEach(c -> command.add(c.asText()));
+        assertEquals("serve", command.get(0));
+        assertEquals("/etc/llm-proxy/nginx", command.get(command.indexOf("--out-dir") + 1), "renders the jar's copy of nginx/");
+        assertEquals("sidecar:8081", command.get(command.indexOf("--sidecar-addr") + 1));
+        assertTrue(nginx.path("image").asText().startsWith("nginx:"), "the official image, which ships njs");
+        assertTrue(nginx.path("command").toString().contains("/etc/llm-proxy/nginx/nginx.conf"));
+        assertTrue(nginx.path("volumes").toString().contains("nginx-config:/etc/llm-proxy/nginx:ro"));
+        assertTrue(sidecar.path("volumes").toString().contains("nginx-config:/etc/llm-proxy/nginx"));
+        assertEquals("service_healthy", nginx.at("/depends_on/sidecar/condition").asText());
+        assertEquals("service_healthy", sidecar.at("/depends_on/redis/condition").asText());
+        for (String s : List.of("sidecar", "nginx", "redis", "ollama", "vllm")) {
+            assertTrue(services.path(s).has("healthcheck"), s + " has no healthcheck");
+        }
+        assertEquals("ollama", services.at("/ollama/profiles/0").asText());
+        assertEquals("vllm", services.at("/vllm/profiles/0").asText());
+        // The template ships inside the jar from the repository's nginx/: no second copy to drift.
+        assertTrue(text("pom.xml").contains("<directory>nginx</directory>"));
+        assertFalse(Files.exists(Path.of("deploy/nginx.conf")) || Files.exists(Path.of("deploy/nginx")));
+    }
+
+    @Test
+    void dockerfileIsMultiStageNonRootWithAHealthcheck() throws Exception {
+        String d = text("Dockerfile");
+        List<String> from = d.lines().filter(l -> l.startsWith("FROM ")).toList();
+        assertEquals(2, from.size(), "build stage and runtime stage");
+        assertTrue(from.get(0).contains("temurin:21-jdk") && from.get(1).contains("temurin:21-jre"), from.toString());
+        assertTrue(d.contains("COPY --from=build"));
+        String user = d.lines().filter(l -> l.startsWith("USER ")).reduce((a, b) -> b).orElseThrow();
+        assertFalse(user.contains("root") || user.matches("USER 0\\b.*"), user);
+        assertTrue(d.contains("HEALTHCHECK"));
+        assertTrue(d.contains("/healthz"));
+    }
+
+    @Test
+    void kubernetesRunsTwoSidecarsOnRedisWithTokensFromASecret() throws Exception {
+        JsonNode sidecar = k8s("Deployment", "llm-proxy-sidecar");
+        assertEquals(2, sidecar.at("/spec/replicas").asInt());
+        JsonNode container = sidecar.at("/spec/template/spec/containers/0");
+        assertEquals("/healthz", container.at("/livenessProbe/httpGet/path").asText());
+        assertEquals("/readyz", container.at("/readinessProbe/httpGet/path").asText());
+        Map<String, JsonNode> env = new HashMap<>();
+        container.path("env").forEach(e -> env.put(e.path("name").asText(), e));
+        assertEquals("llm-proxy-secrets", env.get("TOKENS_JSON").at("/valueFrom/secretKeyRef/name").asText());
+        assertEquals("llm-proxy-secrets", env.get("GATEWAY_SECRET").at("/valueFrom/secretKeyRef/name").asText());
+        JsonNode config = k8s("ConfigMap", "llm-proxy-config").path("data");
+        assertEquals("redis", config.path("RATE_LIMIT_STORE").asText());
+        assertTrue(config.path("REDIS_URL").asText().contains("llm-proxy-redis"));
+        assertNotNull(k8s("Service", "llm-proxy-redis"));
+        assertNotNull(k8s("Service", "llm-proxy-sidecar"));
+
+        JsonNode nginx = k8s("Deployment", "llm-proxy-nginx").at("/spec/template/spec");
+        assertEquals("render-nginx", nginx.at("/initContainers/0/args/0").asText());
+        assertTrue(nginx.at("/initContainers/0/args").toString().contains("llm-proxy-sidecar:8081"));
+        assertTrue(nginx.at("/containers/0/args").toString().contains("/etc/llm-proxy/nginx/nginx.conf"));
+        // Every variable the ConfigMap sets is one the gateway reads.
+        config.fieldNames().forEachRemaining(v -> assertTrue(ConfigLoader.VARIABLES.contains(v), v));
+    }
+}
