@@ -9,11 +9,14 @@ import dev.llmproxy.config.SecretFile;
 import dev.llmproxy.http.App;
 import dev.llmproxy.nginx.NginxConfig;
 import dev.llmproxy.ratelimit.RateLimiters;
+import dev.llmproxy.usage.UsageReport;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 /** Entry point: {@code serve} (the default), {@code check-config}, {@code render-nginx}, {@code mint-token}. */
@@ -28,11 +31,14 @@ public final class Main {
                                          write the nginx config for this configuration
               mint-token --label NAME [--rpm N] [--rpd N]
                                          print a new random token and its TOKENS_JSON entry
+              usage-report [--format table|json|csv] [--by-day] ACCESS_LOG...
+                                         requests, errors, 429s, latency and tokens per token label and model
             configuration: environment variables, or a .env file in the working directory""";
 
     public static void main(String[] args) {
         String command = args.length == 0 ? "serve" : args[0].replaceFirst("^--", "");
-        Map<String, String> options = options(Arrays.copyOfRange(args, Math.min(1, args.length), args.length));
+        Map<String, String> options = command.equals("usage-report") ? Map.of()
+                : options(Arrays.copyOfRange(args, Math.min(1, args.length), args.length));
         try {
             switch (command) {
                 case "serve" -> {
@@ -45,6 +51,7 @@ public final class Main {
                 case "check-config" -> System.out.println(summary(loadConfig()));
                 case "render-nginx" -> renderNginx(loadConfig(), options);
                 case "mint-token" -> mintToken(options);
+                case "usage-report" -> usageReport(args);
                 default -> exit(USAGE, command.equals("help") || command.equals("h") ? 0 : 64);
             }
         } catch (ConfigException e) {
@@ -92,6 +99,38 @@ public final class Main {
             Files.writeString(Path.of(o.get("out")), rendered);
         } else {
             System.out.print(rendered);
+        }
+    }
+
+    /** {@code usage-report [--format table|json|csv] [--by-day] ACCESS_LOG...} (a log named "-" is standard input). */
+    private static void usageReport(String[] args) throws IOException {
+        String format = "table";
+        boolean byDay = false;
+        List<String> files = new ArrayList<>();
+        for (int i = 1; i < args.length; i++) {
+            switch (args[i]) {
+                case "--format" -> format = i + 1 < args.length ? args[++i] : "";
+                case "--by-day" -> byDay = true;
+                default -> files.add(args[i]);
+            }
+        }
+        if (files.isEmpty() || !List.of("table", "json", "csv").contains(format)) {
+            throw new IllegalArgumentException("usage-report [--format table|json|csv] [--by-day] ACCESS_LOG...");
+        }
+        UsageReport report = new UsageReport(byDay);
+        for (String f : files) {
+            try (var lines = f.equals("-") ? new java.io.BufferedReader(new java.io.InputStreamReader(System.in, java.nio.charset.StandardCharsets.UTF_8)).lines()
+                    : Files.lines(Path.of(f))) {
+                lines.forEach(report::add);
+            }
+        }
+        System.out.print(switch (format) {
+            case "json" -> report.json();
+            case "csv" -> report.csv();
+            default -> report.table();
+        });
+        if (report.skipped() > 0) {
+            System.err.println(report.skipped() + " line(s) were not gateway access-log records and were skipped");
         }
     }
 

@@ -23,15 +23,19 @@ final class Admission {
         return trust.alreadyChecked(ctx);
     }
 
-    /** Admits the request or throws the client-facing refusal; sets the rate-limit headers. */
-    void admit(Context ctx, ModelRef model) {
+    /**
+     * Admits the request or throws the client-facing refusal; sets the rate-limit headers. Returns the
+     * caller's token label (nginx's, when nginx admitted it).
+     */
+    String admit(Context ctx, ModelRef model) {
         if (trust.alreadyChecked(ctx)) {
-            return;
+            return ctx.header(GatewayHeaders.TOKEN_LABEL);
         }
         Verdict verdict = gatekeeper.decide(ctx.header("Authorization"), model);
         if (!(verdict instanceof Verdict.Allowed allowed)) {
             throw VerdictHeaders.refusal(verdict);
         }
         VerdictHeaders.rateLimit(allowed.decision()).forEach(ctx::header);
+        return allowed.token().label();
     }
 }

@@ -32,7 +32,7 @@ public final class App {
         var ollama = new OllamaClient(config.ollama(), config.upstreamConnectTimeout(), config.upstreamReadTimeout());
         var admission = new Admission(gatekeeper, trust);
         var modelCalls = new ModelCallHandler(admission, config.defaultBackend(), config.maxBodyBytes(),
-                new VllmRelay(vllm), new OllamaRelay(ollama));
+                new VllmRelay(vllm), new OllamaRelay(ollama, metrics));
         var health = new HealthHandlers(limiter, config.redis().failureMode());
 
         return Javalin.create(cfg -> {

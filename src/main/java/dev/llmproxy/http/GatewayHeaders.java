@@ -33,11 +33,15 @@ public final class GatewayHeaders {
     public static final String SHOULD_RETRY = "X-Should-Retry";
     public static final String WWW_AUTHENTICATE = "WWW-Authenticate";
 
+    // sidecar answer -> nginx's access log (usage of non-streamed answers; hidden from clients)
+    public static final String PROMPT_TOKENS = "X-LLM-Prompt-Tokens";
+    public static final String COMPLETION_TOKENS = "X-LLM-Completion-Tokens";
+
     /** The X- headers above, which the nginx template must use and must not add to. */
     public static final List<String> SHARED_WITH_NGINX = List.of(
             GATEWAY_SECRET, LLM_MODEL, LLM_BACKEND, ORIGINAL_URI, ORIGINAL_METHOD, REAL_IP, REQUEST_ID,
             RATE_LIMIT_CHECKED, PROXY_BACKEND, TOKEN_LABEL, AUTHZ_REASON, AUTHZ_MESSAGE, RATELIMIT_LIMIT,
-            RATELIMIT_REMAINING, RATELIMIT_RESET, RETRY_AFTER, RETRY_AFTER_MS, SHOULD_RETRY);
+            RATELIMIT_REMAINING, RATELIMIT_RESET, RETRY_AFTER, RETRY_AFTER_MS, SHOULD_RETRY, PROMPT_TOKENS, COMPLETION_TOKENS);
 
     /** {@link #PROXY_BACKEND} value for requests the sidecar answers itself (e.g. listing models). */
     public static final String BACKEND_SIDECAR = "sidecar";

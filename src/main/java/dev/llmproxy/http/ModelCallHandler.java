@@ -40,10 +40,10 @@ final class ModelCallHandler implements Handler {
             throw new ApiException(e.error());
         }
         ModelRef model = ModelRef.parse(field.model(), defaultBackend);
-        admission.admit(ctx, model);
+        String tokenLabel = admission.admit(ctx, model);
         switch (model.backend()) {
             case VLLM -> vllm.forward(ctx, ctx.path(), field.withModel(model.name()), RequestIds.of(ctx));
-            case OLLAMA -> ollama.serve(ctx, field.body(), model, RequestIds.of(ctx));
+            case OLLAMA -> ollama.serve(ctx, field.body(), model, RequestIds.of(ctx), tokenLabel);
         }
     }
 }

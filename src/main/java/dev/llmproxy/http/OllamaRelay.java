@@ -1,6 +1,7 @@
 package dev.llmproxy.http;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.llmproxy.metrics.Metrics;
 import dev.llmproxy.ollama.OllamaClient;
 import dev.llmproxy.ollama.OllamaWire;
 import dev.llmproxy.openai.Json;
@@ -45,23 +46,54 @@ final class OllamaRelay {
     private static final byte[] DONE = "data: [DONE]\n\n".getBytes(StandardCharsets.UTF_8);
 
     private final OllamaClient ollama;
+    private final Metrics metrics;
 
-    OllamaRelay(OllamaClient ollama) {
+    OllamaRelay(OllamaClient ollama, Metrics metrics) {
         this.ollama = ollama;
+        this.metrics = metrics;
     }
 
-    void serve(Context ctx, byte[] body, ModelRef model, String requestId) {
+    /** The usage Ollama reported for this request, for metrics and (non-streamed) the access log. */
+    private final class Usage {
+        final String tokenLabel;
+        final long start = System.nanoTime();
+        boolean firstTokenSeen;
+
+        Usage(String tokenLabel) {
+            this.tokenLabel = tokenLabel;
+        }
+
+        void firstToken() {
+            if (!firstTokenSeen) {
+                firstTokenSeen = true;
+                metrics.timeToFirstToken("ollama", System.nanoTime() - start);
+            }
+        }
+
+        void report(Context ctx, Long prompt, Long completion, boolean headers) {
+            long p = prompt == null ? 0 : prompt;
+            long c = completion == null ? 0 : completion;
+            metrics.tokens(tokenLabel, p, c);
+            if (headers) {
+                ctx.header(GatewayHeaders.PROMPT_TOKENS, Long.toString(p));
+                ctx.header(GatewayHeaders.COMPLETION_TOKENS, Long.toString(c));
+            }
+        }
+    }
+
+    void serve(Context ctx, byte[] body, ModelRef model, String requestId, String tokenLabel) {
         JsonNode json;
         try {
             json = Json.MAPPER.readTree(body);
         } catch (IOException e) {
             throw new ApiException(OpenAiError.invalidJson());
         }
+        Usage usage = new Usage(tokenLabel);
         try (ClientWatch watch = ClientWatch.start(ctx)) {
             switch (ctx.path()) {
-                case "/v1/chat/completions" -> chat(ctx, ChatRequests.translate(json, model.name()), model.requested(), requestId, watch);
-                case "/v1/completions" -> completions(ctx, CompletionRequests.translate(json, model.name()), model.requested(), requestId, watch);
-                case "/v1/embeddings" -> embeddings(ctx, Embeddings.translate(json, model.name()), model.requested(), requestId, watch);
+                case "/v1/chat/completions" -> chat(ctx, ChatRequests.translate(json, model.name()), model.requested(), requestId, watch, usage);
+                case "/v1/completions" -> completions(ctx, CompletionRequests.translate(json, model.name()), model.requested(), requestId, watch, usage);
+                case "/v1/embeddings" -> embeddings(ctx, Embeddings.translate(json, model.name()), model.requested(), requestId, watch, usage);
                 default -> throw new ApiException(OpenAiError.notFound(ctx.method().name(), ctx.path()));
             }
             if (watch.readAhead()) {
@@ -71,29 +103,36 @@ final class OllamaRelay {
             throw new ApiException(e.error());
         } catch (ClientGone e) {
             LOG.debug("request {}: client went away; Ollama request closed", requestId);
+        } finally {
+            metrics.upstream("ollama", ctx.path(), System.nanoTime() - usage.start);
         }
     }
 
-    private void chat(Context ctx, ChatRequests.Call call, String model, String requestId, ClientWatch watch) {
+    private void chat(Context ctx, ChatRequests.Call call, String model, String requestId, ClientWatch watch, Usage usage) {
         InputStream body = open("/api/chat", call.request(), model, requestId, watch);
         String id = Ids.chat();
         long created = System.currentTimeMillis() / 1000;
         if (!call.stream()) {
             OllamaWire.Chunk answer = readWhole(body, watch);
+            usage.report(ctx, answer.promptEvalCount(), answer.evalCount(), true);
             json(ctx, ChatResponses.completion(answer, id, created, model));
             return;
         }
         OutputStream out = startEvents(ctx);
         ChatStream stream = new ChatStream(id, created, model, call.includeUsage());
-        relayLines(body, out, watch, line -> {
+        relayLines(body, out, watch, requestId, line -> {
             for (OpenAiWire.ChatCompletionChunk c : stream.next(line)) {
                 event(out, c);
+                usage.firstToken();
+            }
+            if (line.done()) {
+                usage.report(ctx, line.promptEvalCount(), line.evalCount(), false);
             }
             return stream.finished();
         });
     }
 
-    private void completions(Context ctx, CompletionRequests.Call call, String model, String requestId, ClientWatch watch) {
+    private void completions(Context ctx, CompletionRequests.Call call, String model, String requestId, ClientWatch watch, Usage usage) {
         String id = Ids.completion();
         long created = System.currentTimeMillis() / 1000;
         if (!call.stream()) {
@@ -107,7 +146,9 @@ final class OllamaRelay {
             for (var f : pending) {
                 answers.add(readWhole(checked(await(f, watch), model, watch), watch));
             }
-            json(ctx, CompletionResponses.completion(answers, id, created, model));
+            var completion = CompletionResponses.completion(answers, id, created, model);
+            usage.report(ctx, completion.usage().promptTokens(), completion.usage().completionTokens(), true);
+            json(ctx, completion);
             return;
         }
         OutputStream out = null;
@@ -120,31 +161,33 @@ final class OllamaRelay {
             }
             var stream = new CompletionResponses.Stream(id, created, model, i);
             OutputStream sink = out;
-            long[] usage = new long[2];
-            boolean finished = relayLines(body, sink, watch, line -> {
+            long[] counts = new long[2];
+            boolean finished = relayLines(body, sink, watch, requestId, line -> {
                 OpenAiWire.Completion c = stream.next(line);
                 if (c != null) {
                     event(sink, c);
+                    usage.firstToken();
                 }
                 if (line.done()) {
-                    usage[0] = line.promptEvalCount() == null ? 0 : line.promptEvalCount();
-                    usage[1] = line.evalCount() == null ? 0 : line.evalCount();
+                    counts[0] = line.promptEvalCount() == null ? 0 : line.promptEvalCount();
+                    counts[1] = line.evalCount() == null ? 0 : line.evalCount();
                 }
                 return stream.finished();
             }, i == call.requests().size() - 1 && !call.includeUsage());
             if (!finished) {
                 return;
             }
-            promptTokens += usage[0];
-            completionTokens += usage[1];
+            promptTokens += counts[0];
+            completionTokens += counts[1];
         }
+        usage.report(ctx, promptTokens, completionTokens, false);
         if (call.includeUsage()) {
             event(out, CompletionResponses.usageChunk(id, created, model, OpenAiWire.Usage.of(promptTokens, completionTokens)));
             write(out, DONE);
         }
     }
 
-    private void embeddings(Context ctx, Embeddings.Call call, String model, String requestId, ClientWatch watch) {
+    private void embeddings(Context ctx, Embeddings.Call call, String model, String requestId, ClientWatch watch, Usage usage) {
         InputStream body = open("/api/embed", call.request(), model, requestId, watch);
         OllamaWire.EmbedResponse answer;
         try (body) {
@@ -152,6 +195,7 @@ final class OllamaRelay {
         } catch (IOException e) {
             throw failed(watch, "The Ollama backend sent an unreadable answer.");
         }
+        usage.report(ctx, answer.promptEvalCount(), 0L, true);
         json(ctx, Embeddings.response(answer, model, call.base64()));
     }
 
@@ -222,8 +266,8 @@ final class OllamaRelay {
         boolean accept(OllamaWire.Chunk line);
     }
 
-    private boolean relayLines(InputStream body, OutputStream out, ClientWatch watch, LineHandler handler) {
-        return relayLines(body, out, watch, handler, true);
+    private boolean relayLines(InputStream body, OutputStream out, ClientWatch watch, String requestId, LineHandler handler) {
+        return relayLines(body, out, watch, requestId, handler, true);
     }
 
     /**
@@ -231,7 +275,7 @@ final class OllamaRelay {
      * {@code closeWithDone}. An error line, a broken line or a stream that ends early reach the client as
      * an error event and no {@code [DONE]}: never a failed stream that looks complete.
      */
-    private boolean relayLines(InputStream body, OutputStream out, ClientWatch watch, LineHandler handler, boolean closeWithDone) {
+    private boolean relayLines(InputStream body, OutputStream out, ClientWatch watch, String requestId, LineHandler handler, boolean closeWithDone) {
         try (body) {
             NdjsonReader lines = new NdjsonReader(body);
             String line;
@@ -251,7 +295,7 @@ final class OllamaRelay {
             if (watch.gone()) {
                 throw new ClientGone();
             }
-            LOG.warn("Ollama stream broke: {}", e.toString());
+            LOG.warn("request {}: Ollama stream broke: {}", requestId, e.toString());
             errorEvent(out, "The Ollama backend stream broke: " + e.getClass().getSimpleName() + ".");
         }
         return false;

@@ -29,14 +29,17 @@ final class Histogram {
         count.increment();
     }
 
-    void render(StringBuilder out, String name) {
+    /** @param labels rendered label pairs such as {@code backend="ollama"}, or "" */
+    void render(StringBuilder out, String name, String labels) {
+        String sep = labels.isEmpty() ? "" : labels + ",";
+        String own = labels.isEmpty() ? "" : "{" + labels + "}";
         long cumulative = 0;
         for (int i = 0; i < bounds.length; i++) {
             cumulative += counts[i].sum();
-            out.append(name).append("_bucket{le=\"").append(bounds[i]).append("\"} ").append(cumulative).append('\n');
+            out.append(name).append("_bucket{").append(sep).append("le=\"").append(bounds[i]).append("\"} ").append(cumulative).append('\n');
         }
-        out.append(name).append("_bucket{le=\"+Inf\"} ").append(count.sum()).append('\n');
-        out.append(name).append("_sum ").append(sumNanos.sum() / 1e9).append('\n');
-        out.append(name).append("_count ").append(count.sum()).append('\n');
+        out.append(name).append("_bucket{").append(sep).append("le=\"+Inf\"} ").append(count.sum()).append('\n');
+        out.append(name).append("_sum").append(own).append(' ').append(sumNanos.sum() / 1e9).append('\n');
+        out.append(name).append("_count").append(own).append(' ').append(count.sum()).append('\n');
     }
 }

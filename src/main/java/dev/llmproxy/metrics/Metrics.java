@@ -21,9 +21,16 @@ public final class Metrics {
 
     private record DecisionKey(Outcome outcome, String tokenLabel) {}
 
+    private record TokenKey(String tokenLabel, String direction) {}
+
+    private static final double[] UPSTREAM_BOUNDS = {0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300};
+
     private final Map<DecisionKey, LongAdder> decisions = new ConcurrentHashMap<>();
     private final Histogram limiterSeconds = new Histogram(0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.05, 0.25);
     private volatile LongSupplier storeErrors = () -> 0;
+    private final Map<String, Histogram> upstreamSeconds = new ConcurrentHashMap<>();
+    private final Map<String, Histogram> firstTokenSeconds = new ConcurrentHashMap<>();
+    private final Map<TokenKey, LongAdder> tokens = new ConcurrentHashMap<>();
 
     public void decision(Outcome outcome, String tokenLabel) {
         decisions.computeIfAbsent(new DecisionKey(outcome, tokenLabel == null ? "" : tokenLabel), k -> new LongAdder()).increment();
@@ -31,6 +38,23 @@ public final class Metrics {
 
     public void limiterLatency(long nanos) {
         limiterSeconds.record(nanos);
+    }
+
+    /** A whole upstream call on the translated path; {@code endpoint} is a route template. */
+    public void upstream(String backend, String endpoint, long nanos) {
+        upstreamSeconds.computeIfAbsent("backend=\"" + backend + "\",endpoint=\"" + endpoint + "\"", k -> new Histogram(UPSTREAM_BOUNDS)).record(nanos);
+    }
+
+    /** From the request to the first content written to a streaming client. */
+    public void timeToFirstToken(String backend, long nanos) {
+        firstTokenSeconds.computeIfAbsent("backend=\"" + backend + "\"", k -> new Histogram(UPSTREAM_BOUNDS)).record(nanos);
+    }
+
+    /** Tokens the model server reported for one answer. */
+    public void tokens(String tokenLabel, long prompt, long completion) {
+        String label = tokenLabel == null ? "" : tokenLabel;
+        tokens.computeIfAbsent(new TokenKey(label, "prompt"), k -> new LongAdder()).add(prompt);
+        tokens.computeIfAbsent(new TokenKey(label, "completion"), k -> new LongAdder()).add(completion);
     }
 
     public void storeErrors(LongSupplier errors) {
@@ -46,10 +70,20 @@ public final class Metrics {
                 .append("\",token_label=\"").append(k.tokenLabel()).append("\"} ").append(v.sum()).append('\n'));
         out.append("# HELP llmproxy_ratelimit_decision_seconds Time to take one rate-limit decision.\n");
         out.append("# TYPE llmproxy_ratelimit_decision_seconds histogram\n");
-        limiterSeconds.render(out, "llmproxy_ratelimit_decision_seconds");
+        limiterSeconds.render(out, "llmproxy_ratelimit_decision_seconds", "");
         out.append("# HELP llmproxy_ratelimit_store_errors_total Calls to the rate-limit store that failed.\n");
         out.append("# TYPE llmproxy_ratelimit_store_errors_total counter\n");
         out.append("llmproxy_ratelimit_store_errors_total ").append(storeErrors.getAsLong()).append('\n');
+        out.append("# HELP llmproxy_upstream_seconds Duration of calls the sidecar makes to a model server.\n");
+        out.append("# TYPE llmproxy_upstream_seconds histogram\n");
+        upstreamSeconds.forEach((labels, h) -> h.render(out, "llmproxy_upstream_seconds", labels));
+        out.append("# HELP llmproxy_time_to_first_token_seconds From the request to the first streamed content.\n");
+        out.append("# TYPE llmproxy_time_to_first_token_seconds histogram\n");
+        firstTokenSeconds.forEach((labels, h) -> h.render(out, "llmproxy_time_to_first_token_seconds", labels));
+        out.append("# HELP llmproxy_tokens_total Tokens reported by the model server, by token label and direction.\n");
+        out.append("# TYPE llmproxy_tokens_total counter\n");
+        tokens.forEach((k, v) -> out.append("llmproxy_tokens_total{token_label=\"").append(k.tokenLabel())
+                .append("\",direction=\"").append(k.direction()).append("\"} ").append(v.sum()).append('\n'));
         return out.toString();
     }
 }

@@ -322,6 +322,7 @@ class NginxGatewayTest {
         assertEquals("llama3.2", gw.ollama.last().body().path("model").asText());
         assertTrue(gw.vllm.received().isEmpty());
         assertEquals(1, gw.ollama.received().size(), "counted once: the sidecar trusted nginx's check");
+        assertTrue(r.headers().firstValue("x-llm-prompt-tokens").isEmpty(), "usage goes to the access log, not the client");
     }
 
     @Test
