@@ -60,7 +60,11 @@ public final class FakeOllama implements AutoCloseable {
     }
 
     public String baseUrl() {
-        return "http://127.0.0.1:" + server.getLocalPort();
+        return "http://127.0.0.1:" + port();
+    }
+
+    public int port() {
+        return server.getLocalPort();
     }
 
     public List<Received> received() {

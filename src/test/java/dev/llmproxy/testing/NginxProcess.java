@@ -29,7 +29,14 @@ public final class NginxProcess implements AutoCloseable {
     }
 
     public static NginxProcess start(Path runDir, Path conf, int port) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder(binary(), "-p", runDir.toString(), "-c", conf.toString(), "-g", "daemon off;")
+        return start(runDir, conf, port, List.of());
+    }
+
+    /** @param prefix a command to run nginx under, e.g. {@code taskset -c 0} for benchmarks */
+    public static NginxProcess start(Path runDir, Path conf, int port, List<String> prefix) throws IOException, InterruptedException {
+        List<String> command = new java.util.ArrayList<>(prefix);
+        command.addAll(List.of(binary(), "-p", runDir.toString(), "-c", conf.toString(), "-g", "daemon off;"));
+        Process p = new ProcessBuilder(command)
                 .redirectErrorStream(true)
                 .redirectOutput(runDir.resolve("logs/stdout.log").toFile())
                 .start();
@@ -69,6 +76,14 @@ public final class NginxProcess implements AutoCloseable {
 
     public Path runDir() {
         return runDir;
+    }
+
+    /** The master and its workers: what a benchmark charges CPU time to. */
+    public List<Long> pids() {
+        List<Long> pids = new java.util.ArrayList<>();
+        pids.add(process.pid());
+        process.children().forEach(c -> pids.add(c.pid()));
+        return pids;
     }
 
     @Override

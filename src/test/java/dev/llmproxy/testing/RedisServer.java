@@ -13,22 +13,35 @@ import redis.clients.jedis.Jedis;
 public final class RedisServer implements AutoCloseable {
     private final int port;
     private final Path dir;
+    private final java.util.List<String> prefix;
     private Process process;
 
-    private RedisServer(int port, Path dir) {
+    private RedisServer(int port, Path dir, java.util.List<String> prefix) {
         this.port = port;
         this.dir = dir;
+        this.prefix = prefix;
     }
 
     public static RedisServer start() throws IOException, InterruptedException {
-        RedisServer r = new RedisServer(Ports.free(), Files.createTempDirectory("llm-proxy-redis-"));
+        return start(java.util.List.of());
+    }
+
+    /** @param prefix a command to run redis-server under, e.g. {@code taskset -c 0} for benchmarks */
+    public static RedisServer start(java.util.List<String> prefix) throws IOException, InterruptedException {
+        RedisServer r = new RedisServer(Ports.free(), Files.createTempDirectory("llm-proxy-redis-"), prefix);
         r.restart();
         return r;
     }
 
+    public long pid() {
+        return process.pid();
+    }
+
     public void restart() throws IOException, InterruptedException {
-        process = new ProcessBuilder(binary(), "--port", Integer.toString(port), "--bind", "127.0.0.1", "--save", "",
-                "--appendonly", "no", "--dir", dir.toString(), "--daemonize", "no")
+        var command = new java.util.ArrayList<>(prefix);
+        command.addAll(java.util.List.of(binary(), "--port", Integer.toString(port), "--bind", "127.0.0.1", "--save", "",
+                "--appendonly", "no", "--dir", dir.toString(), "--daemonize", "no"));
+        process = new ProcessBuilder(command)
                 .redirectErrorStream(true)
                 .redirectOutput(dir.resolve("redis.log").toFile())
                 .start();

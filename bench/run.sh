@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# The gateway benchmark, one command:  bench/run.sh [--quick]
+# Plain nginx proxying to the same upstream is the baseline, measured in the same run; the gateway
+# (nginx + sidecar, memory store, then Redis store) is measured against it: requests/s, latency,
+# errors, CPU per request, sequential added latency, and streaming time-to-first-byte and chunk gaps.
+# Loopback only, bounded in time (about 2 minutes; --quick: about 40 s). Needs wrk, nginx with njs and
+# redis-server (apt-get install wrk nginx libnginx-mod-http-js redis-server) and 2 cores for taskset.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. scripts/lib.sh
+find_jdk21
+command -v wrk >/dev/null || { echo "wrk is needed: apt-get install wrk" >&2; exit 1; }
+find_nginx >/dev/null
+./mvnw -q -B -DskipTests package
+./mvnw -q -B test-compile dependency:build-classpath -Dmdep.outputFile=target/test-classpath.txt -Dmdep.includeScope=test
+exec taskset -c 1 java -cp "target/test-classes:target/classes:$(cat target/test-classpath.txt)" dev.llmproxy.bench.Benchmark "$@"

@@ -1,0 +1,232 @@
+package dev.llmproxy.bench;
+
+import dev.llmproxy.config.ConfigLoader;
+import dev.llmproxy.nginx.NginxConfig;
+import dev.llmproxy.testing.FakeOllama;
+import dev.llmproxy.testing.FakeVllm;
+import dev.llmproxy.testing.NginxProcess;
+import dev.llmproxy.testing.Ports;
+import dev.llmproxy.testing.RedisServer;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The gateway's benchmark: plain nginx proxying to the same upstream is the baseline, measured in the
+ * same run. The systems under test (nginx, the sidecar, Redis) run on core 0; this process (upstream
+ * fakes, stream clients) and wrk run on core 1. Loopback only; every phase is bounded in time.
+ * Run with bench/run.sh.
+ */
+public final class Benchmark {
+    static final String TOKEN = "sk-bench-0123456789";
+    static final String SECRET = "bench-gateway-secret-0123456789abcdef";
+    static final List<String> SUT_CORE = List.of("taskset", "-c", "0");
+    static final List<String> LOAD_CORE = List.of("taskset", "-c", "1");
+    static final String CHAT_JSON = "{\"id\":\"chatcmpl-bench\",\"object\":\"chat.completion\",\"created\":1764496800,\"model\":\"llama3\","
+            + "\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\"Hello there, how can I help?\"},\"logprobs\":null,"
+            + "\"finish_reason\":\"stop\"}],\"usage\":{\"prompt_tokens\":9,\"completion_tokens\":7,\"total_tokens\":16}}";
+
+    final int seconds;
+    final int connections;
+    final int streams;
+    final int manyStreams;
+    final List<AutoCloseable> running = new ArrayList<>();
+
+    Benchmark(int seconds, int connections, int streams, int manyStreams) {
+        this.seconds = seconds;
+        this.connections = connections;
+        this.streams = streams;
+        this.manyStreams = manyStreams;
+    }
+
+    public static void main(String[] args) throws Exception {
+        boolean quick = List.of(args).contains("--quick");
+        var b = quick ? new Benchmark(2, 32, 50, 200) : new Benchmark(10, 32, 200, 1000);
+        try {
+            b.run();
+        } finally {
+            for (int i = b.running.size() - 1; i >= 0; i--) {
+                b.running.get(i).close();
+            }
+        }
+        System.exit(0);
+    }
+
+    void run() throws Exception {
+        System.out.printf(Locale.ROOT, "llm-proxy benchmark, %s, %d cores (%s). nginx, sidecar and Redis pinned to core 0; wrk,%n"
+                + "upstream fakes and stream clients pinned to core 1. %d s per load row after a 3 s warm-up, %d connections.%n%n",
+                LocalDate.now(), cores(), System.getProperty("os.arch"), seconds, connections);
+
+        int upstream = fastUpstream();
+        FakeVllm sse = new FakeVllm(null);
+        sse.streamChunks = 50;
+        sse.streamDelayMillis = 20;
+        running.add(sse::close);
+        FakeOllama ollama = new FakeOllama();
+        ollama.slowTokens = 50;
+        ollama.tokenDelayMillis = 20;
+        running.add(ollama::close);
+        RedisServer redis = RedisServer.start(SUT_CORE);
+        running.add(redis::close);
+
+        // Throughput: small non-streamed chat completions.
+        List<Load.Result> rows = new ArrayList<>();
+        Target plain = plainNginx(upstream);
+        rows.add(Load.run("plain nginx (baseline)", plain.url(), plain.pids(), seconds, connections, CHAT_BODY_PLAIN));
+        Target direct = new Target("http://127.0.0.1:" + upstream, List.of(), null);
+        Load.Result seqDirect = Load.run("sequential: direct to upstream", direct.url(), List.of(), seconds / 2 + 1, 1, CHAT_BODY_PLAIN);
+        Load.Result seqPlain = Load.run("sequential: plain nginx", plain.url(), plain.pids(), seconds / 2 + 1, 1, CHAT_BODY_PLAIN);
+        plain.close();
+
+        Target memory = gateway(upstream, Map.of());
+        rows.add(Load.run("gateway, memory store", memory.url(), memory.pids(), seconds, connections, CHAT_BODY));
+        Load.Result seqGateway = Load.run("sequential: gateway", memory.url(), memory.pids(), seconds / 2 + 1, 1, CHAT_BODY);
+        memory.close();
+
+        Target withRedis = gateway(upstream, Map.of("RATE_LIMIT_STORE", "redis", "REDIS_URL", redis.url().toString()));
+        List<Long> redisPids = new ArrayList<>(withRedis.pids());
+        redisPids.add(redis.pid());
+        rows.add(Load.run("gateway, Redis store", withRedis.url(), redisPids, seconds, connections, CHAT_BODY));
+        withRedis.close();
+
+        System.out.println("Non-streaming chat completions (vLLM path), " + connections + " connections:");
+        System.out.println();
+        System.out.println(Load.table(rows, rows.get(0)));
+        System.out.println("Sequential (one request at a time), added latency over going direct to the upstream:");
+        System.out.println();
+        System.out.println(Load.sequentialTable(seqDirect, List.of(seqPlain, seqGateway)));
+
+        // Streaming: time to first byte and the largest gap between chunks.
+        List<Streams.Result> streamRows = new ArrayList<>();
+        // Each stream row is measured after an unmeasured pass of the same kind (JIT, connection pools).
+        Target plainSse = plainNginx(sse.port());
+        streamRows.add(Streams.run("vLLM path: plain nginx", plainSse.url() + "/v1/chat/completions", VLLM_STREAM_PLAIN, streams, null));
+        plainSse.close();
+        Target gwSse = gateway(sse.port(), Map.of());
+        streamRows.add(Streams.run("vLLM path: gateway", gwSse.url() + "/v1/chat/completions", VLLM_STREAM, streams, TOKEN));
+        gwSse.close();
+        Target plainOllama = plainNginx(ollama.port());
+        streamRows.add(Streams.run("Ollama path: plain nginx (NDJSON)", plainOllama.url() + "/api/chat", OLLAMA_NATIVE_STREAM, streams, null));
+        plainOllama.close();
+        Target gwOllama = gateway(upstream, Map.of("OLLAMA_BASE_URL", "http://127.0.0.1:" + ollama.port()));
+        streamRows.add(Streams.run("Ollama path: gateway (translated)", gwOllama.url() + "/v1/chat/completions", OLLAMA_STREAM, streams, TOKEN));
+        streamRows.add(Streams.run("Ollama path: gateway, " + manyStreams + " streams", gwOllama.url() + "/v1/chat/completions", OLLAMA_STREAM, manyStreams, TOKEN));
+        gwOllama.close();
+        System.out.println("Streaming, 50 chunks 20 ms apart per stream:");
+        System.out.println();
+        System.out.println(Streams.table(streamRows));
+    }
+
+    static final String CHAT_BODY = "{\"model\":\"vllm:llama3\",\"messages\":[{\"role\":\"user\",\"content\":\"Hello\"}],\"max_tokens\":16}";
+    static final String CHAT_BODY_PLAIN = CHAT_BODY.replace("vllm:llama3", "llama3");
+    static final String VLLM_STREAM = "{\"model\":\"vllm:llama3\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"Hello\"}]}";
+    static final String VLLM_STREAM_PLAIN = VLLM_STREAM.replace("vllm:llama3", "llama3");
+    static final String OLLAMA_STREAM = "{\"model\":\"ollama:slow\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"Hello\"}]}";
+    static final String OLLAMA_NATIVE_STREAM = "{\"model\":\"slow\",\"messages\":[{\"role\":\"user\",\"content\":\"Hello\"}]}";
+
+    /** A system under test: its URL, the processes whose CPU it costs, and how to stop it. */
+    record Target(String url, List<Long> pids, AutoCloseable closer) implements AutoCloseable {
+        @Override
+        public void close() throws Exception {
+            if (closer != null) {
+                closer.close();
+            }
+        }
+    }
+
+    /** nginx answering chat completions itself, as fast as an upstream can be. On the load core. */
+    int fastUpstream() throws Exception {
+        int port = Ports.free();
+        Path dir = NginxProcess.prepareRunDir();
+        String conf = """
+                pid %1$s/nginx.pid; error_log %1$s/logs/error.log; worker_processes 1;
+                events { worker_connections 4096; }
+                http {
+                  access_log off; client_body_temp_path %1$s/cbt; proxy_temp_path %1$s/pt;
+                  fastcgi_temp_path %1$s/ft; uwsgi_temp_path %1$s/ut; scgi_temp_path %1$s/st;
+                  server { listen 127.0.0.1:%2$d; keepalive_requests 1000000;
+                    location / { default_type application/json; return 200 '%3$s'; } }
+                }
+                """.formatted(dir, port, CHAT_JSON);
+        Files.writeString(dir.resolve("nginx.conf"), conf);
+        NginxProcess p = NginxProcess.start(dir, dir.resolve("nginx.conf"), port, LOAD_CORE);
+        running.add(p);
+        return port;
+    }
+
+    /** The baseline: a plain nginx reverse proxy, keepalive and unbuffered like the gateway's. */
+    Target plainNginx(int upstreamPort) throws Exception {
+        int port = Ports.free();
+        Path dir = NginxProcess.prepareRunDir();
+        String conf = """
+                pid %1$s/nginx.pid; error_log %1$s/logs/error.log; worker_processes auto;
+                events { worker_connections 4096; }
+                http {
+                  access_log %1$s/logs/access.log; client_body_temp_path %1$s/cbt; proxy_temp_path %1$s/pt;
+                  fastcgi_temp_path %1$s/ft; uwsgi_temp_path %1$s/ut; scgi_temp_path %1$s/st;
+                  upstream up { server 127.0.0.1:%3$d; keepalive 32; }
+                  server { listen 127.0.0.1:%2$d; keepalive_requests 1000000;
+                    location / { proxy_pass http://up; proxy_http_version 1.1; proxy_set_header Connection "";
+                                 proxy_buffering off; proxy_read_timeout 600s; } }
+                }
+                """.formatted(dir, port, upstreamPort);
+        Files.writeString(dir.resolve("nginx.conf"), conf);
+        NginxProcess p = NginxProcess.start(dir, dir.resolve("nginx.conf"), port, SUT_CORE);
+        return new Target("http://127.0.0.1:" + port, p.pids(), p);
+    }
+
+    /** nginx + sidecar, as deployed, with the repository's template; the sidecar is the built jar. */
+    Target gateway(int vllmPort, Map<String, String> extra) throws Exception {
+        int port = Ports.free();
+        int sidecarPort = Ports.free();
+        Map<String, String> env = new HashMap<>();
+        env.put("TOKENS_JSON", "[{\"token\":\"" + TOKEN + "\",\"label\":\"bench\",\"rpm\":1000000,\"rpd\":1000000000}]");
+        env.put("VLLM_BASE_URL", "http://127.0.0.1:" + vllmPort + "/v1");
+        env.put("GATEWAY_SECRET", SECRET);
+        env.put("SIDECAR_PORT", Integer.toString(sidecarPort));
+        env.put("NGINX_LISTEN", "127.0.0.1:" + port);
+        env.putAll(extra);
+        Path dir = NginxProcess.prepareRunDir();
+        Files.writeString(dir.resolve("nginx.conf"), NginxConfig.render(Files.readString(Path.of("nginx/nginx.conf.template")),
+                ConfigLoader.load(env), NginxConfig.Layout.local(dir, Path.of("nginx"))));
+
+        List<String> command = new ArrayList<>(SUT_CORE);
+        command.addAll(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar", "target/llm-proxy.jar", "serve"));
+        ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(dir.resolve("logs/sidecar.log").toFile());
+        pb.environment().putAll(env);
+        Process sidecar = pb.start();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (!Ports.open(sidecarPort)) {
+            if (!sidecar.isAlive() || System.nanoTime() > deadline) {
+                throw new IllegalStateException("sidecar did not start: " + Files.readString(dir.resolve("logs/sidecar.log")));
+            }
+            Thread.sleep(50);
+        }
+        NginxProcess nginx = NginxProcess.start(dir, dir.resolve("nginx.conf"), port, SUT_CORE);
+        List<Long> pids = new ArrayList<>(nginx.pids());
+        pids.add(sidecar.pid());
+        return new Target("http://127.0.0.1:" + port, pids, () -> {
+            nginx.close();
+            sidecar.destroy();
+            sidecar.waitFor(10, TimeUnit.SECONDS);
+        });
+    }
+
+    /** The machine's cores (this process itself is pinned to one). */
+    static long cores() throws IOException {
+        return Files.readAllLines(Path.of("/proc/cpuinfo")).stream().filter(l -> l.startsWith("processor")).count();
+    }
+
+    static void check(boolean ok, String message) throws IOException {
+        if (!ok) {
+            throw new IOException(message);
+        }
+    }
+}
