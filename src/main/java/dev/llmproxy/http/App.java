@@ -54,7 +54,8 @@ public final class App {
                 return connector;
             });
 
-            cfg.routes.get("/internal/authz", new AuthzHandler(gatekeeper, trust, config.defaultBackend()));
+            // Javalin attaches its servlet inside this wrapper: /internal/authz never reaches it.
+            cfg.jetty.modifyServer(server -> server.setHandler(new AuthzEndpoint(gatekeeper, trust, config.defaultBackend())));
             cfg.routes.post("/v1/chat/completions", modelCalls);
             cfg.routes.post("/v1/completions", modelCalls);
             cfg.routes.post("/v1/embeddings", modelCalls);

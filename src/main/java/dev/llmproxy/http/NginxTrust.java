@@ -15,7 +15,11 @@ final class NginxTrust {
     }
 
     boolean fromNginx(Context ctx) {
-        String presented = ctx.header(GatewayHeaders.GATEWAY_SECRET);
+        return fromNginx(ctx.header(GatewayHeaders.GATEWAY_SECRET));
+    }
+
+    /** @param presented the secret header's value, or null */
+    boolean fromNginx(String presented) {
         return secret != null && presented != null
                 && MessageDigest.isEqual(secret, presented.getBytes(StandardCharsets.UTF_8));
     }

@@ -37,9 +37,11 @@ public final class Benchmark {
     final int connections;
     final int streams;
     final int manyStreams;
+    final int warmup;
     final List<AutoCloseable> running = new ArrayList<>();
 
-    Benchmark(int seconds, int connections, int streams, int manyStreams) {
+    Benchmark(int seconds, int connections, int streams, int manyStreams, int warmup) {
+        this.warmup = warmup;
         this.seconds = seconds;
         this.connections = connections;
         this.streams = streams;
@@ -48,7 +50,7 @@ public final class Benchmark {
 
     public static void main(String[] args) throws Exception {
         boolean quick = List.of(args).contains("--quick");
-        var b = quick ? new Benchmark(2, 32, 50, 200) : new Benchmark(10, 32, 200, 1000);
+        var b = quick ? new Benchmark(2, 32, 50, 200, 3) : new Benchmark(10, 32, 200, 1000, 20);
         try {
             b.run();
         } finally {
@@ -61,17 +63,17 @@ public final class Benchmark {
 
     void run() throws Exception {
         System.out.printf(Locale.ROOT, "llm-proxy benchmark, %s, %d cores (%s). nginx, sidecar and Redis pinned to core 0; wrk,%n"
-                + "upstream fakes and stream clients pinned to core 1. %d s per load row after a 3 s warm-up, %d connections.%n%n",
-                LocalDate.now(), cores(), System.getProperty("os.arch"), seconds, connections);
+                + "upstream fakes and stream clients pinned to core 1. %d s per load row after a %d s warm-up (JIT), %d connections.%n%n",
+                LocalDate.now(), cores(), System.getProperty("os.arch"), seconds, warmup, connections);
 
         int upstream = fastUpstream();
         FakeVllm sse = new FakeVllm(null);
         sse.streamChunks = 50;
-        sse.streamDelayMillis = 20;
+        sse.streamDelayMillis = 50; // 20 tokens/s per stream, a typical decoding speed
         running.add(sse::close);
         FakeOllama ollama = new FakeOllama();
         ollama.slowTokens = 50;
-        ollama.tokenDelayMillis = 20;
+        ollama.tokenDelayMillis = 50;
         running.add(ollama::close);
         RedisServer redis = RedisServer.start(SUT_CORE);
         running.add(redis::close);
@@ -79,21 +81,21 @@ public final class Benchmark {
         // Throughput: small non-streamed chat completions.
         List<Load.Result> rows = new ArrayList<>();
         Target plain = plainNginx(upstream);
-        rows.add(Load.run("plain nginx (baseline)", plain.url(), plain.pids(), seconds, connections, CHAT_BODY_PLAIN));
+        rows.add(Load.run(warmup, "plain nginx (baseline)", plain.url(), plain.pids(), seconds, connections, CHAT_BODY_PLAIN));
         Target direct = new Target("http://127.0.0.1:" + upstream, List.of(), null);
-        Load.Result seqDirect = Load.run("sequential: direct to upstream", direct.url(), List.of(), seconds / 2 + 1, 1, CHAT_BODY_PLAIN);
-        Load.Result seqPlain = Load.run("sequential: plain nginx", plain.url(), plain.pids(), seconds / 2 + 1, 1, CHAT_BODY_PLAIN);
+        Load.Result seqDirect = Load.run(warmup, "sequential: direct to upstream", direct.url(), List.of(), seconds / 2 + 1, 1, CHAT_BODY_PLAIN);
+        Load.Result seqPlain = Load.run(warmup, "sequential: plain nginx", plain.url(), plain.pids(), seconds / 2 + 1, 1, CHAT_BODY_PLAIN);
         plain.close();
 
         Target memory = gateway(upstream, Map.of());
-        rows.add(Load.run("gateway, memory store", memory.url(), memory.pids(), seconds, connections, CHAT_BODY));
-        Load.Result seqGateway = Load.run("sequential: gateway", memory.url(), memory.pids(), seconds / 2 + 1, 1, CHAT_BODY);
+        rows.add(Load.run(warmup, "gateway, memory store", memory.url(), memory.pids(), seconds, connections, CHAT_BODY));
+        Load.Result seqGateway = Load.run(warmup, "sequential: gateway", memory.url(), memory.pids(), seconds / 2 + 1, 1, CHAT_BODY);
         memory.close();
 
         Target withRedis = gateway(upstream, Map.of("RATE_LIMIT_STORE", "redis", "REDIS_URL", redis.url().toString()));
         List<Long> redisPids = new ArrayList<>(withRedis.pids());
         redisPids.add(redis.pid());
-        rows.add(Load.run("gateway, Redis store", withRedis.url(), redisPids, seconds, connections, CHAT_BODY));
+        rows.add(Load.run(warmup, "gateway, Redis store", withRedis.url(), redisPids, seconds, connections, CHAT_BODY));
         withRedis.close();
 
         System.out.println("Non-streaming chat completions (vLLM path), " + connections + " connections:");
@@ -119,7 +121,7 @@ public final class Benchmark {
         streamRows.add(Streams.run("Ollama path: gateway (translated)", gwOllama.url() + "/v1/chat/completions", OLLAMA_STREAM, streams, TOKEN));
         streamRows.add(Streams.run("Ollama path: gateway, " + manyStreams + " streams", gwOllama.url() + "/v1/chat/completions", OLLAMA_STREAM, manyStreams, TOKEN));
         gwOllama.close();
-        System.out.println("Streaming, 50 chunks 20 ms apart per stream:");
+        System.out.println("Streaming, 50 chunks 50 ms apart per stream:");
         System.out.println();
         System.out.println(Streams.table(streamRows));
     }

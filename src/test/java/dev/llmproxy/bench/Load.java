@@ -22,8 +22,8 @@ final class Load {
 
     private Load() {}
 
-    static Result run(String name, String url, List<Long> pids, int seconds, int connections, String body) throws Exception {
-        wrk(url, 3, connections, body); // warm-up: JIT, connection pools
+    static Result run(int warmup, String name, String url, List<Long> pids, int seconds, int connections, String body) throws Exception {
+        wrk(url, warmup, connections, body); // warm-up: JIT, connection pools
         long[] before = new long[pids.size()];
         for (int i = 0; i < pids.size(); i++) {
             before[i] = cpuTicks(List.of(pids.get(i)));
