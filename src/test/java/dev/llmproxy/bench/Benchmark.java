@@ -81,21 +81,24 @@ public final class Benchmark {
         // Throughput: small non-streamed chat completions.
         List<Load.Result> rows = new ArrayList<>();
         Target plain = plainNginx(upstream);
-        rows.add(Load.run(warmup, "plain nginx (baseline)", plain.url(), plain.pids(), seconds, connections, CHAT_BODY_PLAIN));
-        Target direct = new Target("http://127.0.0.1:" + upstream, List.of(), null);
-        Load.Result seqDirect = Load.run(warmup, "sequential: direct to upstream", direct.url(), List.of(), seconds / 2 + 1, 1, CHAT_BODY_PLAIN);
-        Load.Result seqPlain = Load.run(warmup, "sequential: plain nginx", plain.url(), plain.pids(), seconds / 2 + 1, 1, CHAT_BODY_PLAIN);
+        rows.add(Load.run(warmup, "plain nginx (baseline)", plain.url(), plain, seconds, connections, CHAT_BODY_PLAIN));
+        Target direct = new Target("http://127.0.0.1:" + upstream, List::of, null);
+        Load.Result seqDirect = Load.run(warmup, "sequential: direct to upstream", direct.url(), direct, seconds / 2 + 1, 1, CHAT_BODY_PLAIN);
+        Load.Result seqPlain = Load.run(warmup, "sequential: plain nginx", plain.url(), plain, seconds / 2 + 1, 1, CHAT_BODY_PLAIN);
         plain.close();
 
         Target memory = gateway(upstream, Map.of());
-        rows.add(Load.run(warmup, "gateway, memory store", memory.url(), memory.pids(), seconds, connections, CHAT_BODY));
-        Load.Result seqGateway = Load.run(warmup, "sequential: gateway", memory.url(), memory.pids(), seconds / 2 + 1, 1, CHAT_BODY);
+        rows.add(Load.run(warmup, "gateway, memory store", memory.url(), memory, seconds, connections, CHAT_BODY));
+        Load.Result seqGateway = Load.run(warmup, "sequential: gateway", memory.url(), memory, seconds / 2 + 1, 1, CHAT_BODY);
         memory.close();
 
         Target withRedis = gateway(upstream, Map.of("RATE_LIMIT_STORE", "redis", "REDIS_URL", redis.url().toString()));
-        List<Long> redisPids = new ArrayList<>(withRedis.pids());
-        redisPids.add(redis.pid());
-        rows.add(Load.run(warmup, "gateway, Redis store", withRedis.url(), redisPids, seconds, connections, CHAT_BODY));
+        Target redisAndGateway = new Target(withRedis.url(), () -> {
+            List<Long> all = new ArrayList<>(withRedis.pids());
+            all.add(redis.pid());
+            return all;
+        }, null);
+        rows.add(Load.run(warmup, "gateway, Redis store (Redis's CPU included)", redisAndGateway.url(), redisAndGateway, seconds, connections, CHAT_BODY));
         withRedis.close();
 
         System.out.println("Non-streaming chat completions (vLLM path), " + connections + " connections:");
@@ -133,8 +136,12 @@ public final class Benchmark {
     static final String OLLAMA_STREAM = "{\"model\":\"ollama:slow\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"Hello\"}]}";
     static final String OLLAMA_NATIVE_STREAM = "{\"model\":\"slow\",\"messages\":[{\"role\":\"user\",\"content\":\"Hello\"}]}";
 
-    /** A system under test: its URL, the processes whose CPU it costs, and how to stop it. */
-    record Target(String url, List<Long> pids, AutoCloseable closer) implements AutoCloseable {
+    /** A system under test: its URL, the processes whose CPU it costs (asked when measuring: nginx forks its workers after it listens), and how to stop it. */
+    record Target(String url, java.util.function.Supplier<List<Long>> processes, AutoCloseable closer) implements AutoCloseable {
+        List<Long> pids() {
+            return processes.get();
+        }
+
         @Override
         public void close() throws Exception {
             if (closer != null) {
@@ -181,7 +188,7 @@ public final class Benchmark {
                 """.formatted(dir, port, upstreamPort);
         Files.writeString(dir.resolve("nginx.conf"), conf);
         NginxProcess p = NginxProcess.start(dir, dir.resolve("nginx.conf"), port, SUT_CORE);
-        return new Target("http://127.0.0.1:" + port, p.pids(), p);
+        return new Target("http://127.0.0.1:" + port, p::pids, p);
     }
 
     /** nginx + sidecar, as deployed, with the repository's template; the sidecar is the built jar. */
@@ -212,8 +219,11 @@ public final class Benchmark {
             Thread.sleep(50);
         }
         NginxProcess nginx = NginxProcess.start(dir, dir.resolve("nginx.conf"), port, SUT_CORE);
-        List<Long> pids = new ArrayList<>(nginx.pids());
-        pids.add(sidecar.pid());
+        java.util.function.Supplier<List<Long>> pids = () -> {
+            List<Long> all = new ArrayList<>(nginx.pids());
+            all.add(sidecar.pid());
+            return all;
+        };
         return new Target("http://127.0.0.1:" + port, pids, () -> {
             nginx.close();
             sidecar.destroy();

@@ -22,8 +22,9 @@ final class Load {
 
     private Load() {}
 
-    static Result run(int warmup, String name, String url, List<Long> pids, int seconds, int connections, String body) throws Exception {
+    static Result run(int warmup, String name, String url, Benchmark.Target target, int seconds, int connections, String body) throws Exception {
         wrk(url, warmup, connections, body); // warm-up: JIT, connection pools
+        List<Long> pids = target.pids();
         long[] before = new long[pids.size()];
         for (int i = 0; i < pids.size(); i++) {
             before[i] = cpuTicks(List.of(pids.get(i)));
