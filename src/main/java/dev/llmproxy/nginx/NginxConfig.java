@@ -1,11 +1,8 @@
 package dev.llmproxy.nginx;
 
+import dev.llmproxy.Resources;
 import dev.llmproxy.config.Config;
 import dev.llmproxy.config.ConfigException;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -135,13 +132,6 @@ public final class NginxConfig {
     }
 
     public static String resource(String name) {
-        try (InputStream in = NginxConfig.class.getResourceAsStream(name)) {
-            if (in == null) {
-                throw new IllegalStateException("missing resource " + name);
-            }
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return Resources.text(NginxConfig.class, name);
     }
 }

@@ -1,5 +1,6 @@
 package dev.llmproxy.ollama;
 
+import dev.llmproxy.config.UpstreamHttp;
 import dev.llmproxy.config.UpstreamUrl;
 import dev.llmproxy.openai.Json;
 import java.io.IOException;
@@ -22,11 +23,7 @@ public final class OllamaClient {
     public OllamaClient(UpstreamUrl base, Duration connectTimeout, Duration readTimeout) {
         this.base = base;
         this.readTimeout = readTimeout;
-        this.http = HttpClient.newBuilder()
-                .version(HttpClient.Version.HTTP_1_1)
-                .connectTimeout(connectTimeout)
-                .followRedirects(HttpClient.Redirect.NEVER)
-                .build();
+        this.http = UpstreamHttp.client(connectTimeout);
     }
 
     /** POSTs {@code body} as JSON; the response body is a stream the caller must close. */

@@ -1,9 +1,6 @@
 package dev.llmproxy.ratelimit;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
+import dev.llmproxy.Resources;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
@@ -21,7 +18,7 @@ import redis.clients.jedis.exceptions.JedisNoScriptException;
  * the timeout, the {@link FailureMode} decides; the pool reconnects by itself when Redis is back.
  */
 public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
-    static final String SCRIPT = resource("gcra.lua");
+    static final String SCRIPT = Resources.text(RedisRateLimiter.class, "gcra.lua");
 
     private final JedisPool pool;
     private final String keyPrefix;
@@ -136,14 +133,4 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
         pool.close();
     }
 
-    private static String resource(String name) {
-        try (InputStream in = RedisRateLimiter.class.getResourceAsStream(name)) {
-            if (in == null) {
-                throw new IllegalStateException("missing resource " + name);
-            }
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
 }

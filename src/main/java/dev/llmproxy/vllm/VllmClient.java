@@ -1,6 +1,7 @@
 package dev.llmproxy.vllm;
 
 import dev.llmproxy.config.Secret;
+import dev.llmproxy.config.UpstreamHttp;
 import dev.llmproxy.config.UpstreamUrl;
 import java.io.IOException;
 import java.io.InputStream;
@@ -24,11 +25,7 @@ public final class VllmClient {
         this.base = base;
         this.apiKey = apiKey;
         this.readTimeout = readTimeout;
-        this.http = HttpClient.newBuilder()
-                .version(HttpClient.Version.HTTP_1_1)
-                .connectTimeout(connectTimeout)
-                .followRedirects(HttpClient.Redirect.NEVER)
-                .build();
+        this.http = UpstreamHttp.client(connectTimeout);
     }
 
     /** POSTs {@code body} to {@code path} (e.g. {@code /v1/chat/completions}); the caller closes the body. */
