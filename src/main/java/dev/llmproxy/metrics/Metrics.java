@@ -84,6 +84,35 @@ public final class Metrics {
         out.append("# TYPE llmproxy_tokens_total counter\n");
         tokens.forEach((k, v) -> out.append("llmproxy_tokens_total{token_label=\"").append(k.tokenLabel())
                 .append("\",direction=\"").append(k.direction()).append("\"} ").append(v.sum()).append('\n'));
+        process(out);
         return out.toString();
+    }
+
+    /** The process itself, so leaks show up in the same scrape (and in the soak report). */
+    private static void process(StringBuilder out) {
+        var heap = java.lang.management.ManagementFactory.getMemoryMXBean().getHeapMemoryUsage();
+        var threads = java.lang.management.ManagementFactory.getThreadMXBean();
+        out.append("# HELP llmproxy_jvm_heap_used_bytes Heap in use.\n# TYPE llmproxy_jvm_heap_used_bytes gauge\n");
+        out.append("llmproxy_jvm_heap_used_bytes ").append(heap.getUsed()).append('\n');
+        out.append("# HELP llmproxy_jvm_threads Live platform threads (virtual threads are not counted).\n# TYPE llmproxy_jvm_threads gauge\n");
+        out.append("llmproxy_jvm_threads ").append(threads.getThreadCount()).append('\n');
+        long rss = residentBytes();
+        if (rss >= 0) {
+            out.append("# HELP process_resident_memory_bytes Resident memory size.\n# TYPE process_resident_memory_bytes gauge\n");
+            out.append("process_resident_memory_bytes ").append(rss).append('\n');
+        }
+    }
+
+    private static long residentBytes() {
+        try {
+            for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/self/status"))) {
+                if (line.startsWith("VmRSS:")) {
+                    return Long.parseLong(line.replaceAll("\\D", "")) * 1024;
+                }
+            }
+        } catch (java.io.IOException | RuntimeException e) {
+            // not Linux: no RSS figure
+        }
+        return -1;
     }
 }

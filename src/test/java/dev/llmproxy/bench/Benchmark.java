@@ -137,7 +137,11 @@ public final class Benchmark {
     static final String OLLAMA_NATIVE_STREAM = "{\"model\":\"slow\",\"messages\":[{\"role\":\"user\",\"content\":\"Hello\"}]}";
 
     /** A system under test: its URL, the processes whose CPU it costs (asked when measuring: nginx forks its workers after it listens), and how to stop it. */
-    record Target(String url, java.util.function.Supplier<List<Long>> processes, AutoCloseable closer) implements AutoCloseable {
+    record Target(String url, java.util.function.Supplier<List<Long>> processes, AutoCloseable closer, String sidecarUrl) implements AutoCloseable {
+        Target(String url, java.util.function.Supplier<List<Long>> processes, AutoCloseable closer) {
+            this(url, processes, closer, null);
+        }
+
         List<Long> pids() {
             return processes.get();
         }
@@ -228,7 +232,7 @@ public final class Benchmark {
             nginx.close();
             sidecar.destroy();
             sidecar.waitFor(10, TimeUnit.SECONDS);
-        });
+        }, "http://127.0.0.1:" + sidecarPort);
     }
 
     /** The machine's cores (this process itself is pinned to one). */
