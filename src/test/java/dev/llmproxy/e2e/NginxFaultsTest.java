@@ -18,7 +18,7 @@ class NginxFaultsTest {
 
     @BeforeEach
     void start() throws Exception {
-        gw = Gateway.start("[{\"token\":\"" + TOKEN + "\",\"label\":\"faults\",\"rpm\":1000}]",
+        gw = Gateway.start("[{\"token\":\"" + TOKEN + "\",\"label\":\"faults\",\"rpm\":1000000}]",
                 Map.of("UPSTREAM_READ_TIMEOUT_SECONDS", "1"));
     }
 
@@ -40,6 +40,35 @@ class NginxFaultsTest {
         gw.restartSidecar();
         var back = Http.post(gw.url("/v1/chat/completions"), CHAT, "Authorization", bearer(TOKEN));
         assertEquals(200, back.statusCode(), back.body());
+    }
+
+    @Test
+    void sidecarKilledUnderLoadGives503JsonThenFullServiceWithoutAManualStep() throws Exception {
+        var statuses = new java.util.concurrent.ConcurrentHashMap<String, java.util.concurrent.atomic.LongAdder>();
+        var stop = new java.util.concurrent.atomic.AtomicBoolean();
+        try (var pool = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+            for (int w = 0; w < 8; w++) {
+                pool.submit(() -> {
+                    while (!stop.get()) {
+                        var r = Http.post(gw.url("/v1/chat/completions"), CHAT, "Authorization", bearer(TOKEN));
+                        String kind = r.statusCode() + (r.statusCode() == 503 && r.body().contains("\"code\":\"authz_unavailable\"")
+                                && r.headers().firstValue("retry-after").isPresent() ? " json+retry-after" : "");
+                        statuses.computeIfAbsent(kind, k -> new java.util.concurrent.atomic.LongAdder()).increment();
+                    }
+                    return null;
+                });
+            }
+            Thread.sleep(500);
+            gw.stopSidecar();
+            Thread.sleep(1000);
+            gw.restartSidecar();
+            Thread.sleep(500);
+            stop.set(true);
+        }
+        assertEquals(java.util.Set.of("200", "503 json+retry-after"), statuses.keySet(), statuses.toString());
+        for (int i = 0; i < 20; i++) {
+            assertEquals(200, Http.post(gw.url("/v1/chat/completions"), CHAT, "Authorization", bearer(TOKEN)).statusCode(), "service is back");
+        }
     }
 
     @Test
