@@ -8,12 +8,12 @@ import dev.llmproxy.openai.OpenAiError;
 import dev.llmproxy.ratelimit.RateLimiter;
 import dev.llmproxy.vllm.VllmClient;
 import io.javalin.Javalin;
-import org.eclipse.jetty.server.HttpConnectionFactory;
-import org.eclipse.jetty.server.ServerConnector;
 import io.javalin.compression.CompressionStrategy;
 import io.javalin.http.Context;
 import io.javalin.http.HttpResponseException;
 import java.util.Map;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.ServerConnector;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -42,7 +42,6 @@ public final class App {
             // Streams must reach the client as written: no gzip buffering in between.
             cfg.http.compressionStrategy = CompressionStrategy.NONE;
             cfg.http.prefer405over404 = true;
-            cfg.http.maxRequestSize = config.maxBodyBytes();
             cfg.jetty.addConnector((server, httpConfig) -> {
                 var connector = new ServerConnector(server, new HttpConnectionFactory(httpConfig));
                 connector.setHost(config.sidecarHost());
@@ -82,7 +81,7 @@ public final class App {
         };
     }
 
-    /** The one place error bodies are written. */
+    /** Where Javalin's handlers write their errors (bodies come from {@link OpenAiError#toJson}). */
     static void render(Context ctx, OpenAiError error, Map<String, String> headers) {
         if (ctx.res().isCommitted()) {
             return; // a stream already started: its own error event was written

@@ -83,6 +83,52 @@ class NginxFaultsTest {
         NginxGatewayTest.assertOpenAiError(Http.post(gw.url("/v1/chat/completions"), slowOllama, "Authorization", bearer(TOKEN)), 504, "backend_timeout");
     }
 
+    /** A vLLM that sends one event of a stream and then drops the connection: no last chunk, no [DONE]. */
+    static java.net.ServerSocket dyingVllm() throws java.io.IOException {
+        var server = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress());
+        Thread.ofVirtual().start(() -> {
+            while (!server.isClosed()) {
+                try (var s = server.accept()) {
+                    var in = new java.io.DataInputStream(s.getInputStream());
+                    StringBuilder head = new StringBuilder();
+                    while (!head.toString().endsWith("\r\n\r\n")) {
+                        head.append((char) in.readByte());
+                    }
+                    var m = java.util.regex.Pattern.compile("(?i)content-length: *(\\d+)").matcher(head);
+                    in.readNBytes(m.find() ? Integer.parseInt(m.group(1)) : 0);
+                    String event = "data: {\"id\":\"chatcmpl-1\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"llama3\","
+                            + "\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"Par\"},\"finish_reason\":null}]}\n\n";
+                    var out = s.getOutputStream();
+                    out.write(("HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n"
+                            + Integer.toHexString(event.length()) + "\r\n" + event + "\r\n").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                    out.flush();
+                    s.setSoLinger(true, 0); // die: reset, no terminating chunk
+                } catch (java.io.IOException e) {
+                    // next
+                }
+            }
+        });
+        return server;
+    }
+
+    @Test
+    void vllmDyingMidStreamIsNeverANormalEnd() throws Exception {
+        String stream = "{\"model\":\"vllm:llama3\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}";
+        try (var dying = dyingVllm();
+             Gateway g = Gateway.start("[{\"token\":\"" + TOKEN + "\",\"label\":\"faults\"}]",
+                     Map.of("VLLM_BASE_URL", "http://127.0.0.1:" + dying.getLocalPort() + "/v1"))) {
+            // Through nginx, which relays vLLM directly: the response breaks off, it does not end cleanly.
+            var req = java.net.http.HttpRequest.newBuilder(g.url("/v1/chat/completions")).header("Authorization", bearer(TOKEN))
+                    .POST(java.net.http.HttpRequest.BodyPublishers.ofString(stream)).build();
+            assertThrows(java.io.IOException.class, () -> Http.client().send(req, java.net.http.HttpResponse.BodyHandlers.ofString()),
+                    "a broken stream read as complete");
+            // The sidecar relaying vLLM itself: an error event, and no [DONE].
+            var direct = Http.post(g.sidecarUrl("/v1/chat/completions"), stream, "Authorization", bearer(TOKEN));
+            assertTrue(direct.body().contains("\"code\":\"backend_unavailable\""), direct.body());
+            assertFalse(direct.body().contains("[DONE]"), direct.body());
+        }
+    }
+
     @Test
     void vllmDownIs502Json() throws Exception {
         gw.vllm.close();
