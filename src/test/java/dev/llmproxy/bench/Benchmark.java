@@ -39,6 +39,8 @@ public final class Benchmark {
     final int manyStreams;
     final int warmup;
     final List<AutoCloseable> running = new ArrayList<>();
+    /** Skip the load rows: for profiling the streaming paths. */
+    static boolean streamsOnly;
 
     Benchmark(int seconds, int connections, int streams, int manyStreams, int warmup) {
         this.warmup = warmup;
@@ -50,6 +52,7 @@ public final class Benchmark {
 
     public static void main(String[] args) throws Exception {
         boolean quick = List.of(args).contains("--quick");
+        streamsOnly = List.of(args).contains("--streams-only");
         var b = quick ? new Benchmark(2, 32, 50, 200, 3) : new Benchmark(10, 32, 200, 1000, 20);
         try {
             b.run();
@@ -78,6 +81,13 @@ public final class Benchmark {
         RedisServer redis = RedisServer.start(SUT_CORE);
         running.add(redis::close);
 
+        if (!streamsOnly) {
+            loadRows(upstream, redis);
+        }
+        streamRows(upstream, sse, ollama);
+    }
+
+    void loadRows(int upstream, RedisServer redis) throws Exception {
         // Throughput: small non-streamed chat completions.
         List<Load.Result> rows = new ArrayList<>();
         Target plain = plainNginx(upstream);
@@ -107,7 +117,9 @@ public final class Benchmark {
         System.out.println("Sequential (one request at a time), added latency over going direct to the upstream:");
         System.out.println();
         System.out.println(Load.sequentialTable(seqDirect, List.of(seqPlain, seqGateway)));
+    }
 
+    void streamRows(int upstream, FakeVllm sse, FakeOllama ollama) throws Exception {
         // Streaming: time to first byte and the largest gap between chunks.
         List<Streams.Result> streamRows = new ArrayList<>();
         // Each stream row is measured after an unmeasured pass of the same kind (JIT, connection pools).
