@@ -13,4 +13,4 @@ command -v wrk >/dev/null || { echo "wrk is needed: apt-get install wrk" >&2; ex
 find_nginx >/dev/null
 ./mvnw -q -B -DskipTests package
 ./mvnw -q -B test-compile dependency:build-classpath -Dmdep.outputFile=target/test-classpath.txt -Dmdep.includeScope=test
-exec taskset -c 1 java -cp "target/test-classes:target/classes:$(cat target/test-classpath.txt)" dev.llmproxy.bench.Benchmark "$@"
+exec taskset -c 1 java ${BENCH_JAVA_OPTS:-} -cp "target/test-classes:target/classes:$(cat target/test-classpath.txt)" dev.llmproxy.bench.Benchmark "$@"

@@ -223,7 +223,16 @@ public final class Benchmark {
                 ConfigLoader.load(env), NginxConfig.Layout.local(dir, Path.of("nginx"))));
 
         List<String> command = new ArrayList<>(SUT_CORE);
-        command.addAll(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar", "target/llm-proxy.jar", "serve"));
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        String jfrDir = System.getProperty("bench.jfr"); // profile the sidecar: -Dbench.jfr=DIR
+        if (jfrDir != null) {
+            command.add("-XX:StartFlightRecording=dumponexit=true,settings=profile,filename=" + Path.of(jfrDir, "sidecar-" + sidecarPort + ".jfr"));
+        }
+        String opts = System.getProperty("bench.sidecarOpts"); // e.g. -Dbench.sidecarOpts="-Xmx1g"
+        if (opts != null && !opts.isBlank()) {
+            command.addAll(List.of(opts.trim().split("\\s+")));
+        }
+        command.addAll(List.of("-jar", "target/llm-proxy.jar", "serve"));
         ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(dir.resolve("logs/sidecar.log").toFile());
         pb.environment().putAll(env);
         Process sidecar = pb.start();
