@@ -4,7 +4,8 @@ import io.javalin.http.Context;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
-import java.util.concurrent.atomic.AtomicReference;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.locks.LockSupport;
 import org.eclipse.jetty.ee10.servlet.ServletContextRequest;
 import org.eclipse.jetty.io.SocketChannelEndPoint;
@@ -24,7 +25,7 @@ final class ClientWatch implements AutoCloseable {
     private static final long POLL_NANOS = 100_000_000L;
 
     private final SocketChannel channel;
-    private final AtomicReference<Runnable> onGone = new AtomicReference<>(() -> { });
+    private final List<Runnable> onGone = new CopyOnWriteArrayList<>();
     private final Thread thread;
     private volatile boolean closed;
     private volatile boolean gone;
@@ -48,9 +49,12 @@ final class ClientWatch implements AutoCloseable {
         return new ClientWatch(channel);
     }
 
-    /** Runs {@code action} when the client is gone (at once if it already is). Replaces the previous action. */
+    /**
+     * Adds {@code action} to those run when the client is gone (at once if it already is). Every action
+     * stays: a request may have several upstream calls in flight. Actions must be idempotent (cancel, close).
+     */
     void onGone(Runnable action) {
-        onGone.set(action);
+        onGone.add(action);
         if (gone) {
             action.run();
         }
@@ -89,7 +93,7 @@ final class ClientWatch implements AutoCloseable {
 
     private void markGone() {
         gone = true;
-        onGone.get().run();
+        onGone.forEach(Runnable::run);
     }
 
     @Override

@@ -258,6 +258,18 @@ class OllamaGatewayTest {
         awaitDisconnect(abortedAt);
     }
 
+    @Test
+    void clientAbortAfterOnePromptOfSeveralWasAnsweredClosesTheOthers() throws Exception {
+        gw.ollama.tokenDelayMillis = 100; // "quick" is answered at once, the other prompt takes 5 s
+        var req = HttpRequest.newBuilder(gw.url("/v1/completions")).header("Authorization", bearer(TOKEN))
+                .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"ollama:slow\",\"prompt\":[\"quick\",\"long\"]}")).build();
+        var pending = Http.client().sendAsync(req, HttpResponse.BodyHandlers.ofString());
+        Thread.sleep(800);
+        long abortedAt = System.nanoTime();
+        pending.cancel(true);
+        awaitDisconnect(abortedAt);
+    }
+
     private static void awaitDisconnect(long abortedAt) throws InterruptedException {
         while (gw.ollama.disconnects().isEmpty() && System.nanoTime() - abortedAt < 3_000_000_000L) {
             Thread.sleep(10);

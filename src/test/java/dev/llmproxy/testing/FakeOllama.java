@@ -31,7 +31,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * it is still "generating", and records when that happened.
  *
  * <p>Behaviour by model: {@code llama3.2} answers "Hello from Ollama" (or calls the first tool, or answers
- * JSON, as asked), {@code slow} waits {@link #tokenDelayMillis} per token, {@code broken} sends an error
+ * JSON, as asked), {@code slow} waits {@link #tokenDelayMillis} per token (one token for the prompt "quick"), {@code broken} sends an error
  * line mid-stream, {@code dropping} hangs up mid-stream; anything else is 404.
  */
 public final class FakeOllama implements AutoCloseable {
@@ -202,7 +202,8 @@ public final class FakeOllama implements AutoCloseable {
         ArrayNode toolCalls = null;
         if (model.equals("slow")) {
             tokens = new ArrayList<>();
-            for (int i = 0; i < slowTokens; i++) {
+            int count = !chat && req.path("prompt").asText().equals("quick") ? 1 : slowTokens; // one short answer among long ones
+            for (int i = 0; i < count; i++) {
                 tokens.add("t" + i + " ");
             }
         } else if (chat && req.path("tools").isArray() && last.path("role").asText().equals("user")) {
