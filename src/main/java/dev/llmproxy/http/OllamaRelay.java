@@ -189,12 +189,7 @@ final class OllamaRelay {
 
     private void embeddings(Context ctx, Embeddings.Call call, String model, String requestId, ClientWatch watch, Usage usage) {
         InputStream body = open("/api/embed", call.request(), model, requestId, watch);
-        OllamaWire.EmbedResponse answer;
-        try (body) {
-            answer = Json.MAPPER.readValue(body, OllamaWire.EmbedResponse.class);
-        } catch (IOException e) {
-            throw failed(watch, "The Ollama backend sent an unreadable answer.");
-        }
+        OllamaWire.EmbedResponse answer = readJson(body, OllamaWire.EmbedResponse.class, watch);
         usage.report(ctx, answer.promptEvalCount(), 0L, true);
         json(ctx, Embeddings.response(answer, model, call.base64()));
     }
@@ -244,13 +239,17 @@ final class OllamaRelay {
         throw new ApiException(OllamaErrors.map(response.statusCode(), error, model), OllamaErrors.headers(response.statusCode()));
     }
 
-    private static OllamaWire.Chunk readWhole(InputStream body, ClientWatch watch) {
-        OllamaWire.Chunk answer;
+    /** A whole (non-streamed) answer, read and closed. */
+    private static <T> T readJson(InputStream body, Class<T> type, ClientWatch watch) {
         try (body) {
-            answer = Json.MAPPER.readValue(body, OllamaWire.Chunk.class);
+            return Json.MAPPER.readValue(body, type);
         } catch (IOException e) {
             throw failed(watch, "The Ollama backend sent an unreadable answer.");
         }
+    }
+
+    private static OllamaWire.Chunk readWhole(InputStream body, ClientWatch watch) {
+        OllamaWire.Chunk answer = readJson(body, OllamaWire.Chunk.class, watch);
         if (answer.error() != null) {
             throw new ApiException(OpenAiError.backendUnavailable("The Ollama backend failed: " + answer.error()));
         }
