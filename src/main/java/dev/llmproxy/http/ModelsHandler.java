@@ -14,7 +14,6 @@ import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.Callable;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import org.slf4j.Logger;
@@ -47,8 +46,8 @@ final class ModelsHandler implements Handler {
         int failed = 0;
         try (var pool = Executors.newVirtualThreadPerTaskExecutor()) {
             List<Future<List<OpenAiWire.Model>>> lists = List.of(
-                    pool.submit(() -> ollamaModels()),
-                    pool.submit((Callable<List<OpenAiWire.Model>>) () -> vllmModels(requestId)));
+                    pool.submit(this::ollamaModels),
+                    pool.submit(() -> vllmModels(requestId)));
             for (var f : lists) {
                 try {
                     data.addAll(f.get());
