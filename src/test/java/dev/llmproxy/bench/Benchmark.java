@@ -71,12 +71,12 @@ public final class Benchmark {
 
         int upstream = fastUpstream();
         FakeVllm sse = new FakeVllm(null);
-        sse.streamChunks = 50;
-        sse.streamDelayMillis = 50; // 20 tokens/s per stream, a typical decoding speed
+        sse.streamChunks = STREAM_CHUNKS;
+        sse.streamDelayMillis = CHUNK_MILLIS; // 20 tokens/s per stream, a typical decoding speed
         running.add(sse::close);
         FakeOllama ollama = new FakeOllama();
-        ollama.slowTokens = 50;
-        ollama.tokenDelayMillis = 50;
+        ollama.slowTokens = STREAM_CHUNKS;
+        ollama.tokenDelayMillis = CHUNK_MILLIS;
         running.add(ollama::close);
         RedisServer redis = RedisServer.start(SUT_CORE);
         running.add(redis::close);
@@ -124,23 +124,27 @@ public final class Benchmark {
         List<Streams.Result> streamRows = new ArrayList<>();
         // Each stream row is measured after an unmeasured pass of the same kind (JIT, connection pools).
         Target plainSse = plainNginx(sse.port());
-        streamRows.add(Streams.run("vLLM path: plain nginx", plainSse.url() + "/v1/chat/completions", VLLM_STREAM_PLAIN, streams, null));
+        streamRows.add(Streams.run("vLLM path: plain nginx", plainSse, "/v1/chat/completions", VLLM_STREAM_PLAIN, streams, null, warmup, seconds, STREAM_MILLIS));
         plainSse.close();
         Target gwSse = gateway(sse.port(), Map.of());
-        streamRows.add(Streams.run("vLLM path: gateway", gwSse.url() + "/v1/chat/completions", VLLM_STREAM, streams, TOKEN));
+        streamRows.add(Streams.run("vLLM path: gateway", gwSse, "/v1/chat/completions", VLLM_STREAM, streams, TOKEN, warmup, seconds, STREAM_MILLIS));
         gwSse.close();
         Target plainOllama = plainNginx(ollama.port());
-        streamRows.add(Streams.run("Ollama path: plain nginx (NDJSON)", plainOllama.url() + "/api/chat", OLLAMA_NATIVE_STREAM, streams, null));
+        streamRows.add(Streams.run("Ollama path: plain nginx (NDJSON)", plainOllama, "/api/chat", OLLAMA_NATIVE_STREAM, streams, null, warmup, seconds, STREAM_MILLIS));
         plainOllama.close();
         Target gwOllama = gateway(upstream, Map.of("OLLAMA_BASE_URL", "http://127.0.0.1:" + ollama.port()));
-        streamRows.add(Streams.run("Ollama path: gateway (translated)", gwOllama.url() + "/v1/chat/completions", OLLAMA_STREAM, streams, TOKEN));
-        streamRows.add(Streams.run("Ollama path: gateway, " + manyStreams + " streams", gwOllama.url() + "/v1/chat/completions", OLLAMA_STREAM, manyStreams, TOKEN));
+        streamRows.add(Streams.run("Ollama path: gateway (translated)", gwOllama, "/v1/chat/completions", OLLAMA_STREAM, streams, TOKEN, warmup, seconds, STREAM_MILLIS));
+        streamRows.add(Streams.run("Ollama path: gateway, " + manyStreams + " streams", gwOllama, "/v1/chat/completions", OLLAMA_STREAM, manyStreams, TOKEN, warmup, seconds, STREAM_MILLIS));
         gwOllama.close();
-        System.out.println("Streaming, 50 chunks 50 ms apart per stream:");
+        System.out.println("Streaming, " + STREAM_CHUNKS + " chunks " + CHUNK_MILLIS + " ms apart per stream; each row keeps its number of streams open for "
+                + seconds + " s (a closed loop of clients, first starts spread over one stream's length), after a " + warmup + " s warm-up:");
         System.out.println();
         System.out.println(Streams.table(streamRows));
     }
 
+    static final int STREAM_CHUNKS = 50;
+    static final int CHUNK_MILLIS = 50;
+    static final long STREAM_MILLIS = (long) STREAM_CHUNKS * CHUNK_MILLIS;
     static final String CHAT_BODY = "{\"model\":\"vllm:llama3\",\"messages\":[{\"role\":\"user\",\"content\":\"Hello\"}],\"max_tokens\":16}";
     static final String CHAT_BODY_PLAIN = CHAT_BODY.replace("vllm:llama3", "llama3");
     static final String VLLM_STREAM = "{\"model\":\"vllm:llama3\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"Hello\"}]}";

@@ -15,7 +15,7 @@ final class Load {
     private static final Pattern LINE = Pattern.compile("BENCH requests=(\\d+) seconds=([\\d.]+) p50=([\\d.]+) p99=([\\d.]+) "
             + "p999=([\\d.]+) socket_errors=(\\d+) non2xx=(\\d+)");
     /** Linux reports process CPU time in clock ticks of 1/100 s. */
-    private static final double TICK_US = 10_000;
+    static final double TICK_US = 10_000;
 
     record Result(String name, long requests, double rps, double p50, double p99, double p999, long errors, double cpuUsPerRequest,
                   String cpuSplit) {}
@@ -57,7 +57,7 @@ final class Load {
         return out;
     }
 
-    private static long cpuTicks(List<Long> pids) throws IOException {
+    static long cpuTicks(List<Long> pids) throws IOException {
         long total = 0;
         for (long pid : pids) {
             Path stat = Path.of("/proc/" + pid + "/stat");
