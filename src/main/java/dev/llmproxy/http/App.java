@@ -42,6 +42,7 @@ public final class App {
             // Streams must reach the client as written: no gzip buffering in between.
             cfg.http.compressionStrategy = CompressionStrategy.NONE;
             cfg.http.prefer405over404 = true;
+            cfg.events.serverStopped(ollama::close); // its kept connections
             cfg.jetty.addConnector((server, httpConfig) -> {
                 var connector = new ServerConnector(server, new HttpConnectionFactory(httpConfig));
                 connector.setHost(config.sidecarHost());

@@ -6,6 +6,7 @@ import dev.llmproxy.ollama.OllamaWire;
 import dev.llmproxy.openai.Json;
 import dev.llmproxy.openai.OpenAiError;
 import dev.llmproxy.openai.OpenAiWire;
+import dev.llmproxy.upstream.Http1Client;
 import dev.llmproxy.vllm.VllmClient;
 import io.javalin.http.Context;
 import io.javalin.http.Handler;
@@ -28,6 +29,7 @@ final class ModelsHandler implements Handler {
     private static final Logger LOG = LoggerFactory.getLogger(ModelsHandler.class);
     private final Admission admission;
     private final VllmClient vllm;
+    private static final int MAX_LISTING_BYTES = 16 * 1024 * 1024;
     private final OllamaClient ollama;
     private final Duration timeout;
 
@@ -64,11 +66,12 @@ final class ModelsHandler implements Handler {
     }
 
     private List<OpenAiWire.Model> ollamaModels() throws Exception {
-        HttpResponse<byte[]> res = ollama.get("/api/tags", timeout);
-        if (res.statusCode() != 200) {
-            throw new IllegalStateException("Ollama /api/tags answered " + res.statusCode());
+        Http1Client.Response res = ollama.get("/api/tags", timeout).execute();
+        byte[] body = res.readBody(MAX_LISTING_BYTES);
+        if (res.status() != 200) {
+            throw new IllegalStateException("Ollama /api/tags answered " + res.status());
         }
-        OllamaWire.Tags tags = Json.MAPPER.readValue(res.body(), OllamaWire.Tags.class);
+        OllamaWire.Tags tags = Json.MAPPER.readValue(body, OllamaWire.Tags.class);
         List<OpenAiWire.Model> out = new ArrayList<>();
         for (OllamaWire.TagModel m : tags.models() == null ? List.<OllamaWire.TagModel>of() : tags.models()) {
             out.add(new OpenAiWire.Model("ollama:" + m.name(), "model", epochSeconds(m.modifiedAt()), "ollama"));

@@ -18,20 +18,18 @@ import dev.llmproxy.translate.Ids;
 import dev.llmproxy.translate.InvalidRequest;
 import dev.llmproxy.translate.NdjsonReader;
 import dev.llmproxy.translate.UpstreamFailure;
+import dev.llmproxy.upstream.Http1Client;
 import io.javalin.http.Context;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.ConnectException;
-import java.net.http.HttpConnectTimeoutException;
-import java.net.http.HttpResponse;
-import java.net.http.HttpTimeoutException;
+import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CancellationException;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -136,15 +134,31 @@ final class OllamaRelay {
         String id = Ids.completion();
         long created = System.currentTimeMillis() / 1000;
         if (!call.stream()) {
-            // Every prompt at once: Ollama runs them in parallel when configured to.
-            List<CompletableFuture<HttpResponse<InputStream>>> pending = new ArrayList<>();
+            // Every prompt at once, each on its own virtual thread: Ollama runs them in parallel when configured to.
+            List<Http1Client.Call> calls = new ArrayList<>();
             for (var r : call.requests()) {
-                pending.add(ollama.post("/api/generate", r, requestId));
+                Http1Client.Call c = ollama.post("/api/generate", r, requestId);
+                watch.onGone(c::cancel);
+                calls.add(c);
             }
-            watch.onGone(() -> pending.forEach(f -> f.cancel(true)));
             List<OllamaWire.Chunk> answers = new ArrayList<>();
-            for (var f : pending) {
-                answers.add(readWhole(checked(await(f, watch), model, watch), watch));
+            try (var pool = Executors.newVirtualThreadPerTaskExecutor()) {
+                List<Future<OllamaWire.Chunk>> pending = new ArrayList<>();
+                for (var c : calls) {
+                    pending.add(pool.submit(() -> readWhole(checked(execute(c, watch), model, watch), watch)));
+                }
+                try {
+                    for (var f : pending) {
+                        answers.add(f.get());
+                    }
+                } catch (ExecutionException e) {
+                    calls.forEach(Http1Client.Call::cancel); // one failed: the others' answers are not wanted
+                    throw e.getCause() instanceof RuntimeException r ? r : new ApiException(OpenAiError.backendUnavailable("The Ollama backend failed."));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    calls.forEach(Http1Client.Call::cancel);
+                    throw new ClientGone();
+                }
             }
             var completion = CompletionResponses.completion(answers, id, created, model);
             usage.report(ctx, completion.usage().promptTokens(), completion.usage().completionTokens(), true);
@@ -196,47 +210,40 @@ final class OllamaRelay {
 
     /** Sends the request and returns the body of a successful answer; errors become OpenAI errors. */
     private InputStream open(String path, Object request, String model, String requestId, ClientWatch watch) {
-        CompletableFuture<HttpResponse<InputStream>> pending = ollama.post(path, request, requestId);
-        watch.onGone(() -> pending.cancel(true));
-        return checked(await(pending, watch), model, watch);
+        Http1Client.Call call = ollama.post(path, request, requestId);
+        watch.onGone(call::cancel);
+        return checked(execute(call, watch), model, watch);
     }
 
-    private static HttpResponse<InputStream> await(CompletableFuture<HttpResponse<InputStream>> pending, ClientWatch watch) {
+    private static Http1Client.Response execute(Http1Client.Call call, ClientWatch watch) {
         try {
-            return pending.get();
-        } catch (CancellationException e) {
-            throw new ClientGone();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new ClientGone();
-        } catch (ExecutionException e) {
-            if (watch.gone()) {
+            return call.execute();
+        } catch (IOException e) {
+            if (watch.gone() || call.cancelled()) {
                 throw new ClientGone();
             }
-            Throwable cause = e.getCause();
-            if (cause instanceof HttpConnectTimeoutException || cause instanceof ConnectException) {
+            if (e instanceof Http1Client.ConnectFailedException) {
                 throw new ApiException(OpenAiError.backendUnavailable("The Ollama backend is unreachable."));
             }
-            if (cause instanceof HttpTimeoutException) {
+            if (e instanceof SocketTimeoutException) {
                 throw new ApiException(OpenAiError.backendTimeout("The Ollama backend did not answer in time."));
             }
             throw new ApiException(OpenAiError.backendUnavailable("The Ollama backend failed: connection error."));
         }
     }
 
-    private static InputStream checked(HttpResponse<InputStream> response, String model, ClientWatch watch) {
+    private static InputStream checked(Http1Client.Response response, String model, ClientWatch watch) {
         InputStream body = response.body();
-        watch.onGone(() -> closeQuietly(body));
-        if (response.statusCode() == 200) {
+        if (response.status() == 200) {
             return body;
         }
         byte[] error;
-        try (body) {
-            error = body.readNBytes(MAX_ERROR_BODY);
+        try {
+            error = response.readBody(MAX_ERROR_BODY);
         } catch (IOException e) {
             error = new byte[0];
         }
-        throw new ApiException(OllamaErrors.map(response.statusCode(), error, model), OllamaErrors.headers(response.statusCode()));
+        throw new ApiException(OllamaErrors.map(response.status(), error, model), OllamaErrors.headers(response.status()));
     }
 
     /** A whole (non-streamed) answer, read and closed. */
@@ -341,14 +348,6 @@ final class OllamaRelay {
 
     private static void json(Context ctx, Object body) {
         ctx.contentType("application/json").result(Json.bytes(body));
-    }
-
-    private static void closeQuietly(InputStream in) {
-        try {
-            in.close();
-        } catch (IOException ignored) {
-            // closing is all we wanted
-        }
     }
 
     /** The client went away: stop, answer nothing. */

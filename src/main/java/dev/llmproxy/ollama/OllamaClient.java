@@ -1,43 +1,33 @@
 package dev.llmproxy.ollama;
 
-import dev.llmproxy.config.UpstreamHttp;
 import dev.llmproxy.config.UpstreamUrl;
 import dev.llmproxy.openai.Json;
-import java.io.IOException;
-import java.io.InputStream;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
+import dev.llmproxy.upstream.Http1Client;
 import java.time.Duration;
-import java.util.concurrent.CompletableFuture;
 
 /**
- * Calls Ollama's native API. Calls are asynchronous so that a caller whose client went away can cancel
- * them: cancelling the future, or closing a response body, closes the connection and Ollama stops.
+ * Calls Ollama's native API over blocking HTTP/1.1 ({@link Http1Client}), one virtual thread per call.
+ * A call is made first and executed after, so a caller whose client went away can cancel it at any
+ * moment: the connection closes and Ollama stops generating.
  */
-public final class OllamaClient {
-    private final UpstreamUrl base;
-    private final Duration readTimeout;
-    private final HttpClient http;
+public final class OllamaClient implements AutoCloseable {
+    private final Http1Client http;
 
     public OllamaClient(UpstreamUrl base, Duration connectTimeout, Duration readTimeout) {
-        this.base = base;
-        this.readTimeout = readTimeout;
-        this.http = UpstreamHttp.client(connectTimeout);
+        this.http = new Http1Client(base, connectTimeout, readTimeout);
     }
 
-    /** POSTs {@code body} as JSON; the response body is a stream the caller must close. */
-    public CompletableFuture<HttpResponse<InputStream>> post(String path, Object body, String requestId) {
-        HttpRequest req = HttpRequest.newBuilder(base.resolve(path))
-                .timeout(readTimeout) // until the response head: a stream then runs as long as the model writes
-                .header("Content-Type", "application/json")
-                .header("X-Request-ID", requestId)
-                .POST(HttpRequest.BodyPublishers.ofByteArray(Json.bytes(body)))
-                .build();
-        return http.sendAsync(req, HttpResponse.BodyHandlers.ofInputStream());
+    /** A POST of {@code body} as JSON, to execute; the answer's body must be closed. */
+    public Http1Client.Call post(String path, Object body, String requestId) {
+        return http.post(path, Json.bytes(body), requestId);
     }
 
-    public HttpResponse<byte[]> get(String path, Duration timeout) throws IOException, InterruptedException {
-        return http.send(HttpRequest.newBuilder(base.resolve(path)).timeout(timeout).GET().build(), HttpResponse.BodyHandlers.ofByteArray());
+    public Http1Client.Call get(String path, Duration timeout) {
+        return http.get(path, timeout);
+    }
+
+    @Override
+    public void close() {
+        http.close();
     }
 }
