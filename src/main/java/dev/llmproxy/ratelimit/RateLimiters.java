@@ -15,7 +15,7 @@ public final class RateLimiters {
                 Config.RedisSettings r = config.redis();
                 // Lazy: nothing is asked of Redis until the first decision, so start-up with Redis down
                 // follows the failure mode instead of crashing.
-                yield new RedisRateLimiter(RedisRateLimiter.pool(config.redisUrl().orElseThrow(), r.timeout(), r.poolSize()),
+                yield new RedisRateLimiter(RedisRateLimiter.pool(config.redisUrl().orElseThrow(), r.timeout(), r.poolSize()), r.timeout(),
                         r.keyPrefix(), r.failureMode(), new StoreHealth("Redis rate-limit store", r.failureMode(), Duration.ofSeconds(30)), null);
             }
         };

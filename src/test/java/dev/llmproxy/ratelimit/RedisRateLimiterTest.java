@@ -41,7 +41,7 @@ class RedisRateLimiterTest extends RateLimiterContract {
     }
 
     RedisRateLimiter limiter(FakeClock clock, FailureMode mode, String prefix) {
-        var l = new RedisRateLimiter(RedisRateLimiter.pool(redis.url(), Duration.ofMillis(250), 32), prefix, mode,
+        var l = new RedisRateLimiter(RedisRateLimiter.pool(redis.url(), Duration.ofMillis(250), 32), Duration.ofMillis(250), prefix, mode,
                 new StoreHealth("test redis", mode, Duration.ofSeconds(30)), clock);
         opened.add(l);
         return l;
@@ -148,7 +148,8 @@ class RedisRateLimiterTest extends RateLimiterContract {
         void failOpenAdmitsUncountedAndRecoversWithoutRestart() throws Exception {
             try (RedisServer own = RedisServer.start()) {
                 var health = new StoreHealth("own", FailureMode.OPEN, Duration.ofSeconds(30));
-                var l = new RedisRateLimiter(RedisRateLimiter.pool(own.url(), Duration.ofMillis(200), 8), "x:", FailureMode.OPEN, health, null);
+                var l = new RedisRateLimiter(RedisRateLimiter.pool(own.url(), Duration.ofMillis(200), 8), Duration.ofMillis(200), "x:",
+                        FailureMode.OPEN, health, null);
                 Quota q = new Quota(2, 0);
                 assertTrue(l.acquire("k", q).allowed());
                 own.kill();
@@ -175,7 +176,7 @@ class RedisRateLimiterTest extends RateLimiterContract {
         @Test
         void failClosedRefusesAndRecoversWithoutRestart() throws Exception {
             try (RedisServer own = RedisServer.start()) {
-                var l = new RedisRateLimiter(RedisRateLimiter.pool(own.url(), Duration.ofMillis(200), 8), "x:", FailureMode.CLOSED,
+                var l = new RedisRateLimiter(RedisRateLimiter.pool(own.url(), Duration.ofMillis(200), 8), Duration.ofMillis(200), "x:", FailureMode.CLOSED,
                         new StoreHealth("own", FailureMode.CLOSED, Duration.ofSeconds(30)), null);
                 own.kill();
                 long start = System.nanoTime();
@@ -188,10 +189,50 @@ class RedisRateLimiterTest extends RateLimiterContract {
         }
 
         @Test
+        void aRedisThatStopsAnsweringCostsNoRequestMoreThanTheTimeout() throws Exception {
+            try (RedisServer own = RedisServer.start()) {
+                var health = new StoreHealth("own", FailureMode.OPEN, Duration.ofSeconds(30));
+                var l = new RedisRateLimiter(RedisRateLimiter.pool(own.url(), Duration.ofMillis(200), 8), Duration.ofMillis(200), "x:",
+                        FailureMode.OPEN, health, null);
+                Quota q = new Quota(1_000, 0);
+                assertTrue(l.acquire("k", q).limited(), "counted while Redis answers");
+                signal(own, "STOP"); // alive, connected, silent: the hardest case for timeouts
+                try (var pool = Executors.newVirtualThreadPerTaskExecutor()) {
+                    List<Future<Long>> waits = new ArrayList<>();
+                    for (int i = 0; i < 20; i++) {
+                        waits.add(pool.submit(() -> {
+                            long start = System.nanoTime();
+                            Decision d = l.acquire("k", q);
+                            assertTrue(d.allowed() && !d.limited(), "open: admitted uncounted");
+                            return (System.nanoTime() - start) / 1_000_000;
+                        }));
+                        Thread.sleep(10); // some wait queued behind a batch that is itself waiting
+                    }
+                    for (var w : waits) {
+                        long ms = w.get();
+                        assertTrue(ms < 200 + 100, "waited " + ms + " ms for a 200 ms timeout");
+                    }
+                } finally {
+                    signal(own, "CONT");
+                }
+                long deadline = System.nanoTime() + 5_000_000_000L;
+                while (!l.acquire("k", q).limited() && System.nanoTime() < deadline) {
+                    Thread.sleep(50);
+                }
+                assertTrue(l.acquire("k", q).limited(), "counted again once Redis answers");
+                l.close();
+            }
+        }
+
+        private static void signal(RedisServer server, String signal) throws Exception {
+            assertEquals(0, new ProcessBuilder("kill", "-" + signal, Long.toString(server.pid())).start().waitFor());
+        }
+
+        @Test
         void startingWithRedisDownDoesNotCrash() throws Exception {
             int deadPort = dev.llmproxy.testing.Ports.free();
             var l = new RedisRateLimiter(RedisRateLimiter.pool(java.net.URI.create("redis://127.0.0.1:" + deadPort), Duration.ofMillis(100), 4),
-                    "x:", FailureMode.OPEN, new StoreHealth("dead", FailureMode.OPEN, Duration.ofSeconds(30)), null);
+                    Duration.ofMillis(100), "x:", FailureMode.OPEN, new StoreHealth("dead", FailureMode.OPEN, Duration.ofSeconds(30)), null);
             assertTrue(l.acquire("k", new Quota(1, 0)).allowed());
             assertFalse(l.ready());
             l.close();
