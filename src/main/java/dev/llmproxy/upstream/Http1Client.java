@@ -370,6 +370,17 @@ public final class Http1Client implements AutoCloseable {
             return n < 0 ? -1 : one[0] & 0xff;
         }
 
+        @Override
+        public final int read(byte[] b, int off, int len) throws IOException {
+            if (ended || closed) {
+                return -1;
+            }
+            return len == 0 ? 0 : readSome(b, off, len);
+        }
+
+        /** Reads at least one byte of the body, or returns -1 at its end. */
+        abstract int readSome(byte[] b, int off, int len) throws IOException;
+
         void end() {
             if (!ended) {
                 ended = true;
@@ -401,13 +412,7 @@ public final class Http1Client implements AutoCloseable {
         }
 
         @Override
-        public int read(byte[] b, int off, int len) throws IOException {
-            if (left == 0 || closed) {
-                return -1;
-            }
-            if (len == 0) {
-                return 0;
-            }
+        int readSome(byte[] b, int off, int len) throws IOException {
             int n = c.in.read(b, off, (int) Math.min(len, left));
             if (n < 0) {
                 throw new EOFException("the upstream closed the connection before the end of the body");
@@ -429,13 +434,7 @@ public final class Http1Client implements AutoCloseable {
         }
 
         @Override
-        public int read(byte[] b, int off, int len) throws IOException {
-            if (ended || closed) {
-                return -1;
-            }
-            if (len == 0) {
-                return 0;
-            }
+        int readSome(byte[] b, int off, int len) throws IOException {
             if (left == 0) {
                 String size = c.line();
                 if (size == null) {
@@ -494,13 +493,7 @@ public final class Http1Client implements AutoCloseable {
         }
 
         @Override
-        public int read(byte[] b, int off, int len) throws IOException {
-            if (ended || closed) {
-                return -1;
-            }
-            if (len == 0) {
-                return 0;
-            }
+        int readSome(byte[] b, int off, int len) throws IOException {
             int n = c.in.read(b, off, len);
             if (n < 0) {
                 end();
