@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The gateway benchmark, one command:  bench/run.sh [--quick]
+# The gateway benchmark, one command:  bench/run.sh [--quick | --streams-only | --gateway-only]
 # Plain nginx proxying to the same upstream is the baseline, measured in the same run; the gateway
 # (nginx + sidecar, memory store, then Redis store) is measured against it: requests/s, latency,
 # errors, CPU per request, sequential added latency, and streaming time-to-first-byte and chunk gaps.

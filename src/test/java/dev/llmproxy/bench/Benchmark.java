@@ -41,6 +41,10 @@ public final class Benchmark {
     final List<AutoCloseable> running = new ArrayList<>();
     /** Skip the load rows: for profiling the streaming paths. */
     static boolean streamsOnly;
+    /** Only plain nginx and the memory-store gateway, no streams: for trying a change to the nginx template. */
+    static boolean gatewayOnly;
+    /** The nginx template the gateway rows render ({@code -Dbench.template=PATH}), to measure a change to it. */
+    static final Path TEMPLATE = Path.of(System.getProperty("bench.template", "nginx/nginx.conf.template"));
 
     Benchmark(int seconds, int connections, int streams, int manyStreams, int warmup) {
         this.warmup = warmup;
@@ -53,6 +57,7 @@ public final class Benchmark {
     public static void main(String[] args) throws Exception {
         boolean quick = List.of(args).contains("--quick");
         streamsOnly = List.of(args).contains("--streams-only");
+        gatewayOnly = List.of(args).contains("--gateway-only");
         var b = quick ? new Benchmark(2, 32, 50, 200, 3) : new Benchmark(10, 32, 200, 1000, 20);
         try {
             b.run();
@@ -80,43 +85,72 @@ public final class Benchmark {
         running.add(ollama::close);
         RedisServer redis = RedisServer.start(SUT_CORE);
         running.add(redis::close);
+        // Redis usually runs on a host of its own; here, on the load generator's core.
+        RedisServer redisElsewhere = RedisServer.start(LOAD_CORE);
+        running.add(redisElsewhere::close);
 
         if (!streamsOnly) {
-            loadRows(upstream, redis);
+            loadRows(upstream, redis, redisElsewhere);
         }
-        streamRows(upstream, sse, ollama);
+        if (!gatewayOnly) {
+            streamRows(upstream, sse, ollama);
+        }
     }
 
-    void loadRows(int upstream, RedisServer redis) throws Exception {
+    void loadRows(int upstream, RedisServer redis, RedisServer redisElsewhere) throws Exception {
         // Throughput: small non-streamed chat completions.
         List<Load.Result> rows = new ArrayList<>();
         Target plain = plainNginx(upstream);
         rows.add(Load.run(warmup, "plain nginx (baseline)", plain.url(), plain, seconds, connections, CHAT_BODY_PLAIN));
+        if (gatewayOnly) {
+            plain.close();
+            Target memory = gateway(upstream, Map.of());
+            rows.add(Load.run(warmup, "gateway, memory store", memory.url(), memory, seconds, connections, CHAT_BODY));
+            memory.close();
+            System.out.println(Load.table(rows, rows.get(0)));
+            return;
+        }
         Target direct = new Target("http://127.0.0.1:" + upstream, List::of, null);
         Load.Result seqDirect = Load.run(warmup, "sequential: direct to upstream", direct.url(), direct, seconds / 2 + 1, 1, CHAT_BODY_PLAIN);
         Load.Result seqPlain = Load.run(warmup, "sequential: plain nginx", plain.url(), plain, seconds / 2 + 1, 1, CHAT_BODY_PLAIN);
         plain.close();
 
         Target memory = gateway(upstream, Map.of());
-        rows.add(Load.run(warmup, "gateway, memory store", memory.url(), memory, seconds, connections, CHAT_BODY));
+        Load.Result memoryRow = Load.run(warmup, "gateway, memory store", memory.url(), memory, seconds, connections, CHAT_BODY);
+        rows.add(memoryRow);
         Load.Result seqGateway = Load.run(warmup, "sequential: gateway", memory.url(), memory, seconds / 2 + 1, 1, CHAT_BODY);
         memory.close();
 
-        Target withRedis = gateway(upstream, Map.of("RATE_LIMIT_STORE", "redis", "REDIS_URL", redis.url().toString()));
-        Target redisAndGateway = new Target(withRedis.url(), () -> {
-            List<Long> all = new ArrayList<>(withRedis.pids());
-            all.add(redis.pid());
-            return all;
-        }, null);
-        rows.add(Load.run(warmup, "gateway, Redis store (Redis's CPU included)", redisAndGateway.url(), redisAndGateway, seconds, connections, CHAT_BODY));
-        withRedis.close();
+        Load.Result redisHere = redisRow(upstream, redis, "gateway, Redis store, Redis on core 0 (its CPU included)", true);
+        Load.Result redisThere = redisRow(upstream, redisElsewhere, "gateway, Redis store, Redis on core 1 (as on its own host)", false);
+        rows.add(redisHere);
+        rows.add(redisThere);
 
         System.out.println("Non-streaming chat completions (vLLM path), " + connections + " connections:");
         System.out.println();
         System.out.println(Load.table(rows, rows.get(0)));
+        System.out.printf(Locale.ROOT, "Redis store / memory store, requests/s: %.2f with Redis on core 0, %.2f with Redis on core 1.%n%n",
+                redisHere.rps() / memoryRow.rps(), redisThere.rps() / memoryRow.rps());
         System.out.println("Sequential (one request at a time), added latency over going direct to the upstream:");
         System.out.println();
         System.out.println(Load.sequentialTable(seqDirect, List.of(seqPlain, seqGateway)));
+    }
+
+    /** The gateway with the Redis store; {@code counted}: Redis's CPU is part of the system under test. */
+    Load.Result redisRow(int upstream, RedisServer redis, String name, boolean counted) throws Exception {
+        Target withRedis = gateway(upstream, Map.of("RATE_LIMIT_STORE", "redis", "REDIS_URL", redis.url().toString()));
+        Target measured = new Target(withRedis.url(), () -> {
+            List<Long> all = new ArrayList<>(withRedis.pids());
+            if (counted) {
+                all.add(redis.pid());
+            }
+            return all;
+        }, null);
+        try {
+            return Load.run(warmup, name, measured.url(), measured, seconds, connections, CHAT_BODY);
+        } finally {
+            withRedis.close();
+        }
     }
 
     void streamRows(int upstream, FakeVllm sse, FakeOllama ollama) throws Exception {
@@ -223,7 +257,7 @@ public final class Benchmark {
         env.put("NGINX_LISTEN", "127.0.0.1:" + port);
         env.putAll(extra);
         Path dir = NginxProcess.prepareRunDir();
-        Files.writeString(dir.resolve("nginx.conf"), NginxConfig.render(Files.readString(Path.of("nginx/nginx.conf.template")),
+        Files.writeString(dir.resolve("nginx.conf"), NginxConfig.render(Files.readString(TEMPLATE),
                 ConfigLoader.load(env), NginxConfig.Layout.local(dir, Path.of("nginx"))));
 
         List<String> command = new ArrayList<>(SUT_CORE);
