@@ -73,8 +73,10 @@ function route(r) {
     if (backend === 'vllm' && name !== model) {
         r.variables.llm_body = withModel(raw, body, model, name);
         r.internalRedirect('@llm_rewritten');
+    } else if (backend === 'ollama') {
+        r.internalRedirect('@llm_sidecar');   // body untouched; the sidecar strips an ollama: prefix itself
     } else {
-        r.internalRedirect('@llm');   // body untouched; the sidecar strips an ollama: prefix itself
+        r.internalRedirect('@llm');
     }
 }
 

@@ -175,7 +175,7 @@ public final class ConfigLoader {
             problems.add("RATE_LIMIT_KEY_PREFIX: must be 1-64 letters, digits or . _ : - characters");
         }
         long timeout = integer("REDIS_TIMEOUT_MS", 250, 10, 10_000);
-        long pool = integer("REDIS_POOL_SIZE", 128, 1, 4096);
+        long pool = integer("REDIS_POOL_SIZE", 4, 1, 4096);
         return new Config.RedisSettings(prefix, failureMode, Duration.ofMillis(timeout), (int) pool);
     }
 

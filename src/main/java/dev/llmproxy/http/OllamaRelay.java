@@ -313,7 +313,9 @@ final class OllamaRelay {
         ctx.res().setHeader("Cache-Control", "no-cache");
         ctx.res().setHeader("X-Accel-Buffering", "no");
         try {
-            return ctx.res().getOutputStream();
+            OutputStream out = ctx.res().getOutputStream();
+            out.flush(); // the head now, as OpenAI sends it: the client knows its stream started before the first token
+            return out;
         } catch (IOException e) {
             throw new ClientGone();
         }

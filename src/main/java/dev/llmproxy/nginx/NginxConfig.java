@@ -82,6 +82,7 @@ public final class NginxConfig {
         v.put("MAX_BODY_BYTES", Long.toString(config.maxBodyBytes()));
         v.put("UPSTREAM_CONNECT_TIMEOUT", config.upstreamConnectTimeout().toSeconds() + "s");
         v.put("UPSTREAM_READ_TIMEOUT", config.upstreamReadTimeout().toSeconds() + "s");
+        v.put("SIDECAR_READ_TIMEOUT", config.upstreamReadTimeout().toSeconds() + 5 + "s");
         return v;
     }
 
