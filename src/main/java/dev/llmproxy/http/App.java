@@ -42,7 +42,10 @@ public final class App {
             // Streams must reach the client as written: no gzip buffering in between.
             cfg.http.compressionStrategy = CompressionStrategy.NONE;
             cfg.http.prefer405over404 = true;
-            cfg.events.serverStopped(ollama::close); // its kept connections
+            cfg.events.serverStopped(() -> { // their kept connections
+                ollama.close();
+                vllm.close();
+            });
             cfg.jetty.addConnector((server, httpConfig) -> {
                 var connector = new ServerConnector(server, new HttpConnectionFactory(httpConfig));
                 connector.setHost(config.sidecarHost());

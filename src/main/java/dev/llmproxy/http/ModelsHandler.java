@@ -10,7 +10,6 @@ import dev.llmproxy.upstream.Http1Client;
 import dev.llmproxy.vllm.VllmClient;
 import io.javalin.http.Context;
 import io.javalin.http.Handler;
-import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
@@ -80,12 +79,13 @@ final class ModelsHandler implements Handler {
     }
 
     private List<OpenAiWire.Model> vllmModels(String requestId) throws Exception {
-        HttpResponse<byte[]> res = vllm.get("/v1/models", requestId, timeout);
-        if (res.statusCode() != 200) {
-            throw new IllegalStateException("vLLM /v1/models answered " + res.statusCode());
+        Http1Client.Response res = vllm.get("/v1/models", requestId, timeout).execute();
+        byte[] body = res.readBody(MAX_LISTING_BYTES);
+        if (res.status() != 200) {
+            throw new IllegalStateException("vLLM /v1/models answered " + res.status());
         }
         List<OpenAiWire.Model> out = new ArrayList<>();
-        for (JsonNode m : Json.MAPPER.readTree(res.body()).path("data")) {
+        for (JsonNode m : Json.MAPPER.readTree(body).path("data")) {
             if (m.path("id").isTextual()) {
                 out.add(new OpenAiWire.Model("vllm:" + m.get("id").textValue(), "model", m.path("created").asLong(0),
                         m.path("owned_by").asText("vllm")));

@@ -23,7 +23,6 @@ import io.javalin.http.Context;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -216,20 +215,7 @@ final class OllamaRelay {
     }
 
     private static Http1Client.Response execute(Http1Client.Call call, ClientWatch watch) {
-        try {
-            return call.execute();
-        } catch (IOException e) {
-            if (watch.gone() || call.cancelled()) {
-                throw new ClientGone();
-            }
-            if (e instanceof Http1Client.ConnectFailedException) {
-                throw new ApiException(OpenAiError.backendUnavailable("The Ollama backend is unreachable."));
-            }
-            if (e instanceof SocketTimeoutException) {
-                throw new ApiException(OpenAiError.backendTimeout("The Ollama backend did not answer in time."));
-            }
-            throw new ApiException(OpenAiError.backendUnavailable("The Ollama backend failed: connection error."));
-        }
+        return UpstreamCalls.execute(call, watch, "Ollama");
     }
 
     private static InputStream checked(Http1Client.Response response, String model, ClientWatch watch) {
@@ -350,12 +336,5 @@ final class OllamaRelay {
 
     private static void json(Context ctx, Object body) {
         ctx.contentType("application/json").result(Json.bytes(body));
-    }
-
-    /** The client went away: stop, answer nothing. */
-    private static final class ClientGone extends RuntimeException {
-        ClientGone() {
-            super(null, null, false, false);
-        }
     }
 }

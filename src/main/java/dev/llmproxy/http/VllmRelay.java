@@ -4,15 +4,12 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.llmproxy.openai.OpenAiError;
+import dev.llmproxy.upstream.Http1Client;
 import dev.llmproxy.vllm.VllmClient;
 import io.javalin.http.Context;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.ConnectException;
-import java.net.http.HttpConnectTimeoutException;
-import java.net.http.HttpResponse;
-import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -34,48 +31,42 @@ final class VllmRelay {
     }
 
     void forward(Context ctx, String path, byte[] body, String requestId) {
-        HttpResponse<InputStream> response = send(path, body, ctx.header("Accept"), requestId);
-        try (InputStream upstream = response.body()) {
-            int status = response.statusCode();
-            if (status >= 400) {
-                throw new ApiException(upstreamError(status, upstream.readNBytes(MAX_ERROR_BODY)));
+        try (ClientWatch watch = ClientWatch.start(ctx)) {
+            Http1Client.Call call = vllm.post(path, body, ctx.header("Accept"), requestId);
+            watch.onGone(call::cancel); // the connection closes: vLLM stops generating for nobody
+            Http1Client.Response response = UpstreamCalls.execute(call, watch, "vLLM");
+            try (InputStream upstream = response.body()) {
+                int status = response.status();
+                if (status >= 400) {
+                    throw new ApiException(upstreamError(status, upstream.readNBytes(MAX_ERROR_BODY)));
+                }
+                String contentType = response.headers().getOrDefault("content-type", "application/json");
+                ctx.status(status);
+                ctx.res().setContentType(contentType);
+                if (contentType.startsWith("text/event-stream")) {
+                    ctx.res().setHeader("Cache-Control", "no-cache");
+                    ctx.res().setHeader("X-Accel-Buffering", "no");
+                }
+                relay(upstream, ctx.res().getOutputStream(), contentType.startsWith("text/event-stream"), requestId, watch);
+            } catch (IOException e) {
+                // Closing the upstream stream (try-with-resources) drops the connection: vLLM stops generating.
+                LOG.debug("request {}: relay ended early: {}", requestId, e.toString());
             }
-            String contentType = response.headers().firstValue("Content-Type").orElse("application/json");
-            ctx.status(status);
-            ctx.res().setContentType(contentType);
-            if (contentType.startsWith("text/event-stream")) {
-                ctx.res().setHeader("Cache-Control", "no-cache");
-                ctx.res().setHeader("X-Accel-Buffering", "no");
-            }
-            relay(upstream, ctx.res().getOutputStream(), contentType.startsWith("text/event-stream"), requestId);
-        } catch (IOException e) {
-            // Closing the upstream stream (try-with-resources) drops the connection: vLLM stops generating.
-            LOG.debug("request {}: relay ended early: {}", requestId, e.toString());
+        } catch (ClientGone e) {
+            LOG.debug("request {}: client went away; vLLM request closed", requestId);
         }
     }
 
-    private HttpResponse<InputStream> send(String path, byte[] body, String accept, String requestId) {
-        try {
-            return vllm.post(path, body, accept, requestId);
-        } catch (HttpConnectTimeoutException | ConnectException e) {
-            throw new ApiException(OpenAiError.backendUnavailable("The vLLM backend is unreachable."));
-        } catch (HttpTimeoutException e) {
-            throw new ApiException(OpenAiError.backendTimeout("The vLLM backend did not answer in time."));
-        } catch (IOException e) {
-            throw new ApiException(OpenAiError.backendUnavailable("The vLLM backend failed: connection error."));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new ApiException(OpenAiError.backendUnavailable("The request was interrupted."));
-        }
-    }
-
-    private static void relay(InputStream upstream, OutputStream client, boolean sse, String requestId) throws IOException {
+    private static void relay(InputStream upstream, OutputStream client, boolean sse, String requestId, ClientWatch watch) throws IOException {
         byte[] buf = new byte[16 * 1024];
         while (true) {
             int n;
             try {
                 n = upstream.read(buf);
             } catch (IOException upstreamFailed) {
+                if (watch.gone()) {
+                    return; // we closed it: the client left
+                }
                 LOG.warn("request {}: vLLM stream broke: {}", requestId, upstreamFailed.toString());
                 if (sse) {
                     OpenAiError e = OpenAiError.backendUnavailable("The vLLM backend stream ended unexpectedly.");

@@ -64,7 +64,11 @@ public final class Http1Client implements AutoCloseable {
 
     /** A GET of {@code path}, reading with {@code timeout} instead of the client's read timeout. */
     public Call get(String path, Duration timeout) {
-        return new Call("GET", path, null, null, millis(timeout));
+        return get(path, null, timeout);
+    }
+
+    public Call get(String path, String requestId, Duration timeout) {
+        return new Call("GET", path, null, requestId, millis(timeout));
     }
 
     /** Closes the kept connections. */
@@ -89,6 +93,7 @@ public final class Http1Client implements AutoCloseable {
         private final byte[] body;
         private final String requestId;
         private final int readTimeout;
+        private final StringBuilder extraHeaders = new StringBuilder();
         private volatile Connection connection;
         private volatile boolean cancelled;
 
@@ -98,6 +103,15 @@ public final class Http1Client implements AutoCloseable {
             this.body = body;
             this.requestId = requestId;
             this.readTimeout = readTimeout;
+        }
+
+        /** Adds a request header; a value with a line break is refused (it would forge a header of its own). */
+        public Call header(String name, String value) {
+            if (name.chars().anyMatch(ch -> ch <= ' ' || ch == ':' || ch > '~') || value.indexOf('\r') >= 0 || value.indexOf('\n') >= 0) {
+                throw new IllegalArgumentException("not a valid header: " + name);
+            }
+            extraHeaders.append(name).append(": ").append(value).append("\r\n");
+            return this;
         }
 
         /** Sends the request and reads the answer's head; the caller reads and closes the body. */
@@ -165,7 +179,7 @@ public final class Http1Client implements AutoCloseable {
             if (requestId != null) {
                 h.append("X-Request-ID: ").append(requestId).append("\r\n");
             }
-            return h.append("\r\n").toString().getBytes(StandardCharsets.ISO_8859_1);
+            return h.append(extraHeaders).append("\r\n").toString().getBytes(StandardCharsets.ISO_8859_1);
         }
 
         private Connection connect() throws IOException {

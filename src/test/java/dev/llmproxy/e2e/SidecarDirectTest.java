@@ -244,6 +244,46 @@ class SidecarDirectTest {
         }
     }
 
+    /** A vLLM that reads one request, never answers, and reports when the gateway closes the connection. */
+    @Test
+    void aClientLeavingANonStreamedVllmCallClosesTheVllmRequestWithinASecond() throws Exception {
+        try (var silentVllm = new java.net.ServerSocket(0, 5, java.net.InetAddress.getLoopbackAddress())) {
+            var received = new java.util.concurrent.CompletableFuture<Long>();
+            var closedAt = new java.util.concurrent.CompletableFuture<Long>();
+            Thread.ofVirtual().start(() -> {
+                try (var upstream = silentVllm.accept()) {
+                    var in = upstream.getInputStream();
+                    byte[] buf = new byte[8192];
+                    while (in.read(buf) > 0) {
+                        received.complete(System.nanoTime()); // the request (and nothing after it) arrived
+                    }
+                    closedAt.complete(System.nanoTime());
+                } catch (java.io.IOException e) {
+                    closedAt.complete(System.nanoTime());
+                }
+            });
+            int p = Ports.free();
+            Config c = ConfigLoader.load(Map.of("TOKENS_JSON", "[{\"token\":\"" + TEAM + "\",\"label\":\"t\"}]",
+                    "VLLM_BASE_URL", "http://127.0.0.1:" + silentVllm.getLocalPort(), "OLLAMA_BASE_URL", "http://127.0.0.1:" + Ports.free(),
+                    "SIDECAR_PORT", Integer.toString(p)));
+            Javalin alone = App.create(c, new MemoryRateLimiter(Clock.systemUTC())).start();
+            try (var client = new java.net.Socket("127.0.0.1", p)) {
+                byte[] body = CHAT.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+                client.getOutputStream().write(("POST /v1/chat/completions HTTP/1.1\r\nHost: gw\r\nAuthorization: " + bearer(TEAM)
+                        + "\r\nContent-Type: application/json\r\nContent-Length: " + body.length + "\r\n\r\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+                client.getOutputStream().write(body);
+                client.getOutputStream().flush();
+                received.get(5, java.util.concurrent.TimeUnit.SECONDS);
+                long leftAt = System.nanoTime();
+                client.close(); // the client gives up while vLLM is still thinking
+                long ms = (closedAt.get(5, java.util.concurrent.TimeUnit.SECONDS) - leftAt) / 1_000_000;
+                assertTrue(ms < 1_000, "vLLM saw its request closed " + ms + " ms after the client left");
+            } finally {
+                alone.stop();
+            }
+        }
+    }
+
     @Test
     void metricsCountDecisionsByOutcomeAndLabel() throws Exception {
         Http.post(url("/v1/chat/completions"), CHAT, "Authorization", bearer("sk-nobody-at-all"));

@@ -1,0 +1,32 @@
+package dev.llmproxy.http;
+
+import dev.llmproxy.openai.OpenAiError;
+import dev.llmproxy.upstream.Http1Client;
+import java.io.IOException;
+import java.net.SocketTimeoutException;
+
+/** Runs a call to a model backend, with the one mapping of its failures to what the client is told. */
+final class UpstreamCalls {
+    private UpstreamCalls() {}
+
+    /**
+     * The answer's head, or: {@link ClientGone} when the client left (and so the call was cancelled), 502
+     * when the backend cannot be reached or breaks the connection, 504 when it does not answer in time.
+     */
+    static Http1Client.Response execute(Http1Client.Call call, ClientWatch watch, String backend) {
+        try {
+            return call.execute();
+        } catch (IOException e) {
+            if (watch.gone() || call.cancelled()) {
+                throw new ClientGone();
+            }
+            if (e instanceof Http1Client.ConnectFailedException) {
+                throw new ApiException(OpenAiError.backendUnavailable("The " + backend + " backend is unreachable."));
+            }
+            if (e instanceof SocketTimeoutException) {
+                throw new ApiException(OpenAiError.backendTimeout("The " + backend + " backend did not answer in time."));
+            }
+            throw new ApiException(OpenAiError.backendUnavailable("The " + backend + " backend failed: connection error."));
+        }
+    }
+}
