@@ -160,11 +160,20 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
     private void send(List<Pending> batch) {
         try (Jedis jedis = pool.getResource()) {
             String current = sha != null ? sha : load(jedis);
-            List<Object> replies = evaluate(jedis, batch, current);
-            if (replies.stream().anyMatch(r -> r instanceof JedisNoScriptException)) {
-                // Redis restarted or SCRIPT FLUSH: load it again, once, and send the batch again. A script
-                // Redis does not know ran for none of the batch (NOSCRIPT is answered before running anything).
-                replies = evaluate(jedis, batch, load(jedis));
+            List<Object> replies = new ArrayList<>(evaluate(jedis, batch, current));
+            List<Integer> unknown = new ArrayList<>();
+            for (int i = 0; i < replies.size(); i++) {
+                if (replies.get(i) instanceof JedisNoScriptException) {
+                    unknown.add(i);
+                }
+            }
+            if (!unknown.isEmpty()) {
+                // Redis restarted or SCRIPT FLUSH: load it again, once, and send again exactly the decisions
+                // answered NOSCRIPT (answered before anything ran); the others of the batch were counted.
+                List<Object> again = evaluate(jedis, unknown.stream().map(batch::get).toList(), load(jedis));
+                for (int j = 0; j < unknown.size(); j++) {
+                    replies.set(unknown.get(j), again.get(j));
+                }
             }
             for (int i = 0; i < batch.size(); i++) {
                 Object r = replies.get(i);
