@@ -115,7 +115,7 @@ final class OllamaRelay {
             json(ctx, ChatResponses.completion(answer, id, created, model));
             return;
         }
-        OutputStream out = startEvents(ctx);
+        OutputStream out = startEvents(ctx, body);
         ChatStream stream = new ChatStream(id, created, model, call.includeUsage());
         relayLines(body, out, watch, requestId, line -> {
             for (OpenAiWire.ChatCompletionChunk c : stream.next(line)) {
@@ -170,7 +170,7 @@ final class OllamaRelay {
         for (int i = 0; i < call.requests().size(); i++) {
             InputStream body = open("/api/generate", call.requests().get(i), model, requestId, watch);
             if (out == null) {
-                out = startEvents(ctx);
+                out = startEvents(ctx, body);
             }
             var stream = new CompletionResponses.Stream(id, created, model, i);
             OutputStream sink = out;
@@ -293,7 +293,8 @@ final class OllamaRelay {
         return false;
     }
 
-    private static OutputStream startEvents(Context ctx) {
+    /** Starts the event stream; if the client is already gone, closes {@code upstream} (so Ollama stops) and says so. */
+    private static OutputStream startEvents(Context ctx, InputStream upstream) {
         ctx.status(200);
         ctx.res().setContentType("text/event-stream; charset=utf-8");
         ctx.res().setHeader("Cache-Control", "no-cache");
@@ -303,6 +304,11 @@ final class OllamaRelay {
             out.flush(); // the head now, as OpenAI sends it: the client knows its stream started before the first token
             return out;
         } catch (IOException e) {
+            try {
+                upstream.close();
+            } catch (IOException ignored) {
+                // closing is all we wanted
+            }
             throw new ClientGone();
         }
     }

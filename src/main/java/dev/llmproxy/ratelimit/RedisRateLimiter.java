@@ -94,42 +94,63 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
         var pending = new Pending(keyPrefix + "rl:" + key, List.of(Long.toString(quota.rpm()), Long.toString(quota.rpd()), testNow()),
                 System.nanoTime() + timeoutNanos, new CompletableFuture<>());
         queue.add(pending);
+        if (closed) {
+            pending.reply().completeExceptionally(new IllegalStateException("the rate limiter was closed"));
+        }
+        List<?> reply;
         try {
             // Untimed: the watchdog ends the wait at the deadline. (A timed wait costs each decision a timer.)
-            List<?> reply = pending.reply().get();
-            health.succeeded();
-            return decision(reply);
+            reply = pending.reply().get();
         } catch (ExecutionException e) {
-            Exception cause = e.getCause() instanceof Exception c ? c : e;
-            health.failed(cause);
-            if (failureMode == FailureMode.OPEN) {
-                return Decision.UNCOUNTED;
-            }
-            throw new StoreUnavailableException(cause);
+            return failed(e.getCause() instanceof Exception c ? c : e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             pending.reply().cancel(false);
             throw new StoreUnavailableException(e);
         }
+        try {
+            Decision d = decision(reply);
+            health.succeeded();
+            return d;
+        } catch (RuntimeException e) { // not the script's answer: as good as no answer
+            return failed(e);
+        }
+    }
+
+    /** No decision from Redis: the failure mode says what that means. */
+    private Decision failed(Exception cause) {
+        health.failed(cause);
+        if (failureMode == FailureMode.OPEN) {
+            return Decision.UNCOUNTED;
+        }
+        throw new StoreUnavailableException(cause);
     }
 
     /** The pipeline thread: takes what is queued, sends it as one batch, hands out the replies, again. */
     private void pipeline() {
         List<Pending> batch = new ArrayList<>(MAX_BATCH);
+        long margin = timeoutNanos / 10;
         while (!closed) {
             try {
                 batch.add(queue.take());
             } catch (InterruptedException e) {
-                return; // closed
+                continue; // only close() interrupts, and then the loop ends
             }
-            queue.drainTo(batch, MAX_BATCH - 1);
-            batch.removeIf(p -> p.reply().isDone()); // its request stopped waiting: it is not counted
-            if (!batch.isEmpty()) {
-                inFlight = List.copyOf(batch);
-                send(batch);
+            try {
+                queue.drainTo(batch, MAX_BATCH - 1);
+                long now = System.nanoTime();
+                // Its request stopped waiting, or is about to: not sent, so never counted behind its back.
+                batch.removeIf(p -> p.reply().isDone() || timeOut(p, now + margin));
+                if (!batch.isEmpty()) {
+                    inFlight = List.copyOf(batch);
+                    send(batch);
+                }
+            } catch (Throwable t) { // whatever it was, it fails this batch, not the thread
+                batch.forEach(p -> p.reply().completeExceptionally(t));
+            } finally {
                 inFlight = List.of();
+                batch.clear();
             }
-            batch.clear();
         }
     }
 
@@ -151,40 +172,42 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
         }
     }
 
-    private void timeOut(Pending p, long now) {
-        if (now - p.deadline() >= 0 && !p.reply().isDone()) {
-            p.reply().completeExceptionally(new TimeoutException("Redis did not answer within " + Duration.ofNanos(timeoutNanos).toMillis() + " ms"));
-        }
+    /** Fails {@code p} if its deadline comes before {@code now}; true when it did. */
+    private boolean timeOut(Pending p, long now) {
+        return now - p.deadline() >= 0
+                && p.reply().completeExceptionally(new TimeoutException("Redis did not answer within " + Duration.ofNanos(timeoutNanos).toMillis() + " ms"));
     }
 
     private void send(List<Pending> batch) {
         try (Jedis jedis = pool.getResource()) {
             String current = sha != null ? sha : load(jedis);
-            List<Object> replies = new ArrayList<>(evaluate(jedis, batch, current));
-            List<Integer> unknown = new ArrayList<>();
-            for (int i = 0; i < replies.size(); i++) {
+            List<Object> replies = evaluate(jedis, batch, current);
+            List<Pending> unknown = new ArrayList<>();
+            for (int i = 0; i < batch.size(); i++) {
                 if (replies.get(i) instanceof JedisNoScriptException) {
-                    unknown.add(i);
+                    unknown.add(batch.get(i));
+                } else {
+                    deliver(batch.get(i), replies.get(i)); // counted: answered now, whatever happens next
                 }
             }
             if (!unknown.isEmpty()) {
                 // Redis restarted or SCRIPT FLUSH: load it again, once, and send again exactly the decisions
-                // answered NOSCRIPT (answered before anything ran); the others of the batch were counted.
-                List<Object> again = evaluate(jedis, unknown.stream().map(batch::get).toList(), load(jedis));
-                for (int j = 0; j < unknown.size(); j++) {
-                    replies.set(unknown.get(j), again.get(j));
+                // answered NOSCRIPT (answered before anything ran).
+                List<Object> again = evaluate(jedis, unknown, load(jedis));
+                for (int i = 0; i < unknown.size(); i++) {
+                    deliver(unknown.get(i), again.get(i));
                 }
             }
-            for (int i = 0; i < batch.size(); i++) {
-                Object r = replies.get(i);
-                if (r instanceof RuntimeException e) {
-                    batch.get(i).reply().completeExceptionally(e);
-                } else {
-                    batch.get(i).reply().complete((List<?>) r);
-                }
-            }
-        } catch (RuntimeException e) { // Redis down, slow or gone mid-batch: every decision of the batch failed
+        } catch (RuntimeException e) { // Redis down, slow or gone mid-batch: every decision not yet answered failed
             batch.forEach(p -> p.reply().completeExceptionally(e));
+        }
+    }
+
+    private static void deliver(Pending p, Object reply) {
+        if (reply instanceof List<?> list) {
+            p.reply().complete(list);
+        } else {
+            p.reply().completeExceptionally(reply instanceof Exception e ? e : new IllegalStateException("not the script's answer: " + reply));
         }
     }
 
@@ -258,6 +281,11 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
         closed = true;
         pipeliner.interrupt();
         watchdog.interrupt();
+        var closedNow = new IllegalStateException("the rate limiter was closed");
+        for (Pending p; (p = queue.poll()) != null; ) {
+            p.reply().completeExceptionally(closedNow);
+        }
+        inFlight.forEach(p -> p.reply().completeExceptionally(closedNow));
         pool.close();
     }
 

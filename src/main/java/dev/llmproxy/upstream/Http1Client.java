@@ -12,11 +12,13 @@ import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.Deque;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentLinkedDeque;
+import java.util.concurrent.locks.ReentrantLock;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
 import javax.net.ssl.SSLSocketFactory;
@@ -28,9 +30,10 @@ import javax.net.ssl.SSLSocketFactory;
  * executor thread and then to the reading thread; on the Ollama streaming path that machinery cost more
  * CPU than the translation itself: README, "What each change bought".)
  *
- * <p>Idle connections are kept for reuse. A request on a kept connection that the upstream had closed
- * meanwhile fails before any byte of an answer arrives; it is then sent once more on a fresh connection,
- * as browsers' and Go's clients do, since the upstream cannot have acted on it.
+ * <p>Idle connections are kept for reuse, at most {@value #MAX_IDLE_SECONDS} s (below uvicorn's 5 s
+ * keep-alive, which vLLM serves with). A request on a kept connection that the upstream had closed
+ * meanwhile fails at once, before any byte of an answer; only then is it sent once more, on a fresh
+ * connection. A failure that comes later is never retried: the upstream may have acted on the request.
  *
  * <p>Timeouts: connecting, and each read (the answer's head, then every read of its body), so a stream
  * that stays silent that long is broken, as with nginx's {@code proxy_read_timeout}.
@@ -38,7 +41,10 @@ import javax.net.ssl.SSLSocketFactory;
 public final class Http1Client implements AutoCloseable {
     private static final int MAX_HEAD_BYTES = 64 * 1024;
     private static final int MAX_IDLE = 64;
-    private static final long MAX_IDLE_NANOS = Duration.ofSeconds(30).toNanos();
+    private static final int MAX_IDLE_SECONDS = 4;
+    private static final long MAX_IDLE_NANOS = Duration.ofSeconds(MAX_IDLE_SECONDS).toNanos();
+    /** A kept connection the upstream had closed fails within this of our writing to it. */
+    private static final long STALE_FAILURE_NANOS = Duration.ofMillis(500).toNanos();
 
     private final UpstreamUrl base;
     private final int connectTimeoutMillis;
@@ -69,6 +75,22 @@ public final class Http1Client implements AutoCloseable {
 
     public Call get(String path, String requestId, Duration timeout) {
         return new Call("GET", path, null, requestId, millis(timeout));
+    }
+
+    /** The most recently kept connection still young enough; older ones are closed on the way. */
+    private Connection kept() {
+        for (Connection last; (last = idle.peekLast()) != null && !last.fresh(); ) {
+            if (idle.removeLastOccurrence(last)) {
+                last.close();
+            }
+        }
+        for (Connection c; (c = idle.pollFirst()) != null; ) {
+            if (c.fresh()) {
+                return c;
+            }
+            c.close();
+        }
+        return null;
     }
 
     /** Closes the kept connections. */
@@ -117,20 +139,20 @@ public final class Http1Client implements AutoCloseable {
         /** Sends the request and reads the answer's head; the caller reads and closes the body. */
         public Response execute() throws IOException {
             byte[] head = requestHead();
+            boolean mayReuse = true;
             while (true) {
-                Connection kept = idle.pollFirst();
-                boolean reused = kept != null && kept.fresh();
-                if (kept != null && !reused) {
-                    kept.close();
-                    continue;
+                Connection c = mayReuse ? kept() : null;
+                boolean reused = c != null;
+                if (c == null) {
+                    c = connect();
                 }
-                Connection c = reused ? kept : connect();
-                c.owner = this;
+                c.claim(this);
                 connection = c;
                 if (cancelled) {
                     c.close();
                     throw new IOException("request cancelled");
                 }
+                long sentAt = System.nanoTime();
                 try {
                     c.socket.setSoTimeout(readTimeout);
                     c.out.write(head);
@@ -145,10 +167,12 @@ public final class Http1Client implements AutoCloseable {
                     throw new EOFException("the upstream closed the connection without answering");
                 } catch (IOException e) {
                     c.close();
-                    if (!reused || cancelled || e instanceof SocketTimeoutException || c.answered) {
+                    boolean stale = reused && !cancelled && !c.answered && !(e instanceof SocketTimeoutException)
+                            && System.nanoTime() - sentAt < STALE_FAILURE_NANOS;
+                    if (!stale) {
                         throw e;
                     }
-                    // a kept connection the upstream had closed: send again on a fresh one
+                    mayReuse = false; // a kept connection the upstream had closed: once more, on a fresh one
                 }
             }
         }
@@ -160,8 +184,8 @@ public final class Http1Client implements AutoCloseable {
         public void cancel() {
             cancelled = true;
             Connection c = connection;
-            if (c != null && c.owner == this) {
-                c.close();
+            if (c != null) {
+                c.closeIfOwnedBy(this);
             }
         }
 
@@ -170,6 +194,9 @@ public final class Http1Client implements AutoCloseable {
         }
 
         private byte[] requestHead() {
+            if (path.chars().anyMatch(ch -> ch <= ' ' || ch > '~')) {
+                throw new IllegalArgumentException("not a valid path: " + path);
+            }
             StringBuilder h = new StringBuilder(256).append(method).append(' ').append(base.pathPrefix()).append(path).append(" HTTP/1.1\r\n")
                     .append("Host: ").append(base.authority()).append("\r\n")
                     .append("User-Agent: llm-proxy\r\n");
@@ -177,7 +204,7 @@ public final class Http1Client implements AutoCloseable {
                 h.append("Content-Type: application/json\r\nContent-Length: ").append(body.length).append("\r\n");
             }
             if (requestId != null) {
-                h.append("X-Request-ID: ").append(requestId).append("\r\n");
+                header("X-Request-ID", requestId); // checked like any other
             }
             return h.append(extraHeaders).append("\r\n").toString().getBytes(StandardCharsets.ISO_8859_1);
         }
@@ -185,7 +212,7 @@ public final class Http1Client implements AutoCloseable {
         private Connection connect() throws IOException {
             Socket socket = new Socket();
             Connection c = new Connection(socket);
-            c.owner = this;
+            c.claim(this);
             connection = c;
             try {
                 socket.setTcpNoDelay(true);
@@ -231,7 +258,7 @@ public final class Http1Client implements AutoCloseable {
         }
 
         private Response response(Connection c, String status, int code, Map<String, String> headers) throws IOException {
-            boolean keepAlive = status.startsWith("HTTP/1.1") && !headers.getOrDefault("connection", "").toLowerCase(Locale.ROOT).contains("close");
+            c.keepAlive = status.startsWith("HTTP/1.1") && !headers.getOrDefault("connection", "").toLowerCase(Locale.ROOT).contains("close");
             InputStream in;
             if (method.equals("HEAD") || code == 204 || code == 304) {
                 in = new Fixed(c, 0);
@@ -244,12 +271,14 @@ public final class Http1Client implements AutoCloseable {
                 } catch (NumberFormatException e) {
                     throw new IOException("bad Content-Length");
                 }
+                if (length < 0) {
+                    throw new IOException("bad Content-Length");
+                }
                 in = new Fixed(c, length);
             } else {
-                keepAlive = false; // ends when the upstream closes
+                c.keepAlive = false; // ends when the upstream closes
                 in = new UntilClose(c);
             }
-            c.keepAlive = keepAlive;
             return new Response(code, headers, in);
         }
     }
@@ -290,8 +319,10 @@ public final class Http1Client implements AutoCloseable {
         boolean keepAlive;
         boolean answered;
         long idleSince;
-        /** The call using this connection; none while it is kept idle. */
-        volatile Call owner;
+        /** The call using this connection; none while it is kept idle. Changed and acted on under {@link #lock}. */
+        private Call owner;
+        /** Orders a cancel from another thread against this connection's return to the pool. */
+        private final ReentrantLock lock = new ReentrantLock();
 
         Connection(Socket plain) {
             this.plain = plain;
@@ -303,6 +334,27 @@ public final class Http1Client implements AutoCloseable {
             in = new BufferedInputStream(s.getInputStream(), 16 * 1024);
             out = new BufferedOutputStream(s.getOutputStream(), 8 * 1024);
             return this;
+        }
+
+        void claim(Call call) {
+            lock.lock();
+            try {
+                owner = call;
+            } finally {
+                lock.unlock();
+            }
+        }
+
+        /** A cancel: closes the connection only if {@code call} still uses it (not once it was given back). */
+        void closeIfOwnedBy(Call call) {
+            lock.lock();
+            try {
+                if (owner == call) {
+                    close();
+                }
+            } finally {
+                lock.unlock();
+            }
         }
 
         boolean fresh() {
@@ -347,14 +399,20 @@ public final class Http1Client implements AutoCloseable {
 
         /** The answer was read to its end: keep the connection, or close it. */
         void done() {
-            owner = null;
-            if (keepAlive && idle.size() < MAX_IDLE) {
+            lock.lock();
+            try {
+                boolean keep = keepAlive && owner != null && !owner.cancelled && idle.size() < MAX_IDLE;
+                owner = null;
+                if (!keep) {
+                    close();
+                    return;
+                }
                 answered = false;
                 idleSince = System.nanoTime();
-                idle.offerFirst(this);
-            } else {
-                close();
+            } finally {
+                lock.unlock();
             }
+            idle.offerFirst(this);
         }
 
         void close() {
@@ -441,6 +499,7 @@ public final class Http1Client implements AutoCloseable {
 
     /** HTTP/1.1 chunked transfer coding (RFC 9112, section 7.1). */
     private static final class Chunked extends Body {
+        private static final byte[] LAST_CHUNK = "0\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
         private long left;
 
         Chunked(Connection c) {
@@ -490,8 +549,13 @@ public final class Http1Client implements AutoCloseable {
         public void close() {
             if (!ended && !closed && left == 0) {
                 try {
-                    if (c.in.available() >= 5) {
-                        read(new byte[1], 0, 1); // the last chunk: nothing to read, and the connection is given back
+                    if (c.in.available() >= LAST_CHUNK.length) { // here already: reading it cannot block
+                        c.in.mark(LAST_CHUNK.length);
+                        if (Arrays.equals(c.in.readNBytes(LAST_CHUNK.length), LAST_CHUNK)) {
+                            end(); // given back for reuse
+                        } else {
+                            c.in.reset();
+                        }
                     }
                 } catch (IOException e) {
                     // closed below

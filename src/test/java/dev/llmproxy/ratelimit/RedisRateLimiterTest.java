@@ -53,6 +53,17 @@ class RedisRateLimiterTest extends RateLimiterContract {
     }
 
     @Test
+    @org.junit.jupiter.api.Timeout(10) // a regression would wait forever
+    void aDecisionAskedOfAClosedLimiterDoesNotWait() {
+        RedisRateLimiter l = limiter(null, FailureMode.OPEN, "closed:");
+        l.close();
+        long start = System.nanoTime();
+        Decision d = l.acquire("k", new Quota(5, 0));
+        assertTrue(d.allowed() && !d.limited(), "open: admitted uncounted");
+        assertTrue(System.nanoTime() - start < 1_000_000_000L);
+    }
+
+    @Test
     void withRedisTimeAsTheClock() {
         RateLimiter real = limiter(null, FailureMode.CLOSED, "real:");
         Quota q = new Quota(3, 0);

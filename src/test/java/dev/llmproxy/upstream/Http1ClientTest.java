@@ -229,6 +229,48 @@ class Http1ClientTest {
     }
 
     @Test
+    void anEmptyAnswerKeepsItsConnection() throws Exception {
+        var c = client(new ScriptedServer((conn, req, out) -> {
+            write(out, "HTTP/1.1 204 No Content\r\n\r\n");
+            return true;
+        }), READ);
+        for (int i = 0; i < 3; i++) {
+            try (var r = c.get("/x", READ).execute()) {
+                assertEquals(204, r.status());
+                assertEquals(-1, r.body().read());
+            }
+        }
+        assertEquals(1, server.connections.get());
+    }
+
+    @Test
+    void aKeptConnectionThatBreaksLateIsNotRetried() throws Exception {
+        var c = client(new ScriptedServer((conn, req, out) -> {
+            if (req.startsWith("POST")) {
+                Thread.sleep(800); // working on it, then gone: the request may have been acted on
+                return false;
+            }
+            write(out, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+            return true;
+        }), READ);
+        try (var r = c.get("/api/tags", READ).execute()) {
+            assertEquals("ok", text(r));
+        }
+        assertThrows(EOFException.class, () -> c.post("/api/generate", new byte[] {'{', '}'}, "id").execute());
+        assertEquals(1, server.requests.stream().filter(q -> q.startsWith("POST")).count());
+    }
+
+    @Test
+    void aNegativeContentLengthIsRefused() throws Exception {
+        var c = client(new ScriptedServer((conn, req, out) -> {
+            write(out, "HTTP/1.1 200 OK\r\nContent-Length: -5\r\n\r\n");
+            return false;
+        }), READ);
+        IOException e = assertThrows(IOException.class, () -> c.get("/x", READ).execute());
+        assertTrue(e.getMessage().contains("Content-Length"), e.getMessage());
+    }
+
+    @Test
     void aFreshConnectionClosedWithoutAnAnswerIsAnErrorNotARetry() throws Exception {
         var c = client(new ScriptedServer((conn, req, out) -> false), READ);
         assertThrows(EOFException.class, () -> c.post("/api/generate", new byte[] {'{', '}'}, "id").execute());
