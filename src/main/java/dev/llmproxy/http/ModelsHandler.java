@@ -10,6 +10,7 @@ import dev.llmproxy.upstream.Http1Client;
 import dev.llmproxy.vllm.VllmClient;
 import io.javalin.http.Context;
 import io.javalin.http.Handler;
+import java.io.IOException;
 import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
@@ -26,9 +27,9 @@ import org.slf4j.LoggerFactory;
  */
 final class ModelsHandler implements Handler {
     private static final Logger LOG = LoggerFactory.getLogger(ModelsHandler.class);
+    private static final int MAX_LISTING_BYTES = 16 * 1024 * 1024;
     private final Admission admission;
     private final VllmClient vllm;
-    private static final int MAX_LISTING_BYTES = 16 * 1024 * 1024;
     private final OllamaClient ollama;
     private final Duration timeout;
 
@@ -65,12 +66,7 @@ final class ModelsHandler implements Handler {
     }
 
     private List<OpenAiWire.Model> ollamaModels() throws Exception {
-        Http1Client.Response res = ollama.get("/api/tags", timeout).execute();
-        byte[] body = res.readBody(MAX_LISTING_BYTES);
-        if (res.status() != 200) {
-            throw new IllegalStateException("Ollama /api/tags answered " + res.status());
-        }
-        OllamaWire.Tags tags = Json.MAPPER.readValue(body, OllamaWire.Tags.class);
+        OllamaWire.Tags tags = Json.MAPPER.readValue(listing(ollama.get("/api/tags", timeout), "Ollama /api/tags"), OllamaWire.Tags.class);
         List<OpenAiWire.Model> out = new ArrayList<>();
         for (OllamaWire.TagModel m : tags.models() == null ? List.<OllamaWire.TagModel>of() : tags.models()) {
             out.add(new OpenAiWire.Model("ollama:" + m.name(), "model", epochSeconds(m.modifiedAt()), "ollama"));
@@ -79,19 +75,25 @@ final class ModelsHandler implements Handler {
     }
 
     private List<OpenAiWire.Model> vllmModels(String requestId) throws Exception {
-        Http1Client.Response res = vllm.get("/v1/models", requestId, timeout).execute();
-        byte[] body = res.readBody(MAX_LISTING_BYTES);
-        if (res.status() != 200) {
-            throw new IllegalStateException("vLLM /v1/models answered " + res.status());
-        }
         List<OpenAiWire.Model> out = new ArrayList<>();
-        for (JsonNode m : Json.MAPPER.readTree(body).path("data")) {
+        for (JsonNode m : Json.MAPPER.readTree(listing(vllm.get("/v1/models", requestId, timeout), "vLLM /v1/models")).path("data")) {
             if (m.path("id").isTextual()) {
                 out.add(new OpenAiWire.Model("vllm:" + m.get("id").textValue(), "model", m.path("created").asLong(0),
                         m.path("owned_by").asText("vllm")));
             }
         }
         return out;
+    }
+
+    /** A backend's model list, read whole; anything but a 200 is that backend's failure to list. */
+    private static byte[] listing(Http1Client.Call call, String what) throws IOException {
+        try (Http1Client.Response res = call.execute()) {
+            byte[] body = res.readBody(MAX_LISTING_BYTES);
+            if (res.status() != 200) {
+                throw new IllegalStateException(what + " answered " + res.status());
+            }
+            return body;
+        }
     }
 
     private static long epochSeconds(String rfc3339) {

@@ -39,7 +39,6 @@ import org.slf4j.LoggerFactory;
  */
 final class OllamaRelay {
     private static final Logger LOG = LoggerFactory.getLogger(OllamaRelay.class);
-    private static final int MAX_ERROR_BODY = 64 * 1024;
     private static final byte[] DONE = "data: [DONE]\n\n".getBytes(StandardCharsets.UTF_8);
 
     private final OllamaClient ollama;
@@ -144,7 +143,7 @@ final class OllamaRelay {
             try (var pool = Executors.newVirtualThreadPerTaskExecutor()) {
                 List<Future<OllamaWire.Chunk>> pending = new ArrayList<>();
                 for (var c : calls) {
-                    pending.add(pool.submit(() -> readWhole(checked(execute(c, watch), model, watch), watch)));
+                    pending.add(pool.submit(() -> readWhole(checked(execute(c, watch), model), watch)));
                 }
                 try {
                     for (var f : pending) {
@@ -211,24 +210,18 @@ final class OllamaRelay {
     private InputStream open(String path, Object request, String model, String requestId, ClientWatch watch) {
         Http1Client.Call call = ollama.post(path, request, requestId);
         watch.onGone(call::cancel);
-        return checked(execute(call, watch), model, watch);
+        return checked(execute(call, watch), model);
     }
 
     private static Http1Client.Response execute(Http1Client.Call call, ClientWatch watch) {
         return UpstreamCalls.execute(call, watch, "Ollama");
     }
 
-    private static InputStream checked(Http1Client.Response response, String model, ClientWatch watch) {
-        InputStream body = response.body();
+    private static InputStream checked(Http1Client.Response response, String model) {
         if (response.status() == 200) {
-            return body;
+            return response.body();
         }
-        byte[] error;
-        try {
-            error = response.readBody(MAX_ERROR_BODY);
-        } catch (IOException e) {
-            error = new byte[0];
-        }
+        byte[] error = UpstreamCalls.errorBody(response);
         throw new ApiException(OllamaErrors.map(response.status(), error, model), OllamaErrors.headers(response.status()));
     }
 

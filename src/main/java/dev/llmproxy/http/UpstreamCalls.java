@@ -7,7 +7,19 @@ import java.net.SocketTimeoutException;
 
 /** Runs a call to a model backend, with the one mapping of its failures to what the client is told. */
 final class UpstreamCalls {
+    /** An error answer longer than this is cut: its message is in the first bytes, and a client waits. */
+    private static final int MAX_ERROR_BODY = 64 * 1024;
+
     private UpstreamCalls() {}
+
+    /** The body of an error answer, at most {@link #MAX_ERROR_BODY} bytes, then closed; empty if it cannot be read. */
+    static byte[] errorBody(Http1Client.Response response) {
+        try {
+            return response.readBody(MAX_ERROR_BODY);
+        } catch (IOException e) {
+            return new byte[0];
+        }
+    }
 
     /**
      * The answer's head, or: {@link ClientGone} when the client left (and so the call was cancelled), 502

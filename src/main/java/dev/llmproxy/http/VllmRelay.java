@@ -22,7 +22,6 @@ import org.slf4j.LoggerFactory;
 final class VllmRelay {
     private static final Logger LOG = LoggerFactory.getLogger(VllmRelay.class);
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final int MAX_ERROR_BODY = 64 * 1024;
 
     private final VllmClient vllm;
 
@@ -35,19 +34,20 @@ final class VllmRelay {
             Http1Client.Call call = vllm.post(path, body, ctx.header("Accept"), requestId);
             watch.onGone(call::cancel); // the connection closes: vLLM stops generating for nobody
             Http1Client.Response response = UpstreamCalls.execute(call, watch, "vLLM");
+            int status = response.status();
+            if (status >= 400) {
+                throw new ApiException(upstreamError(status, UpstreamCalls.errorBody(response)));
+            }
             try (InputStream upstream = response.body()) {
-                int status = response.status();
-                if (status >= 400) {
-                    throw new ApiException(upstreamError(status, upstream.readNBytes(MAX_ERROR_BODY)));
-                }
                 String contentType = response.headers().getOrDefault("content-type", "application/json");
+                boolean sse = contentType.startsWith("text/event-stream");
                 ctx.status(status);
                 ctx.res().setContentType(contentType);
-                if (contentType.startsWith("text/event-stream")) {
+                if (sse) {
                     ctx.res().setHeader("Cache-Control", "no-cache");
                     ctx.res().setHeader("X-Accel-Buffering", "no");
                 }
-                relay(upstream, ctx.res().getOutputStream(), contentType.startsWith("text/event-stream"), requestId, watch);
+                relay(upstream, ctx.res().getOutputStream(), sse, requestId, watch);
             } catch (IOException e) {
                 // Closing the upstream stream (try-with-resources) drops the connection: vLLM stops generating.
                 LOG.debug("request {}: relay ended early: {}", requestId, e.toString());

@@ -145,7 +145,9 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
                     inFlight = List.copyOf(batch);
                     send(batch);
                 }
-            } catch (Throwable t) { // whatever it was, it fails this batch, not the thread
+            } catch (Throwable t) {
+                // Redis down, slow or gone mid-batch, or anything else: it fails every decision of this batch
+                // not yet answered, never the thread.
                 batch.forEach(p -> p.reply().completeExceptionally(t));
             } finally {
                 inFlight = List.of();
@@ -178,6 +180,7 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
                 && p.reply().completeExceptionally(new TimeoutException("Redis did not answer within " + Duration.ofNanos(timeoutNanos).toMillis() + " ms"));
     }
 
+    /** Sends one batch and answers each of its decisions; throws when Redis cannot be asked. */
     private void send(List<Pending> batch) {
         try (Jedis jedis = pool.getResource()) {
             String current = sha != null ? sha : load(jedis);
@@ -198,8 +201,6 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
                     deliver(unknown.get(i), again.get(i));
                 }
             }
-        } catch (RuntimeException e) { // Redis down, slow or gone mid-batch: every decision not yet answered failed
-            batch.forEach(p -> p.reply().completeExceptionally(e));
         }
     }
 

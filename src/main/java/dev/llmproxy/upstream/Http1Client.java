@@ -113,7 +113,6 @@ public final class Http1Client implements AutoCloseable {
         private final String method;
         private final String path;
         private final byte[] body;
-        private final String requestId;
         private final int readTimeout;
         private final StringBuilder extraHeaders = new StringBuilder();
         private volatile Connection connection;
@@ -123,8 +122,10 @@ public final class Http1Client implements AutoCloseable {
             this.method = method;
             this.path = path;
             this.body = body;
-            this.requestId = requestId;
             this.readTimeout = readTimeout;
+            if (requestId != null) {
+                header("X-Request-ID", requestId); // checked like any other
+            }
         }
 
         /** Adds a request header; a value with a line break is refused (it would forge a header of its own). */
@@ -143,11 +144,12 @@ public final class Http1Client implements AutoCloseable {
             while (true) {
                 Connection c = mayReuse ? kept() : null;
                 boolean reused = c != null;
-                if (c == null) {
-                    c = connect();
+                if (reused) {
+                    c.claim(this);
+                    connection = c;
+                } else {
+                    c = connect(); // claimed as it is made, so a cancel can stop the connecting too
                 }
-                c.claim(this);
-                connection = c;
                 if (cancelled) {
                     c.close();
                     throw new IOException("request cancelled");
@@ -203,9 +205,6 @@ public final class Http1Client implements AutoCloseable {
             if (body != null) {
                 h.append("Content-Type: application/json\r\nContent-Length: ").append(body.length).append("\r\n");
             }
-            if (requestId != null) {
-                header("X-Request-ID", requestId); // checked like any other
-            }
             return h.append(extraHeaders).append("\r\n").toString().getBytes(StandardCharsets.ISO_8859_1);
         }
 
@@ -239,22 +238,21 @@ public final class Http1Client implements AutoCloseable {
 
         /** The answer's head, or null when the connection ended before any byte of it. */
         private Response readHead(Connection c) throws IOException {
-            String status;
-            int code;
-            do {
-                status = c.line();
+            while (true) {
+                String status = c.line();
                 if (status == null) {
                     return null;
                 }
                 if (!status.startsWith("HTTP/1.") || status.length() < 12) {
                     throw new IOException("not an HTTP/1.x answer");
                 }
-                code = parseStatus(status);
-                Map<String, String> skipped = c.headers(); // 1xx: another head follows
+                int code = parseStatus(status);
+                Map<String, String> headers = c.headers();
                 if (code >= 200) {
-                    return response(c, status, code, skipped);
+                    return response(c, status, code, headers);
                 }
-            } while (true);
+                // 1xx: an interim answer; the real head follows
+            }
         }
 
         private Response response(Connection c, String status, int code, Map<String, String> headers) throws IOException {
