@@ -46,6 +46,10 @@ public final class App {
                 ollama.close();
                 vllm.close();
             });
+            // Jetty remembers header fields per connection and by default hands a remembered one back for a
+            // later value that differs only in case: on nginx's shared connections, `Bearer abc` would then
+            // authenticate `Bearer ABC` with abc's label. Case-sensitive, every value is the one this request sent.
+            cfg.jetty.modifyHttpConfiguration(http -> http.setHeaderCacheCaseSensitive(true));
             cfg.jetty.addConnector((server, httpConfig) -> {
                 var connector = new ServerConnector(server, new HttpConnectionFactory(httpConfig));
                 connector.setHost(config.sidecarHost());
