@@ -62,7 +62,12 @@ public final class App {
             });
 
             // Javalin attaches its servlet inside this wrapper: /internal/authz never reaches it.
-            cfg.jetty.modifyServer(server -> server.setHandler(new AuthzEndpoint(gatekeeper, trust, config.defaultBackend())));
+            var errorPages = new JsonErrorPages();
+            cfg.jetty.modifyServer(server -> {
+                server.setErrorHandler(errorPages);
+                server.setHandler(new PlainHttpOnly(new AuthzEndpoint(gatekeeper, trust, config.defaultBackend())));
+            });
+            cfg.jetty.modifyServletContextHandler(context -> context.setErrorHandler(errorPages));
             cfg.routes.post("/v1/chat/completions", modelCalls);
             cfg.routes.post("/v1/completions", modelCalls);
             cfg.routes.post("/v1/embeddings", modelCalls);

@@ -73,6 +73,26 @@ public record OpenAiError(int status, String type, String code, String message) 
                 "The gateway cannot check rate limits right now. Please retry.");
     }
 
+    /** An error the HTTP server raised on its own, before or outside the gateway's handlers. */
+    public static OpenAiError forStatus(int status) {
+        return switch (status) {
+            case 400 -> new OpenAiError(400, "invalid_request_error", "bad_request", "Bad request.");
+            case 404 -> new OpenAiError(404, "invalid_request_error", "unknown_url", "Unknown request URL.");
+            case 405 -> new OpenAiError(405, "invalid_request_error", "method_not_allowed", "Method not allowed on this URL.");
+            case 408 -> new OpenAiError(408, "invalid_request_error", "request_timeout", "The request was not received in time.");
+            case 413 -> new OpenAiError(413, "invalid_request_error", "request_too_large", "Request body is too large.");
+            case 414 -> new OpenAiError(414, "invalid_request_error", "uri_too_long", "The request URL is too long.");
+            case 417 -> new OpenAiError(417, "invalid_request_error", "expectation_failed", "Only the Expect value 100-continue is supported.");
+            case 431 -> new OpenAiError(431, "invalid_request_error", "headers_too_large", "The request headers are too large.");
+            case 501 -> new OpenAiError(501, "invalid_request_error", "not_implemented",
+                    "The request uses a transfer coding the gateway does not support.");
+            case 426, 505 -> new OpenAiError(status, "invalid_request_error", "unsupported_protocol", "Only HTTP/1.1 and HTTP/1.0 are supported.");
+            case 503 -> new OpenAiError(503, "server_error", "service_unavailable", "The gateway is temporarily unavailable. Please retry.");
+            default -> status >= 500 ? new OpenAiError(status, "server_error", "internal_error", "The gateway failed to handle the request.")
+                    : new OpenAiError(status, "invalid_request_error", "bad_request", "Bad request.");
+        };
+    }
+
     public static OpenAiError internal() {
         return new OpenAiError(500, "server_error", "internal_error", "The gateway failed to handle the request.");
     }
