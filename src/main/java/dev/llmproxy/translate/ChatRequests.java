@@ -27,6 +27,7 @@ public final class ChatRequests {
     private ChatRequests() {}
 
     public static Call translate(JsonNode body, String model) {
+        FieldTypes.check(body, FieldTypes.CHAT);
         Fields.onlyOne(body, "n");
         boolean stream = Fields.bool(body, "stream", false);
         boolean includeUsage = Fields.includeUsage(body);
@@ -49,11 +50,28 @@ public final class ChatRequests {
                 throw new InvalidRequest("tools", "tools[" + i + "].function.name is required.");
             }
         }
-        JsonNode choice = body.get("tool_choice");
-        if (choice != null && choice.isTextual() && choice.textValue().equals("none")) {
+        if ("none".equals(toolChoice(body))) {
             return null; // the client forbids tool calls: the model must not see any
         }
         return tools.isEmpty() ? null : tools;
+    }
+
+    /** {@code tool_choice}: none, auto, required, or a named function; Ollama can honour only "none". */
+    private static String toolChoice(JsonNode body) {
+        JsonNode choice = body.get("tool_choice");
+        if (choice == null || choice.isNull()) {
+            return null;
+        }
+        if (choice.isTextual()) {
+            return switch (choice.textValue()) {
+                case "none", "auto", "required" -> choice.textValue();
+                default -> throw new InvalidRequest("tool_choice", "tool_choice must be none, auto, required or an object naming a function.");
+            };
+        }
+        if (!choice.path("function").path("name").isTextual()) {
+            throw new InvalidRequest("tool_choice", "tool_choice.function.name is required.");
+        }
+        return "function";
     }
 
     private static List<OllamaWire.Message> messages(JsonNode messages) {
@@ -72,6 +90,7 @@ public final class ChatRequests {
         if (!m.isObject()) {
             throw new InvalidRequest("messages", where + " must be an object.");
         }
+        FieldTypes.check(m, FieldTypes.CHAT_MESSAGE, "messages", where + ".");
         String role = m.path("role").asText("").toLowerCase(Locale.ROOT);
         switch (role) {
             case "system", "user", "assistant", "tool" -> { }
@@ -165,7 +184,12 @@ public final class ChatRequests {
         for (int k = 0; k < calls.size(); k++) {
             JsonNode call = calls.get(k);
             String at = where + ".tool_calls[" + k + "]";
+            if (!call.isObject()) {
+                throw new InvalidRequest("messages", at + " must be an object.");
+            }
+            FieldTypes.check(call, FieldTypes.TOOL_CALL, "messages", at + ".");
             JsonNode fn = call.path("function");
+            FieldTypes.check(fn, FieldTypes.TOOL_CALL_FUNCTION, "messages", at + ".function.");
             if (!fn.path("name").isTextual()) {
                 throw new InvalidRequest("messages", at + ".function.name is required.");
             }

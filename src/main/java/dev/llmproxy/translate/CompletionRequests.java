@@ -17,6 +17,7 @@ public final class CompletionRequests {
     private CompletionRequests() {}
 
     public static Call translate(JsonNode body, String model) {
+        FieldTypes.check(body, FieldTypes.COMPLETIONS);
         Fields.onlyOne(body, "n");
         Fields.onlyOne(body, "best_of");
         if (Fields.bool(body, "echo", false)) {

@@ -16,6 +16,7 @@ public final class Embeddings {
     private Embeddings() {}
 
     public static Call translate(JsonNode body, String model) {
+        FieldTypes.check(body, FieldTypes.EMBEDDINGS);
         JsonNode input = body.get("input");
         List<String> inputs = new ArrayList<>();
         if (input != null && input.isTextual()) {

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.*;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.llmproxy.testing.Gateway;
+import dev.llmproxy.testing.WrongTypes;
 import java.lang.management.ManagementFactory;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -180,6 +181,26 @@ class BadInputCorpusTest {
         long heapAfter = settledHeap();
         assertTrue(threadsAfter <= threadsBefore + 10, "threads: " + threadsBefore + " -> " + threadsAfter);
         assertTrue(heapAfter <= heapBefore + 64L * 1024 * 1024, "heap: " + heapBefore + " -> " + heapAfter);
+    }
+
+    /** Generated from the translators' own field list: every field, every wrong JSON type, through nginx. */
+    @Test
+    void everyTranslatedFieldOfAWrongTypeIsA400NamingIt() throws Exception {
+        var cases = WrongTypes.cases("ollama:llama3.2");
+        gw.ollama.reset();
+        List<String> failures = new ArrayList<>();
+        for (var c : cases) {
+            var r = send(new Case(c.field(), "POST", c.path(), c.body().getBytes(StandardCharsets.UTF_8), List.of("Authorization", bearer(TOKEN))));
+            String problem = check(r);
+            if (problem == null && (r.statusCode() != 400 || !JSON.readTree(r.body()).at("/error/code").asText().equals("invalid_" + c.param()))) {
+                problem = r.statusCode() + " " + r.body();
+            }
+            if (problem != null) {
+                failures.add(c.path() + " " + c.field() + "=" + c.value() + ": " + problem);
+            }
+        }
+        assertEquals(List.of(), failures, failures.size() + " of " + cases.size() + " requests misbehaved");
+        assertTrue(gw.ollama.received().isEmpty(), "a wrong-typed request reached Ollama");
     }
 
     @Test
