@@ -1,5 +1,5 @@
 # llm-proxy sidecar image: build with the repository's Maven wrapper, run on a JRE as an unprivileged user.
-# The jar also carries nginx/nginx.conf.template and nginx/gateway.js, so `serve --out-dir DIR` renders
+# The jar also carries nginx/nginx.conf.template, so `serve --out-dir DIR` renders
 # the config the nginx container loads (see docker-compose.yml and deploy/k8s/).
 #
 # Configuration is environment only (documented in .env.example): DEFAULT_BACKEND, OLLAMA_BASE_URL,

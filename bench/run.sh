@@ -3,8 +3,8 @@
 # Plain nginx proxying to the same upstream is the baseline, measured in the same run; the gateway
 # (nginx + sidecar, memory store, then Redis store) is measured against it: requests/s, latency,
 # errors, CPU per request, sequential added latency, and streaming time-to-first-byte and chunk gaps.
-# Loopback only, bounded in time (about 2 minutes; --quick: about 40 s). Needs wrk, nginx with njs and
-# redis-server (apt-get install wrk nginx libnginx-mod-http-js redis-server) and 2 cores for taskset.
+# Loopback only, bounded in time (about 2 minutes; --quick: about 40 s). Needs wrk, nginx and
+# redis-server (apt-get install wrk nginx redis-server) and 2 cores for taskset.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib.sh

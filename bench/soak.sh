@@ -2,7 +2,7 @@
 # Soak: a bounded mixed load on the whole gateway (nginx + sidecar + Redis store), default 10 minutes.
 #   bench/soak.sh [--minutes N | --seconds N]
 # Reports errors by class, 429s, latency, and the sidecar's RSS, heap and threads at start and end.
-# Not part of the test suite. Needs nginx with njs and redis-server.
+# Not part of the test suite. Needs nginx and redis-server.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib.sh

@@ -30,12 +30,12 @@ MSG
     return 1
 }
 
-find_nginx() {   # prints the nginx binary; fails with install advice when nginx or its njs module is missing
+find_nginx() {   # prints the nginx binary; fails with install advice when nginx is missing
     local bin=${NGINX_BIN:-}
     [ -z "$bin" ] && bin=$(command -v nginx 2>/dev/null || true)
     [ -z "$bin" ] && [ -x /usr/sbin/nginx ] && bin=/usr/sbin/nginx
-    if [ -z "$bin" ] || [ ! -f "${NJS_MODULE:-/usr/lib/nginx/modules/ngx_http_js_module.so}" ]; then
-        echo "nginx with the njs module is needed: sudo apt-get install nginx libnginx-mod-http-js" >&2
+    if [ -z "$bin" ]; then
+        echo "nginx is needed: sudo apt-get install nginx" >&2
         return 1
     fi
     echo "$bin"

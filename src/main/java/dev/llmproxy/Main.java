@@ -26,8 +26,8 @@ public final class Main {
               serve [render-nginx options]
                                          run the sidecar (default); with --out-dir, render nginx's config first
               check-config               validate the configuration and exit (also: --check-config)
-              render-nginx [--out FILE | --out-dir DIR] [--run-dir DIR] [--js-dir DIR] [--template FILE]
-                           [--njs-module FILE] [--access-log PATH] [--error-log PATH] [--sidecar-addr HOST:PORT]
+              render-nginx [--out FILE | --out-dir DIR] [--run-dir DIR] [--template FILE]
+                           [--access-log PATH] [--error-log PATH] [--sidecar-addr HOST:PORT]
                                          write the nginx config for this configuration
               mint-token --label NAME [--rpm N] [--rpd N]
                                          print a new random token and its TOKENS_JSON entry
@@ -77,24 +77,19 @@ public final class Main {
                 + ", nginx on " + c.nginx().listen() + (c.nginx().tls().isPresent() ? " (TLS)" : "");
     }
 
-    /**
-     * {@code --out FILE}: the config alone, using gateway.js from {@code --js-dir} (default: ./nginx).
-     * {@code --out-dir DIR}: DIR/nginx.conf and DIR/gateway.js, both from inside the jar (containers).
-     */
+    /** {@code --out FILE}, or {@code --out-dir DIR} for DIR/nginx.conf (containers), or standard output. */
     private static void renderNginx(Config config, Map<String, String> o) throws IOException {
         String template = o.containsKey("template") ? Files.readString(Path.of(o.get("template")))
                 : NginxConfig.resource(NginxConfig.TEMPLATE_RESOURCE);
         Path outDir = o.containsKey("out-dir") ? Path.of(o.get("out-dir")) : null;
-        Path jsDir = outDir != null ? outDir : Path.of(o.getOrDefault("js-dir", "nginx"));
-        var defaults = NginxConfig.Layout.local(Path.of(o.getOrDefault("run-dir", "run")), jsDir);
-        var layout = new NginxConfig.Layout(defaults.runDir(), jsDir, o.getOrDefault("njs-module", defaults.njsModule()),
+        var defaults = NginxConfig.Layout.local(Path.of(o.getOrDefault("run-dir", "run")));
+        var layout = new NginxConfig.Layout(defaults.runDir(),
                 o.getOrDefault("access-log", defaults.accessLog()), o.getOrDefault("error-log", defaults.errorLog()),
                 o.get("sidecar-addr"));
         String rendered = NginxConfig.render(template, config, layout);
         if (outDir != null) {
             Files.createDirectories(outDir);
             Files.writeString(outDir.resolve("nginx.conf"), rendered);
-            Files.writeString(outDir.resolve("gateway.js"), NginxConfig.resource(NginxConfig.JS_RESOURCE));
         } else if (o.containsKey("out")) {
             Files.writeString(Path.of(o.get("out")), rendered);
         } else {

@@ -6,8 +6,9 @@ import dev.llmproxy.routing.ModelRef;
 import io.javalin.http.Context;
 
 /**
- * Lets a model call through, or refuses it. Behind nginx the request was already checked and counted;
- * called directly, the sidecar authenticates and limits it here, exactly once.
+ * Lets a model call through, or refuses it: authenticates and limits the request, exactly once, whether the
+ * client called the sidecar directly or through nginx. Behind nginx, the caller's label also goes into the
+ * answer's headers, for nginx's access log (nginx keeps them from the client).
  */
 final class Admission {
     private final Gatekeeper gatekeeper;
@@ -18,24 +19,34 @@ final class Admission {
         this.trust = trust;
     }
 
-    /** True when nginx already admitted this request. */
-    boolean checkedByNginx(Context ctx) {
-        return trust.alreadyChecked(ctx);
+    /** True when the request came through our nginx (it carries the shared secret). */
+    boolean fromNginx(Context ctx) {
+        return trust.fromNginx(ctx);
     }
 
     /**
      * Admits the request or throws the client-facing refusal; sets the rate-limit headers. Returns the
-     * caller's token label (nginx's, when nginx admitted it).
+     * caller's token label.
      */
     String admit(Context ctx, ModelRef model) {
-        if (trust.alreadyChecked(ctx)) {
-            return ctx.header(GatewayHeaders.TOKEN_LABEL);
-        }
         Verdict verdict = gatekeeper.decide(ctx.header("Authorization"), model);
+        if (fromNginx(ctx)) {
+            label(verdict).ifPresent(label -> ctx.header(GatewayHeaders.TOKEN_LABEL, label));
+        }
         if (!(verdict instanceof Verdict.Allowed allowed)) {
             throw VerdictHeaders.refusal(verdict);
         }
         VerdictHeaders.rateLimit(allowed.decision()).forEach(ctx::header);
         return allowed.token().label();
+    }
+
+    private static java.util.Optional<String> label(Verdict verdict) {
+        return java.util.Optional.ofNullable(switch (verdict) {
+            case Verdict.Allowed a -> a.token().label();
+            case Verdict.Forbidden f -> f.token().label();
+            case Verdict.RateLimited r -> r.token().label();
+            case Verdict.StoreUnavailable s -> s.token().label();
+            case Verdict.Unauthenticated u -> null;
+        });
     }
 }

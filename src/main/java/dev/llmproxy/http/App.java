@@ -61,11 +61,10 @@ public final class App {
                 return connector;
             });
 
-            // Javalin attaches its servlet inside this wrapper: /internal/authz never reaches it.
             var errorPages = new JsonErrorPages();
             cfg.jetty.modifyServer(server -> {
                 server.setErrorHandler(errorPages);
-                server.setHandler(new PlainHttpOnly(new AuthzEndpoint(gatekeeper, trust, config.defaultBackend())));
+                server.setHandler(new PlainHttpOnly()); // Javalin attaches its servlet inside this wrapper
             });
             cfg.jetty.modifyServletContextHandler(context -> context.setErrorHandler(errorPages));
             cfg.routes.post("/v1/chat/completions", modelCalls);
@@ -77,7 +76,12 @@ public final class App {
             // Not routed by nginx: scraped on the sidecar's own (private) address.
             cfg.routes.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(metrics.render()));
 
-            cfg.routes.exception(ApiException.class, (e, ctx) -> render(ctx, e.error(), e.headers()));
+            cfg.routes.exception(ApiException.class, (e, ctx) -> {
+                if (trust.fromNginx(ctx)) {
+                    ctx.header(GatewayHeaders.AUTHZ_REASON, e.error().code()); // for nginx's access log
+                }
+                render(ctx, e.error(), e.headers());
+            });
             cfg.routes.exception(HttpResponseException.class, (e, ctx) -> render(ctx, frameworkError(e, ctx), Map.of()));
             cfg.routes.exception(Exception.class, (e, ctx) -> {
                 LOG.error("request {}: {} {} failed", RequestIds.of(ctx), ctx.method(), ctx.path(), e);

@@ -19,7 +19,15 @@ public final class GatewayHeaders {
     public static final String REQUEST_ID = "X-Request-ID";
     public static final String RATE_LIMIT_CHECKED = "X-RateLimit-Checked";
 
-    // sidecar authz answer -> nginx (and some on to the client)
+    // sidecar -> nginx: a vLLM call handed back to nginx, which proxies it to vLLM itself
+    public static final String ACCEL_REDIRECT = "X-Accel-Redirect";
+    /** The name nginx writes into the body's top-level {@code model} (the client's, without its prefix). */
+    public static final String UPSTREAM_MODEL = "X-LLM-Upstream-Model";
+    /** The nginx named locations a handed-back call goes to: the body as sent, or with the model rewritten. */
+    public static final String LOCATION_VLLM = "@llm_vllm";
+    public static final String LOCATION_VLLM_REWRITTEN = "@llm_vllm_rewritten";
+
+    // sidecar answer -> nginx (and some on to the client)
     public static final String PROXY_BACKEND = "X-Proxy-Backend";
     public static final String TOKEN_LABEL = "X-Token-Label";
     public static final String AUTHZ_REASON = "X-Authz-Reason";
@@ -40,8 +48,8 @@ public final class GatewayHeaders {
     /** The X- headers above, which the nginx template must use and must not add to. */
     public static final List<String> SHARED_WITH_NGINX = List.of(
             GATEWAY_SECRET, LLM_MODEL, LLM_BACKEND, ORIGINAL_URI, ORIGINAL_METHOD, REAL_IP, REQUEST_ID,
-            RATE_LIMIT_CHECKED, PROXY_BACKEND, TOKEN_LABEL, AUTHZ_REASON, AUTHZ_MESSAGE, RATELIMIT_LIMIT,
-            RATELIMIT_REMAINING, RATELIMIT_RESET, RETRY_AFTER, RETRY_AFTER_MS, SHOULD_RETRY, PROMPT_TOKENS, COMPLETION_TOKENS);
+            RATE_LIMIT_CHECKED, UPSTREAM_MODEL, PROXY_BACKEND, TOKEN_LABEL, AUTHZ_REASON, AUTHZ_MESSAGE,
+            RATELIMIT_LIMIT, RATELIMIT_REMAINING, RATELIMIT_RESET, RETRY_AFTER, PROMPT_TOKENS, COMPLETION_TOKENS);
 
     /** {@link #PROXY_BACKEND} value for requests the sidecar answers itself (e.g. listing models). */
     public static final String BACKEND_SIDECAR = "sidecar";

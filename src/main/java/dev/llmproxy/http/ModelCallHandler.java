@@ -1,5 +1,7 @@
 package dev.llmproxy.http;
 
+import static dev.llmproxy.http.GatewayHeaders.*;
+
 import dev.llmproxy.openai.ModelField;
 import dev.llmproxy.routing.Backend;
 import dev.llmproxy.routing.ModelRef;
@@ -7,9 +9,10 @@ import io.javalin.http.Context;
 import io.javalin.http.Handler;
 
 /**
- * {@code POST /v1/chat/completions}, {@code /v1/completions}, {@code /v1/embeddings}. Behind nginx, the
- * request was already authorised and counted; called directly, the sidecar is the whole gateway and
- * authenticates, limits and routes itself.
+ * {@code POST /v1/chat/completions}, {@code /v1/completions}, {@code /v1/embeddings}: reads the body once,
+ * finds its model, authenticates, limits and routes. Ollama calls are translated here. A vLLM call is relayed
+ * here when the sidecar is the whole gateway; behind nginx it is handed back to nginx, which sends the body it
+ * still holds straight to vLLM (see {@link #handOver}).
  */
 final class ModelCallHandler implements Handler {
     private final Admission admission;
@@ -28,7 +31,7 @@ final class ModelCallHandler implements Handler {
 
     @Override
     public void handle(Context ctx) {
-        if (!admission.checkedByNginx(ctx) && ctx.header("Authorization") == null) {
+        if (ctx.header("Authorization") == null) {
             // Refuse before reading a body nobody is entitled to send.
             admission.admit(ctx, null);
         }
@@ -40,10 +43,38 @@ final class ModelCallHandler implements Handler {
             throw new ApiException(e.error());
         }
         ModelRef model = ModelRef.parse(field.model(), defaultBackend);
+        boolean behindNginx = admission.fromNginx(ctx);
+        if (behindNginx) { // for nginx's access log
+            ctx.header(LLM_MODEL, model.requested());
+            ctx.header(PROXY_BACKEND, model.backend().wireName());
+        }
         String tokenLabel = admission.admit(ctx, model);
         switch (model.backend()) {
-            case VLLM -> vllm.forward(ctx, ctx.path(), field.withModel(model.name()), RequestIds.of(ctx));
+            case VLLM -> {
+                if (!(behindNginx && handOver(ctx, field, model))) {
+                    vllm.forward(ctx, ctx.path(), field.withModel(model.name()), RequestIds.of(ctx));
+                }
+            }
             case OLLAMA -> ollama.serve(ctx, field.body(), model, RequestIds.of(ctx), tokenLabel);
         }
+    }
+
+    /**
+     * Hands an admitted vLLM call back to nginx (X-Accel-Redirect to a named location): nginx sends vLLM the
+     * body it buffered, untouched or with the model's value replaced by its regular expression, and relays the
+     * answer itself. That expression takes the first {@code "model"} key it meets; when a nested one comes
+     * first, this call is relayed here instead, so the rewrite is always of the top-level value.
+     */
+    private static boolean handOver(Context ctx, ModelField field, ModelRef model) {
+        boolean rewrite = !model.name().equals(field.model());
+        if (rewrite && !field.firstModelKeyIsTopLevel()) {
+            return false;
+        }
+        if (rewrite) {
+            ctx.header(UPSTREAM_MODEL, model.name());
+        }
+        ctx.header(ACCEL_REDIRECT, rewrite ? LOCATION_VLLM_REWRITTEN : LOCATION_VLLM);
+        ctx.status(204);
+        return true;
     }
 }

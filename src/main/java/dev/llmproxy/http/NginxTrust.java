@@ -15,17 +15,8 @@ final class NginxTrust {
     }
 
     boolean fromNginx(Context ctx) {
-        return fromNginx(ctx.header(GatewayHeaders.GATEWAY_SECRET));
-    }
-
-    /** @param presented the secret header's value, or null */
-    boolean fromNginx(String presented) {
+        String presented = ctx.header(GatewayHeaders.GATEWAY_SECRET);
         return secret != null && presented != null
                 && MessageDigest.isEqual(secret, presented.getBytes(StandardCharsets.UTF_8));
-    }
-
-    /** nginx ran the authz check for this request already: it must not be counted twice. */
-    boolean alreadyChecked(Context ctx) {
-        return "1".equals(ctx.header(GatewayHeaders.RATE_LIMIT_CHECKED)) && fromNginx(ctx);
     }
 }

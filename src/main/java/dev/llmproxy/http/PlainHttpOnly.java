@@ -19,9 +19,6 @@ final class PlainHttpOnly extends Handler.Wrapper {
     private static final Set<String> UPGRADE_HEADERS = Set.of("upgrade", "sec-websocket-version", "sec-websocket-key",
             "sec-websocket-extensions", "sec-websocket-protocol");
 
-    PlainHttpOnly(Handler handler) {
-        super(handler);
-    }
 
     @Override
     public boolean handle(Request request, Response response, Callback callback) throws Exception {

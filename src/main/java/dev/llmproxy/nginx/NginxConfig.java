@@ -14,25 +14,22 @@ import java.util.regex.Pattern;
 /**
  * Renders {@code nginx/nginx.conf.template} from the gateway's configuration. The template's
  * placeholders are {@code ${UPPER_CASE}} names; nginx's own variables are lower case and left alone.
- * The template and {@code gateway.js} also ship inside the jar, so a container can render them.
+ * The template also ships inside the jar, so a container can render it.
  */
 public final class NginxConfig {
-    public static final String DEFAULT_NJS_MODULE = "/usr/lib/nginx/modules/ngx_http_js_module.so";
     public static final String TEMPLATE_RESOURCE = "/nginx/nginx.conf.template";
-    public static final String JS_RESOURCE = "/nginx/gateway.js";
     private static final Pattern PLACEHOLDER = Pattern.compile("\\$\\{([A-Z][A-Z0-9_]*)}");
 
     /**
-     * Where the rendered config keeps its pid and temp files, finds gateway.js and njs, writes its logs,
-     * and reaches the sidecar.
+     * Where the rendered config keeps its pid and temp files, writes its logs, and reaches the sidecar.
      *
      * @param sidecarAddress {@code host:port} of the sidecar as nginx sees it; null for the configured address
      */
-    public record Layout(Path runDir, Path jsDir, String njsModule, String accessLog, String errorLog, String sidecarAddress) {
-        /** Everything under {@code runDir}, gateway.js from {@code jsDir}: the local launcher and the tests. */
-        public static Layout local(Path runDir, Path jsDir) {
+    public record Layout(Path runDir, String accessLog, String errorLog, String sidecarAddress) {
+        /** Everything under {@code runDir}: the local launcher and the tests. */
+        public static Layout local(Path runDir) {
             Path logs = runDir.toAbsolutePath().normalize().resolve("logs");
-            return new Layout(runDir, jsDir, DEFAULT_NJS_MODULE, logs.resolve("access.log").toString(), logs.resolve("error.log").toString(), null);
+            return new Layout(runDir, logs.resolve("access.log").toString(), logs.resolve("error.log").toString(), null);
         }
     }
 
@@ -63,9 +60,7 @@ public final class NginxConfig {
                 List.of("GATEWAY_SECRET: required to run behind nginx (at least 32 characters; e.g. openssl rand -hex 32)"))).value();
         Config.NginxSettings nginx = config.nginx();
         Map<String, String> v = new LinkedHashMap<>();
-        v.put("NJS_MODULE", layout.njsModule());
         v.put("RUN_DIR", layout.runDir().toAbsolutePath().normalize().toString());
-        v.put("JS_DIR", layout.jsDir().toAbsolutePath().normalize().toString());
         v.put("ACCESS_LOG", layout.accessLog());
         v.put("ERROR_LOG", layout.errorLog());
         v.put("LISTEN_DIRECTIVES", listen(nginx));
@@ -78,7 +73,6 @@ public final class NginxConfig {
         v.put("VLLM_PATH_PREFIX", config.vllm().pathPrefix());
         v.put("VLLM_AUTHORIZATION", config.vllmApiKey().map(k -> "Bearer " + k.value()).orElse(""));
         v.put("GATEWAY_SECRET", secret);
-        v.put("DEFAULT_BACKEND", config.defaultBackend().wireName());
         v.put("MAX_BODY_BYTES", Long.toString(config.maxBodyBytes()));
         v.put("UPSTREAM_CONNECT_TIMEOUT", config.upstreamConnectTimeout().toSeconds() + "s");
         v.put("UPSTREAM_READ_TIMEOUT", config.upstreamReadTimeout().toSeconds() + "s");

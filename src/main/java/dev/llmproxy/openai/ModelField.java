@@ -87,6 +87,56 @@ public final class ModelField {
         return new ModelField(body, model, start, end);
     }
 
+    /**
+     * Whether nginx may write the new name itself (see {@code @llm_vllm_rewritten} in the nginx template): its
+     * regular expression takes the first {@code "model"} key with a string value in the raw bytes, wherever it is
+     * nested, so it may do so only when that first one is this top-level value. Its rule, repeated here:
+     * {@code "model"}, JSON whitespace, {@code :}, JSON whitespace, then a string without quote or backslash.
+     */
+    public boolean firstModelKeyIsTopLevel() {
+        for (int at = indexOf(body, MODEL_KEY, 0); at >= 0; at = indexOf(body, MODEL_KEY, at + 1)) {
+            int i = skipWhitespace(body, at + MODEL_KEY.length);
+            if (i >= body.length || body[i] != ':') {
+                continue;
+            }
+            i = skipWhitespace(body, i + 1);
+            if (i >= body.length || body[i] != '"') {
+                continue;
+            }
+            int end = i + 1;
+            while (end < body.length && body[end] != '"' && body[end] != '\\') {
+                end++;
+            }
+            if (end >= body.length || body[end] != '"') {
+                continue;
+            }
+            return i == valueStart && end + 1 == valueEnd;
+        }
+        return false;
+    }
+
+    private static final byte[] MODEL_KEY = "\"model\"".getBytes(StandardCharsets.US_ASCII);
+
+    private static int indexOf(byte[] haystack, byte[] needle, int from) {
+        outer:
+        for (int i = from; i <= haystack.length - needle.length; i++) {
+            for (int j = 0; j < needle.length; j++) {
+                if (haystack[i + j] != needle[j]) {
+                    continue outer;
+                }
+            }
+            return i;
+        }
+        return -1;
+    }
+
+    private static int skipWhitespace(byte[] b, int i) {
+        while (i < b.length && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r')) {
+            i++;
+        }
+        return i;
+    }
+
     public String model() {
         return model;
     }

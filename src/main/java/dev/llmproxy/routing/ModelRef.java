@@ -5,7 +5,7 @@ import java.util.regex.Pattern;
 /**
  * A client's {@code model} value split into the backend it selects and the name that backend knows.
  * {@code "ollama:llama3:8b"} is Ollama's {@code llama3:8b}; a value without a known prefix goes to the
- * default backend unchanged. The same rule lives in {@code nginx/gateway.js}.
+ * default backend unchanged.
  */
 public record ModelRef(String requested, Backend backend, String name) {
 

@@ -258,7 +258,7 @@ public final class Benchmark {
         env.putAll(extra);
         Path dir = NginxProcess.prepareRunDir();
         Files.writeString(dir.resolve("nginx.conf"), NginxConfig.render(Files.readString(TEMPLATE),
-                ConfigLoader.load(env), NginxConfig.Layout.local(dir, Path.of("nginx"))));
+                ConfigLoader.load(env), NginxConfig.Layout.local(dir)));
 
         List<String> command = new ArrayList<>(SUT_CORE);
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());

@@ -78,7 +78,7 @@ class DeploymentFilesTest {
         assertEquals("serve", command.get(0));
         assertEquals("/etc/llm-proxy/nginx", command.get(command.indexOf("--out-dir") + 1), "renders the jar's copy of nginx/");
         assertEquals("sidecar:8081", command.get(command.indexOf("--sidecar-addr") + 1));
-        assertTrue(nginx.path("image").asText().startsWith("nginx:"), "the official image, which ships njs");
+        assertTrue(nginx.path("image").asText().startsWith("nginx:"), "the official nginx image");
         assertTrue(nginx.path("command").toString().contains("/etc/llm-proxy/nginx/nginx.conf"));
         assertTrue(nginx.path("volumes").toString().contains("nginx-config:/etc/llm-proxy/nginx:ro"));
         assertTrue(sidecar.path("volumes").toString().contains("nginx-config:/etc/llm-proxy/nginx"));

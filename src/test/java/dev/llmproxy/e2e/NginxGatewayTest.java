@@ -26,7 +26,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-/** The gateway as deployed: real nginx + njs, the real sidecar, a faithful fake vLLM. */
+/** The gateway as deployed: real nginx, the real sidecar, a faithful fake vLLM. */
 class NginxGatewayTest {
     static final ObjectMapper JSON = new ObjectMapper();
     static final String TEAM = "sk-team-a-0123456789";

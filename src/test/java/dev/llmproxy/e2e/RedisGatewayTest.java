@@ -151,7 +151,7 @@ class RedisGatewayTest {
             assertEquals(200, Http.post(gw.url("/v1/chat/completions"), CHAT, "Authorization", bearer(RPD7)).statusCode());
             redis.kill();
             var r = Http.post(gw.url("/v1/chat/completions"), CHAT, "Authorization", bearer(RPD7));
-            NginxGatewayTest.assertOpenAiError(r, 503, "authz_unavailable");
+            NginxGatewayTest.assertOpenAiError(r, 503, "rate_limit_store_unavailable"); // the same answer as from the sidecar alone
             assertEquals("5", r.headers().firstValue("retry-after").orElse(null));
             redis.restart();
             assertEquals(200, Http.post(gw.url("/v1/chat/completions"), CHAT, "Authorization", bearer(RPD7)).statusCode());

@@ -135,59 +135,68 @@ class SidecarDirectTest {
         assertEquals(7, r.body().split("\n\n").length);
     }
 
+    static HttpResponse<String> fromNginx(String body, String token) {
+        return Http.post(url("/v1/chat/completions"), body, "Authorization", bearer(token), "X-Gateway-Secret", SECRET);
+    }
+
+    /** The contract with nginx: an admitted vLLM call is handed back (X-Accel-Redirect) with the decision in headers. */
     @Test
-    void authzAnswersOnlyNginx() throws Exception {
-        assertOpenAiError(Http.get(url("/internal/authz"), "Authorization", bearer(TEAM)), 403, "untrusted_caller");
-        assertOpenAiError(Http.get(url("/internal/authz"), "Authorization", bearer(TEAM), "X-Gateway-Secret", SECRET + "x"), 403, "untrusted_caller");
-        var ok = Http.get(url("/internal/authz"), "Authorization", bearer(TEAM), "X-Gateway-Secret", SECRET, "X-LLM-Model", "ollama:llama3");
-        assertEquals(204, ok.statusCode());
-        assertEquals("ollama", ok.headers().firstValue("x-proxy-backend").orElse(null));
-        assertEquals("team", ok.headers().firstValue("x-token-label").orElse(null));
-        var models = Http.get(url("/internal/authz"), "Authorization", bearer(TEAM), "X-Gateway-Secret", SECRET);
-        assertEquals("sidecar", models.headers().firstValue("x-proxy-backend").orElse(null));
+    void handsAdmittedVllmCallsBackToNginx() throws Exception {
+        var prefixed = fromNginx(CHAT, TEAM);
+        assertEquals(204, prefixed.statusCode(), prefixed.body());
+        assertEquals("@llm_vllm_rewritten", prefixed.headers().firstValue("x-accel-redirect").orElse(null));
+        assertEquals("llama3", prefixed.headers().firstValue("x-llm-upstream-model").orElse(null));
+        assertEquals("team", prefixed.headers().firstValue("x-token-label").orElse(null));
+        assertEquals("vllm", prefixed.headers().firstValue("x-proxy-backend").orElse(null));
+        assertEquals("vllm:llama3", prefixed.headers().firstValue("x-llm-model").orElse(null));
+
+        var plain = fromNginx(CHAT.replace("vllm:llama3", "llama3"), TEAM);
+        assertEquals(204, plain.statusCode());
+        assertEquals("@llm_vllm", plain.headers().firstValue("x-accel-redirect").orElse(null));
+        assertTrue(plain.headers().firstValue("x-llm-upstream-model").isEmpty(), "nothing to rewrite");
+        assertTrue(vllm.received().isEmpty(), "nginx, not the sidecar, sends handed-back calls to vLLM");
+    }
+
+    /** nginx's rewrite takes the first "model" key: when a nested one comes first, the sidecar relays the call itself. */
+    @Test
+    void aNestedModelKeyBeforeTheTopLevelOneIsRelayedHere() throws Exception {
+        String body = "{\"metadata\":{\"model\":\"vllm:other\"},\"model\":\"vllm:llama3\",\"seed\":12345678901234567890,\"temperature\":1.0,"
+                + "\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}";
+        var r = fromNginx(body, TEAM);
+        assertEquals(200, r.statusCode(), r.body());
+        assertTrue(r.headers().firstValue("x-accel-redirect").isEmpty());
+        assertEquals(body.replace("\"model\":\"vllm:llama3\"", "\"model\":\"llama3\""), vllm.last().body(), "byte-exact rewrite");
     }
 
     @Test
-    void authzStatusesAreOnlyThoseAuthRequestPassesOn() {
-        var unknown = Http.get(url("/internal/authz"), "Authorization", bearer("sk-nobody-000"), "X-Gateway-Secret", SECRET, "X-LLM-Model", "llama3");
+    void refusalsBehindNginxNameTheirReasonForTheLog() {
+        var unknown = fromNginx(CHAT, "sk-nobody-000");
         assertEquals(401, unknown.statusCode());
         assertTrue(unknown.headers().firstValue("www-authenticate").isPresent());
-        var forbidden = Http.get(url("/internal/authz"), "Authorization", bearer(LLAMA_ONLY), "X-Gateway-Secret", SECRET, "X-LLM-Model", "vllm:x");
+        assertEquals("invalid_api_key", unknown.headers().firstValue("x-authz-reason").orElse(null));
+        var forbidden = fromNginx(CHAT.replace("vllm:llama3", "vllm:x"), LLAMA_ONLY);
         assertEquals(403, forbidden.statusCode());
         assertEquals("model_not_allowed", forbidden.headers().firstValue("x-authz-reason").orElse(null));
-        var invalid = Http.get(url("/internal/authz"), "Authorization", bearer(TEAM), "X-Gateway-Secret", SECRET, "X-LLM-Model", "bad model");
-        assertEquals(403, invalid.statusCode());
+        assertEquals("llama-only", forbidden.headers().firstValue("x-token-label").orElse(null));
+        var invalid = fromNginx(CHAT.replace("vllm:llama3", "bad model"), TEAM);
+        assertEquals(400, invalid.statusCode());
         assertEquals("invalid_model", invalid.headers().firstValue("x-authz-reason").orElse(null));
+        assertTrue(vllm.received().isEmpty());
     }
 
     @Test
-    void rateLimitedAuthzIs403WithTheReasonAndRetryHeaders() {
+    void everyCallThroughNginxIsCountedOnce() throws Exception {
         for (int i = 0; i < 2; i++) {
-            var ok = Http.get(url("/internal/authz"), "Authorization", bearer(AUTHZ_RPM2), "X-Gateway-Secret", SECRET, "X-LLM-Model", "llama3");
+            var ok = fromNginx(CHAT, AUTHZ_RPM2);
             assertEquals(204, ok.statusCode());
             assertEquals(Integer.toString(1 - i), ok.headers().firstValue("x-ratelimit-remaining-requests").orElse(null));
         }
-        var r = Http.get(url("/internal/authz"), "Authorization", bearer(AUTHZ_RPM2), "X-Gateway-Secret", SECRET, "X-LLM-Model", "llama3");
-        assertEquals(403, r.statusCode());
-        assertEquals("rate_limited", r.headers().firstValue("x-authz-reason").orElse(null));
+        var r = fromNginx(CHAT, AUTHZ_RPM2);
+        assertOpenAiError(r, 429, "rate_limit_exceeded");
+        assertEquals("rate_limit_exceeded", r.headers().firstValue("x-authz-reason").orElse(null));
         assertTrue(r.headers().firstValue("retry-after").isPresent());
-        String message = r.headers().firstValue("x-authz-message").orElseThrow();
+        String message = JSON.readTree(r.body()).at("/error/message").asText();
         assertTrue(message.startsWith("Rate limit reached for 'authz-rpm2' on requests per min (RPM): Limit 2"), message);
-        assertFalse(message.contains("\"") || message.contains("\\"), "nginx pastes it into a JSON string");
-    }
-
-    @Test
-    void callsAlreadyCheckedByNginxAreNotCountedTwice() throws Exception {
-        // nginx's authz call counted the request; the proxied call carries the secret and the checked flag.
-        String checked = CHAT;
-        for (int i = 0; i < 3; i++) {
-            var r = Http.post(url("/v1/chat/completions"), checked, "X-Gateway-Secret", SECRET, "X-RateLimit-Checked", "1",
-                    "X-Token-Label", "rpd1", "X-Proxy-Backend", "vllm");
-            assertEquals(200, r.statusCode(), r.body());
-            assertTrue(r.headers().firstValue("x-ratelimit-limit-requests").isEmpty());
-        }
-        // The flag without the secret proves nothing: the request is authenticated like any other.
-        assertOpenAiError(Http.post(url("/v1/chat/completions"), checked, "X-RateLimit-Checked", "1"), 401, "invalid_api_key");
     }
 
     @Test

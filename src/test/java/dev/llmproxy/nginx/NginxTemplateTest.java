@@ -7,6 +7,7 @@ import dev.llmproxy.config.ConfigLoader;
 import dev.llmproxy.http.GatewayHeaders;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
@@ -49,33 +50,40 @@ class NginxTemplateTest {
     }
 
     @Test
+    void theLocationsTheSidecarHandsCallsToExist() throws Exception {
+        String conf = template();
+        for (String location : List.of(GatewayHeaders.LOCATION_VLLM, GatewayHeaders.LOCATION_VLLM_REWRITTEN)) {
+            assertTrue(conf.contains("location " + location + " {"), location);
+        }
+        assertTrue(conf.contains("proxy_ignore_headers X-Accel-Redirect"), "a model backend must not be able to redirect nginx");
+    }
+
+    @Test
     void rendersEveryPlaceholder() throws Exception {
         var config = ConfigLoader.load(ENV);
-        String conf = NginxConfig.render(template(), config, new NginxConfig.Layout(Path.of("/srv/run"), Path.of("/srv/js"), "/m/njs.so", "/dev/stdout", "/dev/stderr", null));
+        String conf = NginxConfig.render(template(), config, new NginxConfig.Layout(Path.of("/srv/run"), "/dev/stdout", "/dev/stderr", null));
         assertFalse(conf.matches("(?s).*\\$\\{[A-Z_]+}.*"), "unrendered placeholder");
         assertTrue(conf.contains("upstream llm_vllm    { server gpu-1:8000; keepalive 32; }"));
-        assertTrue(conf.contains("$backend_authorization { vllm \"Bearer k-123\"; default \"\"; }"));
-        assertTrue(conf.contains("map $authz_backend $llm_path_prefix { vllm \"\"; default \"\"; }"), "/v1 is not doubled");
-        assertTrue(conf.contains("load_module /m/njs.so;"));
+        assertTrue(conf.contains("proxy_set_header Authorization       \"Bearer k-123\";"));
+        assertTrue(conf.contains("proxy_pass http://llm_vllm$request_uri;"), "/v1 is not doubled");
         assertTrue(conf.contains("client_max_body_size    4194304;"));
-        assertTrue(conf.contains("js_var $llm_default_backend vllm;"));
+        assertTrue(conf.contains("client_body_buffer_size 4194304;"), "bodies stay in memory");
+        assertTrue(conf.contains("pcre_jit on;"));
         assertTrue(conf.contains("access_log /dev/stdout llm_json;"));
         assertTrue(conf.contains("listen 127.0.0.1:8080;"));
     }
 
-    /** The layout docker compose and Kubernetes use (logs to stdout/stderr, gateway.js from the jar), checked by nginx -t. */
+    /** The layout docker compose and Kubernetes use (logs to stdout/stderr, the template from the jar), checked by nginx -t. */
     @Test
     void containerLayoutFromTheJarPassesNginxTest() throws Exception {
         Path dir = Files.createTempDirectory("nginx-out");
-        var layout = new NginxConfig.Layout(dir, dir, NginxConfig.DEFAULT_NJS_MODULE, "/dev/stdout", "/dev/stderr", "127.0.0.1:8081");
+        var layout = new NginxConfig.Layout(dir, "/dev/stdout", "/dev/stderr", "127.0.0.1:8081");
         var env = new java.util.HashMap<>(ENV);
         env.put("NGINX_LISTEN", "8080");
         env.put("CORS_ALLOW_ORIGINS", "*");
         env.put("VLLM_BASE_URL", "http://127.0.0.1:8000/v1"); // nginx -t resolves upstream host names
         assertEquals(template(), NginxConfig.resource(NginxConfig.TEMPLATE_RESOURCE), "the jar carries the repository's copy");
-        assertEquals(Files.readString(Path.of("nginx/gateway.js")), NginxConfig.resource(NginxConfig.JS_RESOURCE));
         Files.writeString(dir.resolve("nginx.conf"), NginxConfig.render(NginxConfig.resource(NginxConfig.TEMPLATE_RESOURCE), ConfigLoader.load(env), layout));
-        Files.writeString(dir.resolve("gateway.js"), NginxConfig.resource(NginxConfig.JS_RESOURCE));
         Process p = new ProcessBuilder(dev.llmproxy.testing.NginxProcess.binary(), "-t", "-p", dir.toString(), "-c", dir.resolve("nginx.conf").toString())
                 .redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes());
@@ -88,7 +96,7 @@ class NginxTemplateTest {
         var env = new java.util.HashMap<>(ENV);
         env.remove("GATEWAY_SECRET");
         var e = assertThrows(ConfigException.class, () -> NginxConfig.render(template(), ConfigLoader.load(env),
-                NginxConfig.Layout.local(Path.of("run"), Path.of("nginx"))));
+                NginxConfig.Layout.local(Path.of("run"))));
         assertTrue(e.getMessage().contains("GATEWAY_SECRET: required"));
     }
 }

@@ -116,14 +116,23 @@ class SecurityTest {
     }
 
     @Test
-    void sidecarEndpointsRefuseAnythingButNginx() {
-        assertEquals(403, Http.get(gw.sidecarUrl("/internal/authz"), "Authorization", bearer(TOKEN)).statusCode());
-        assertEquals(403, Http.get(gw.sidecarUrl("/internal/authz"), "Authorization", bearer(TOKEN), "X-Gateway-Secret", "").statusCode());
-        assertEquals(403, Http.get(gw.sidecarUrl("/internal/authz"), "Authorization", bearer(TOKEN), "X-Gateway-Secret", Gateway.SECRET.substring(1)).statusCode());
-        assertEquals(404, Http.get(gw.url("/internal/authz"), "Authorization", bearer(TOKEN)).statusCode(), "nginx does not route it");
-        // The checked flag with a wrong secret is an ordinary, unauthenticated call.
+    void onlyNginxGetsCallsHandedBack() {
+        // Called directly, with no secret or a near miss, the sidecar relays a vLLM call itself: it never hands a
+        // request over (X-Accel-Redirect) to anyone but nginx.
+        for (String secret : new String[] {null, "", Gateway.SECRET.substring(1), Gateway.SECRET.toUpperCase(Locale.ROOT)}) {
+            List<String> headers = new ArrayList<>(List.of("Authorization", bearer(TOKEN)));
+            if (secret != null) {
+                headers.addAll(List.of("X-Gateway-Secret", secret));
+            }
+            var r = Http.post(gw.sidecarUrl("/v1/chat/completions"), CHAT.formatted("vllm:llama3"), headers.toArray(String[]::new));
+            assertEquals(200, r.statusCode(), r.body());
+            assertTrue(r.headers().firstValue("x-accel-redirect").isEmpty(), "handed over to a direct caller");
+            assertTrue(r.headers().firstValue("x-token-label").isEmpty(), "the label is for nginx's log only");
+        }
+        // The checked flag and a label prove nothing: every call is authenticated.
         assertEquals(401, Http.post(gw.sidecarUrl("/v1/chat/completions"), CHAT.formatted("ollama:llama3.2"), "X-RateLimit-Checked", "1",
-                "X-Gateway-Secret", "not-the-secret", "X-Token-Label", "team").statusCode());
+                "X-Gateway-Secret", Gateway.SECRET, "X-Token-Label", "team").statusCode());
+        assertEquals(404, Http.get(gw.url("/internal/authz"), "Authorization", bearer(TOKEN)).statusCode(), "nginx routes no internal path");
         assertTrue(gw.ollama.received().isEmpty());
     }
 

@@ -14,7 +14,7 @@ import java.util.HashMap;
 import java.util.Map;
 
 /**
- * The whole gateway as deployed: a real nginx running the repository's template and njs module, in front
+ * The whole gateway as deployed: a real nginx running the repository's template, in front
  * of the real sidecar, in front of a {@link FakeVllm}. Every part on its own free port.
  */
 public final class Gateway implements AutoCloseable {
@@ -56,7 +56,7 @@ public final class Gateway implements AutoCloseable {
         Path runDir = NginxProcess.prepareRunDir();
         Path conf = runDir.resolve("nginx.conf");
         String template = Files.readString(Path.of("nginx/nginx.conf.template"));
-        Files.writeString(conf, NginxConfig.render(template, config, NginxConfig.Layout.local(runDir, Path.of("nginx"))));
+        Files.writeString(conf, NginxConfig.render(template, config, NginxConfig.Layout.local(runDir)));
         Javalin sidecar = startSidecar(config);
         NginxProcess nginx = NginxProcess.start(runDir, conf, nginxPort);
         return new Gateway(vllm, ollama, config, nginx, nginxPort, sidecar);

@@ -7,7 +7,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
-/** A real nginx (with njs) running a rendered config in its own directory. */
+/** A real nginx running a rendered config in its own directory. */
 public final class NginxProcess implements AutoCloseable {
     private final Process process;
     private final Path runDir;
