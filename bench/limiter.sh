@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Benchmark of the rate-limit decision as nginx asks for it: GET /internal/authz on one sidecar, memory store
+# Benchmark of the sidecar's decision as nginx asks for it: a small chat call with the shared secret, which the
+# sidecar parses, authenticates, limits and hands back (204 + X-Accel-Redirect), on one sidecar, memory store
 # and then Redis store (a local redis-server), same load, same run. Loopback only, bounded in time.
 #   bench/limiter.sh [seconds per run, default 10] [connections, default 32]
 # Needs wrk and redis-server (apt-get install wrk redis-server). The sidecar and Redis share core 0; wrk
@@ -30,10 +31,11 @@ export TOKENS_JSON="[{\"token\":\"$TOKEN\",\"label\":\"bench\",\"rpm\":1000000,\
 export GATEWAY_SECRET=$SECRET REDIS_URL="redis://127.0.0.1:$REDIS_PORT"
 
 cat > "$work/authz.lua" <<LUA
-wrk.method = "GET"
+wrk.method = "POST"
+wrk.body = '{"model":"vllm:llama3","messages":[{"role":"user","content":"Hello"}],"max_tokens":16}'
+wrk.headers["Content-Type"] = "application/json"
 wrk.headers["Authorization"] = "Bearer $TOKEN"
 wrk.headers["X-Gateway-Secret"] = "$SECRET"
-wrk.headers["X-LLM-Model"] = "vllm:llama3"
 LUA
 
 run() {   # $1 = store
@@ -42,10 +44,10 @@ run() {   # $1 = store
     RATE_LIMIT_STORE=$1 SIDECAR_PORT=$port taskset -c 0 java -Xmx512m -jar target/llm-proxy.jar serve >"$work/$1.log" 2>&1 &
     pid=$!
     wait_port "$port"
-    taskset -c 1 wrk -t1 -c"$CONNS" -d5s -s "$work/authz.lua" "http://127.0.0.1:$port/internal/authz" >/dev/null   # warm-up (JIT)
+    taskset -c 1 wrk -t1 -c"$CONNS" -d5s -s "$work/authz.lua" "http://127.0.0.1:$port/v1/chat/completions" >/dev/null   # warm-up (JIT)
     local cpu0 cpu1
     cpu0=$(awk '{print $14+$15}' /proc/$pid/stat)
-    out=$(taskset -c 1 wrk -t1 -c"$CONNS" -d"${DURATION}s" --latency -s "$work/authz.lua" "http://127.0.0.1:$port/internal/authz")
+    out=$(taskset -c 1 wrk -t1 -c"$CONNS" -d"${DURATION}s" --latency -s "$work/authz.lua" "http://127.0.0.1:$port/v1/chat/completions")
     cpu1=$(awk '{print $14+$15}' /proc/$pid/stat)
     kill $pid; wait $pid 2>/dev/null || true
     local rps p50 p99 non2xx reqs

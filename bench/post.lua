@@ -1,6 +1,13 @@
 -- wrk script: a small chat completion, the way an OpenAI SDK sends it. Prints one machine-readable line.
 wrk.method = "POST"
-wrk.body = os.getenv("BENCH_BODY") or '{"model":"vllm:llama3","messages":[{"role":"user","content":"Hello"}],"max_tokens":16}'
+local file = os.getenv("BENCH_BODY_FILE")   -- large bodies: an environment variable holds at most 128 KiB
+if file then
+  local f = assert(io.open(file, "rb"))
+  wrk.body = f:read("*a")
+  f:close()
+else
+  wrk.body = os.getenv("BENCH_BODY") or '{"model":"vllm:llama3","messages":[{"role":"user","content":"Hello"}],"max_tokens":16}'
+end
 wrk.headers["Content-Type"] = "application/json"
 wrk.headers["Authorization"] = "Bearer " .. (os.getenv("BENCH_TOKEN") or "none")
 

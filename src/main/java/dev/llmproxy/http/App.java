@@ -51,7 +51,10 @@ public final class App {
             // authenticate `Bearer ABC` with abc's label. Case-sensitive, every value is the one this request sent.
             cfg.jetty.modifyHttpConfiguration(http -> http.setHeaderCacheCaseSensitive(true));
             cfg.jetty.addConnector((server, httpConfig) -> {
-                var connector = new ServerConnector(server, new HttpConnectionFactory(httpConfig));
+                var http = new HttpConnectionFactory(httpConfig);
+                // Prompts are large (often hundreds of KB): read them in 64 KB pieces, not Jetty's default 8 KB.
+                http.setInputBufferSize(64 * 1024);
+                var connector = new ServerConnector(server, http);
                 connector.setHost(config.sidecarHost());
                 connector.setPort(config.sidecarPort());
                 // Bursts of clients (or nginx opening many upstream connections at once) must queue, not be reset.

@@ -5,7 +5,10 @@ import io.javalin.http.Context;
 import java.io.IOException;
 import java.io.InputStream;
 
-/** Reads a request body up to the configured limit, the same limit nginx applies. */
+/**
+ * Reads a request body up to the configured limit, the same limit nginx applies. A body with a length (what
+ * nginx always sends) is read into one array of exactly that size: a large prompt is held once, not copied.
+ */
 final class RequestBody {
     private RequestBody() {}
 
@@ -15,13 +18,24 @@ final class RequestBody {
             throw new ApiException(OpenAiError.bodyTooLarge(max));
         }
         try (InputStream in = ctx.req().getInputStream()) {
-            byte[] body = in.readNBytes((int) max + 1);
+            if (declared >= 0) {
+                byte[] body = new byte[(int) declared];
+                if (in.readNBytes(body, 0, body.length) < body.length) {
+                    throw unreadable();
+                }
+                return body;
+            }
+            byte[] body = in.readNBytes((int) max + 1); // chunked: no length to size it by
             if (body.length > max) {
                 throw new ApiException(OpenAiError.bodyTooLarge(max));
             }
             return body;
         } catch (IOException e) {
-            throw new ApiException(new OpenAiError(400, "invalid_request_error", "body_read_failed", "The request body could not be read."));
+            throw unreadable();
         }
+    }
+
+    private static ApiException unreadable() {
+        return new ApiException(new OpenAiError(400, "invalid_request_error", "body_read_failed", "The request body could not be read."));
     }
 }

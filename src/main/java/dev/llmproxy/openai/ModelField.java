@@ -4,7 +4,6 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import dev.llmproxy.routing.ModelRef;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 
@@ -152,10 +151,10 @@ public final class ModelField {
         }
         // name is a suffix of a validated model: no quote or backslash, so it needs no escaping.
         byte[] literal = ('"' + name + '"').getBytes(StandardCharsets.UTF_8);
-        var out = new ByteArrayOutputStream(body.length);
-        out.write(body, 0, valueStart);
-        out.write(literal, 0, literal.length);
-        out.write(body, valueEnd, body.length - valueEnd);
-        return out.toByteArray();
+        byte[] out = new byte[body.length - (valueEnd - valueStart) + literal.length];
+        System.arraycopy(body, 0, out, 0, valueStart);
+        System.arraycopy(literal, 0, out, valueStart, literal.length);
+        System.arraycopy(body, valueEnd, out, valueStart + literal.length, body.length - valueEnd);
+        return out;
     }
 }

@@ -39,6 +39,8 @@ import javax.net.ssl.SSLSocketFactory;
  * that stays silent that long is broken, as with nginx's {@code proxy_read_timeout}.
  */
 public final class Http1Client implements AutoCloseable {
+    private static final int WRITE_SLICE = 64 * 1024;
+
     private static final int MAX_HEAD_BYTES = 64 * 1024;
     private static final int MAX_IDLE = 64;
     private static final int MAX_IDLE_SECONDS = 4;
@@ -159,7 +161,11 @@ public final class Http1Client implements AutoCloseable {
                     c.socket.setSoTimeout(readTimeout);
                     c.out.write(head);
                     if (body != null) {
-                        c.out.write(body);
+                        // In slices: the socket copies each write through a temporary direct buffer of the
+                        // write's size, which for a whole multi-MB prompt is allocated and zeroed every time.
+                        for (int off = 0; off < body.length; off += WRITE_SLICE) {
+                            c.out.write(body, off, Math.min(WRITE_SLICE, body.length - off));
+                        }
                     }
                     c.out.flush();
                     Response r = readHead(c);

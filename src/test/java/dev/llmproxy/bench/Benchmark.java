@@ -27,6 +27,8 @@ import java.util.concurrent.TimeUnit;
 public final class Benchmark {
     static final String TOKEN = "sk-bench-0123456789";
     static final String SECRET = "bench-gateway-secret-0123456789abcdef";
+    /** The body limit, nginx's and the sidecar's alike, with its buffer (plain nginx gets the same). */
+    static final long MAX_BODY = 8L * 1024 * 1024;
     static final List<String> SUT_CORE = List.of("taskset", "-c", "0");
     static final List<String> LOAD_CORE = List.of("taskset", "-c", "1");
     static final String CHAT_JSON = "{\"id\":\"chatcmpl-bench\",\"object\":\"chat.completion\",\"created\":1764496800,\"model\":\"llama3\","
@@ -39,6 +41,8 @@ public final class Benchmark {
     final int manyStreams;
     final int warmup;
     final List<AutoCloseable> running = new ArrayList<>();
+    /** Only the large-prompt rows and the stall row. */
+    static boolean promptsOnly;
     /** Skip the load rows: for profiling the streaming paths. */
     static boolean streamsOnly;
     /** Only plain nginx and the memory-store gateway, no streams: for trying a change to the nginx template. */
@@ -58,6 +62,7 @@ public final class Benchmark {
         boolean quick = List.of(args).contains("--quick");
         streamsOnly = List.of(args).contains("--streams-only");
         gatewayOnly = List.of(args).contains("--gateway-only");
+        promptsOnly = List.of(args).contains("--prompts-only");
         var b = quick ? new Benchmark(2, 32, 50, 200, 3) : new Benchmark(10, 32, 200, 1000, 20);
         try {
             b.run();
@@ -89,11 +94,15 @@ public final class Benchmark {
         RedisServer redisElsewhere = RedisServer.start(LOAD_CORE);
         running.add(redisElsewhere::close);
 
-        if (!streamsOnly) {
+        if (!streamsOnly && !promptsOnly) {
             loadRows(upstream, redis, redisElsewhere);
         }
-        if (!gatewayOnly) {
+        if (!gatewayOnly && !promptsOnly) {
             streamRows(upstream, sse, ollama);
+        }
+        if (!streamsOnly && !gatewayOnly) {
+            promptRows(upstream);
+            stallRows(sse);
         }
     }
 
@@ -176,6 +185,91 @@ public final class Benchmark {
         System.out.println(Streams.table(streamRows));
     }
 
+    /**
+     * Real prompts are large: RAG and agent calls carry 10-500 KB, a 100k-token context ~400 KB, images are
+     * megabytes of base64. Each size, plain nginx beside the gateway; the model comes last, as the OpenAI Python
+     * SDK writes it, so the gateway's rewrite of the vllm: prefix has the whole body to get past.
+     */
+    void promptRows(int upstream) throws Exception {
+        int conns = 16;
+        Target plain = plainNginx(upstream);
+        Target gw = gateway(upstream, Map.of());
+        List<Load.Result> rows = new ArrayList<>();
+        record Prompt(String name, String body) {}
+        List<Prompt> prompts = List.of(new Prompt("1 KB", prompt(1024)), new Prompt("64 KB", prompt(64 * 1024)),
+                new Prompt("512 KB", prompt(512 * 1024)), new Prompt("4 MB", prompt(4_000_000)), new Prompt("image, 1.5 MB base64", image(1_500_000)));
+        String only = System.getProperty("bench.prompts"); // e.g. -Dbench.prompts=1_KB,512_KB in BENCH_JAVA_OPTS
+        for (Prompt p : prompts) {
+            if (only != null && !List.of(only.split(",")).contains(p.name().replace(' ', '_'))) {
+                continue;
+            }
+            rows.add(Load.run(warmup, p.name() + ": plain nginx", plain.url(), plain, seconds, conns, p.body().replace("vllm:llama3", "llama3")));
+            rows.add(Load.run(warmup, p.name() + ": gateway (vllm: prefix rewritten)", gw.url(), gw, seconds, conns, p.body()));
+            if (p.name().equals("512 KB")) {
+                rows.add(Load.run(warmup, p.name() + ": gateway (no prefix: body untouched)", gw.url(), gw, seconds, conns,
+                        p.body().replace("vllm:llama3", "llama3")));
+            }
+        }
+        plain.close();
+        gw.close();
+        System.out.println("Large prompts (non-streamed chat completions, vLLM path, model last), " + conns + " connections; each × is the "
+                + "gateway's figure over plain nginx's with the same prompt:");
+        System.out.println();
+        System.out.println(Load.promptTable(rows));
+    }
+
+    /** Streams through a system while 4 clients send it 2 MB prompts as fast as it takes them. */
+    void stallRows(FakeVllm sse) throws Exception {
+        if (System.getProperty("bench.prompts") != null) {
+            return;
+        }
+        String big = prompt(2 * 1024 * 1024);
+        sse.recording = false; // thousands of 2 MB bodies: nothing to keep
+        List<Streams.Result> rows = new ArrayList<>();
+        Target plain = plainNginx(sse.port());
+        Process load = Load.background(plain.url(), 4, big.replace("vllm:llama3", "llama3"));
+        try {
+            rows.add(Streams.run("vLLM path: plain nginx, under 2 MB prompts", plain, "/v1/chat/completions", VLLM_STREAM_PLAIN, streams, null,
+                    warmup, seconds, STREAM_MILLIS));
+        } finally {
+            load.destroy();
+            plain.close();
+        }
+        Target gw = gateway(sse.port(), Map.of());
+        load = Load.background(gw.url(), 4, big);
+        try {
+            rows.add(Streams.run("vLLM path: gateway, under 2 MB prompts", gw, "/v1/chat/completions", VLLM_STREAM, streams, TOKEN,
+                    warmup, seconds, STREAM_MILLIS));
+        } finally {
+            load.destroy();
+            gw.close();
+            sse.recording = true;
+        }
+        System.out.println("Streams while 4 other clients send 2 MB prompts (" + streams + " streams open; a stalled event loop shows in the tails):");
+        System.out.println();
+        System.out.println(Streams.stallTable(rows));
+    }
+
+    /** A chat request of about {@code bytes}: a system prompt and one long user message, escapes and non-ASCII included. */
+    static String prompt(int bytes) {
+        String line = "The retrieved passage says: \\\"Gateways should cost nothing.\\\" \u2014 r\u00e9sum\u00e9 of section 4, see the table below.\\n";
+        StringBuilder text = new StringBuilder();
+        while (text.length() < bytes) {
+            text.append(line);
+        }
+        return "{\"messages\":[{\"role\":\"system\",\"content\":\"You answer from the context.\"},{\"role\":\"user\",\"content\":\""
+                + text + "\"}],\"model\":\"vllm:llama3\",\"max_tokens\":16,\"temperature\":1.0}";
+    }
+
+    /** A chat request with one base64 image of about {@code bytes}. */
+    static String image(int bytes) {
+        byte[] raw = new byte[bytes * 3 / 4];
+        new java.util.Random(42).nextBytes(raw);
+        return "{\"messages\":[{\"role\":\"user\",\"content\":[{\"type\":\"text\",\"text\":\"What is in this picture?\"},"
+                + "{\"type\":\"image_url\",\"image_url\":{\"url\":\"data:image/png;base64," + java.util.Base64.getEncoder().encodeToString(raw)
+                + "\"}}]}],\"model\":\"vllm:llama3\",\"max_tokens\":16}";
+    }
+
     static final int STREAM_CHUNKS = 50;
     static final int CHUNK_MILLIS = 50;
     static final long STREAM_MILLIS = (long) STREAM_CHUNKS * CHUNK_MILLIS;
@@ -214,6 +308,7 @@ public final class Benchmark {
                 http {
                   access_log off; client_body_temp_path %1$s/cbt; proxy_temp_path %1$s/pt;
                   fastcgi_temp_path %1$s/ft; uwsgi_temp_path %1$s/ut; scgi_temp_path %1$s/st;
+                  client_max_body_size 0;   # large prompts: read and discarded
                   server { listen 127.0.0.1:%2$d; keepalive_requests 1000000;
                     location / { default_type application/json; return 200 '%3$s'; } }
                 }
@@ -234,12 +329,13 @@ public final class Benchmark {
                 http {
                   access_log %1$s/logs/access.log; client_body_temp_path %1$s/cbt; proxy_temp_path %1$s/pt;
                   fastcgi_temp_path %1$s/ft; uwsgi_temp_path %1$s/ut; scgi_temp_path %1$s/st;
+                  client_max_body_size %4$d; client_body_buffer_size %4$d;
                   upstream up { server 127.0.0.1:%3$d; keepalive 32; }
                   server { listen 127.0.0.1:%2$d; keepalive_requests 1000000;
                     location / { proxy_pass http://up; proxy_http_version 1.1; proxy_set_header Connection "";
                                  proxy_buffering off; proxy_read_timeout 600s; } }
                 }
-                """.formatted(dir, port, upstreamPort);
+                """.formatted(dir, port, upstreamPort, MAX_BODY);
         Files.writeString(dir.resolve("nginx.conf"), conf);
         NginxProcess p = NginxProcess.start(dir, dir.resolve("nginx.conf"), port, SUT_CORE);
         return new Target("http://127.0.0.1:" + port, p::pids, p);
@@ -255,6 +351,7 @@ public final class Benchmark {
         env.put("GATEWAY_SECRET", SECRET);
         env.put("SIDECAR_PORT", Integer.toString(sidecarPort));
         env.put("NGINX_LISTEN", "127.0.0.1:" + port);
+        env.put("MAX_BODY_BYTES", Long.toString(MAX_BODY));
         env.putAll(extra);
         Path dir = NginxProcess.prepareRunDir();
         Files.writeString(dir.resolve("nginx.conf"), NginxConfig.render(Files.readString(TEMPLATE),

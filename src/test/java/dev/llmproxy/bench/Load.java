@@ -45,13 +45,25 @@ final class Load {
                 split.toString());
     }
 
-    private static String wrk(String url, int seconds, int connections, String body) throws Exception {
+    /** wrk in the background: for loading a system while something else is measured. Stop it with destroy(). */
+    static Process background(String url, int connections, String body) throws Exception {
+        return start(url, 3600, connections, body);
+    }
+
+    private static Process start(String url, int seconds, int connections, String body) throws Exception {
         List<String> command = new ArrayList<>(Benchmark.LOAD_CORE);
         command.addAll(List.of("wrk", "-t1", "-c" + connections, "-d" + seconds + "s", "-s", "bench/post.lua", url + "/v1/chat/completions"));
+        Path file = Files.createTempFile("bench-body", ".json");
+        file.toFile().deleteOnExit();
+        Files.writeString(file, body);
         ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
         pb.environment().put("BENCH_TOKEN", Benchmark.TOKEN);
-        pb.environment().put("BENCH_BODY", body);
-        Process p = pb.start();
+        pb.environment().put("BENCH_BODY_FILE", file.toString());
+        return pb.start();
+    }
+
+    private static String wrk(String url, int seconds, int connections, String body) throws Exception {
+        Process p = start(url, seconds, connections, body);
         String out = new String(p.getInputStream().readAllBytes());
         Benchmark.check(p.waitFor(seconds + 30L, TimeUnit.SECONDS), "wrk did not finish");
         return out;
@@ -77,6 +89,23 @@ final class Load {
         for (Result r : rows) {
             out.append(String.format(Locale.ROOT, "| %s | %.0f | %.2f | %.2f | %.2f | %.2f | %d | %.0f | %s |%n",
                     r.name(), r.rps(), r.rps() / baseline.rps(), r.p50(), r.p99(), r.p999(), r.errors(), r.cpuUsPerRequest(), r.cpuSplit()));
+        }
+        return out.toString();
+    }
+
+    /** Rows grouped by prompt: the first of each group is plain nginx, the baseline of the rows after it. */
+    static String promptTable(List<Result> rows) {
+        StringBuilder out = new StringBuilder();
+        out.append("| prompt and system | requests/s | × plain nginx | p50 ms | p99 ms | errors | CPU µs/request | × plain nginx CPU | CPU ticks by process |\n");
+        out.append("|---|---:|---:|---:|---:|---:|---:|---:|---|\n");
+        Result baseline = rows.get(0);
+        for (Result r : rows) {
+            if (r.name().contains("plain nginx")) {
+                baseline = r;
+            }
+            out.append(String.format(Locale.ROOT, "| %s | %.0f | %.2f | %.2f | %.2f | %d | %.0f | %.2f | %s |%n",
+                    r.name(), r.rps(), r.rps() / baseline.rps(), r.p50(), r.p99(), r.errors(), r.cpuUsPerRequest(),
+                    r.cpuUsPerRequest() / baseline.cpuUsPerRequest(), r.cpuSplit()));
         }
         return out.toString();
     }

@@ -19,7 +19,7 @@ import java.util.concurrent.TimeUnit;
 /** Many concurrent streams: time to first byte, and the largest gap between chunks of each stream. */
 final class Streams {
     record Result(String name, int concurrent, int streams, double ttfbP50, double ttfbP99, double gapP99, int errors, double cpuMsPerStream,
-                  String cpuSplit) {}
+                  String cpuSplit, double ttfbMax, double gapMax) {}
 
     private record One(double ttfbMs, double maxGapMs, boolean ok) {}
 
@@ -84,7 +84,8 @@ final class Streams {
         double[] ttfb = done.stream().filter(One::ok).mapToDouble(One::ttfbMs).sorted().toArray();
         double[] gaps = done.stream().filter(One::ok).mapToDouble(One::maxGapMs).sorted().toArray();
         int errors = (int) done.stream().filter(o -> !o.ok()).count();
-        return new Result(name, count, done.size(), pct(ttfb, 50), pct(ttfb, 99), pct(gaps, 99), errors, cpuMs, split.toString());
+        return new Result(name, count, done.size(), pct(ttfb, 50), pct(ttfb, 99), pct(gaps, 99), errors, cpuMs, split.toString(),
+                pct(ttfb, 100), pct(gaps, 100));
     }
 
     /**
@@ -214,4 +215,14 @@ final class Streams {
         return out.toString();
     }
 
+    /** Streams measured while large prompts load the same system: the tails, where a stalled event loop shows. */
+    static String stallTable(List<Result> rows) {
+        StringBuilder out = new StringBuilder("| path | concurrent | streams measured | TTFB p99 ms | TTFB max ms | largest chunk gap p99 ms | largest chunk gap max ms | errors |\n"
+                + "|---|---:|---:|---:|---:|---:|---:|---:|\n");
+        for (Result r : rows) {
+            out.append(String.format(Locale.ROOT, "| %s | %d | %d | %.1f | %.1f | %.1f | %.1f | %d |%n",
+                    r.name(), r.concurrent(), r.streams(), r.ttfbP99(), r.ttfbMax(), r.gapP99(), r.gapMax(), r.errors()));
+        }
+        return out.toString();
+    }
 }

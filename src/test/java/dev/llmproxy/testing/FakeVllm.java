@@ -46,6 +46,8 @@ public final class FakeVllm implements AutoCloseable {
     private final String apiKey;
     private final List<Received> received = new CopyOnWriteArrayList<>();
     private final AtomicInteger ids = new AtomicInteger();
+    /** Whether requests are kept for {@link #received()}; a load test sending large bodies turns it off. */
+    public volatile boolean recording = true;
     /** Gap between streamed events. */
     public volatile long streamDelayMillis = 100;
     public volatile int streamChunks = 5;
@@ -87,7 +89,9 @@ public final class FakeVllm implements AutoCloseable {
             String body = new String(ex.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
             Map<String, String> headers = new TreeMap<>();
             ex.getRequestHeaders().forEach((k, v) -> headers.put(k.toLowerCase(), String.join(",", v)));
-            received.add(new Received(ex.getRequestMethod(), ex.getRequestURI().toString(), headers, body));
+            if (recording) {
+                received.add(new Received(ex.getRequestMethod(), ex.getRequestURI().toString(), headers, body));
+            }
 
             if (apiKey != null && !("Bearer " + apiKey).equals(headers.get("authorization"))) {
                 send(ex, 401, "{\"error\":\"Unauthorized\"}");
