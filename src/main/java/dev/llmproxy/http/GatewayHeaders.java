@@ -9,15 +9,19 @@ import java.util.List;
 public final class GatewayHeaders {
     private GatewayHeaders() {}
 
-    // nginx -> sidecar
+    // nginx -> sidecar: proves the call came through our nginx, and names it
     public static final String GATEWAY_SECRET = "X-Gateway-Secret";
+    public static final String REQUEST_ID = "X-Request-ID";
+
+    // nginx -> vLLM, set or blanked so that no client can supply them (X-LLM-Model and X-Proxy-Backend also go
+    // sidecar -> nginx, below)
     public static final String LLM_MODEL = "X-LLM-Model";
     public static final String LLM_BACKEND = "X-LLM-Backend";
     public static final String ORIGINAL_URI = "X-Original-URI";
     public static final String ORIGINAL_METHOD = "X-Original-Method";
     public static final String REAL_IP = "X-Real-IP";
-    public static final String REQUEST_ID = "X-Request-ID";
     public static final String RATE_LIMIT_CHECKED = "X-RateLimit-Checked";
+    public static final String AUTHZ_MESSAGE = "X-Authz-Message";
 
     // sidecar -> nginx: a vLLM call handed back to nginx, which proxies it to vLLM itself
     public static final String ACCEL_REDIRECT = "X-Accel-Redirect";
@@ -31,7 +35,6 @@ public final class GatewayHeaders {
     public static final String PROXY_BACKEND = "X-Proxy-Backend";
     public static final String TOKEN_LABEL = "X-Token-Label";
     public static final String AUTHZ_REASON = "X-Authz-Reason";
-    public static final String AUTHZ_MESSAGE = "X-Authz-Message";
     public static final String RATELIMIT_LIMIT = "X-RateLimit-Limit-Requests";
     public static final String RATELIMIT_REMAINING = "X-RateLimit-Remaining-Requests";
     public static final String RATELIMIT_RESET = "X-RateLimit-Reset-Requests";
@@ -51,10 +54,8 @@ public final class GatewayHeaders {
             RATE_LIMIT_CHECKED, UPSTREAM_MODEL, PROXY_BACKEND, TOKEN_LABEL, AUTHZ_REASON, AUTHZ_MESSAGE,
             RATELIMIT_LIMIT, RATELIMIT_REMAINING, RATELIMIT_RESET, RETRY_AFTER, PROMPT_TOKENS, COMPLETION_TOKENS);
 
-    /** {@link #PROXY_BACKEND} value for requests the sidecar answers itself (e.g. listing models). */
+    /** {@link #PROXY_BACKEND} of calls the sidecar answers from its own data (listing models), for the log. */
     public static final String BACKEND_SIDECAR = "sidecar";
-    /** {@link #AUTHZ_REASON} values. */
-    public static final String REASON_RATE_LIMITED = "rate_limited";
+    /** The error code of a call refused by a token's allowlist (also its {@link #AUTHZ_REASON} in the log). */
     public static final String REASON_MODEL_NOT_ALLOWED = "model_not_allowed";
-    public static final String REASON_INVALID_MODEL = "invalid_model";
 }

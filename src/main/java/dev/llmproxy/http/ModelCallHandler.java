@@ -38,8 +38,9 @@ final class ModelCallHandler implements Handler {
 
     @Override
     public void handle(Context ctx) {
-        if (ctx.header("Authorization") == null) {
-            // Refuse before reading a body nobody is entitled to send.
+        if (ctx.header("Authorization") == null && !admission.fromNginx(ctx)) {
+            // Refuse before reading a body nobody is entitled to send. (Behind nginx the body is already here,
+            // and answering before reading it would cost nginx its kept connection.)
             admission.admit(ctx, null);
         }
         byte[] body = RequestBody.read(ctx, maxBodyBytes);
@@ -59,7 +60,8 @@ final class ModelCallHandler implements Handler {
         switch (model.backend()) {
             case VLLM -> {
                 if (!(behindNginx && handOver(ctx, field, model))) {
-                    vllm.forward(ctx, ctx.path(), field.withModel(model.name()), RequestIds.of(ctx));
+                    String query = ctx.queryString();
+                    vllm.forward(ctx, query == null ? ctx.path() : ctx.path() + "?" + query, field.withModel(model.name()), RequestIds.of(ctx));
                 }
             }
             case OLLAMA -> ollama.serve(ctx, field.body(), model, RequestIds.of(ctx), tokenLabel);

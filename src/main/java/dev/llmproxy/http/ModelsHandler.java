@@ -42,6 +42,9 @@ final class ModelsHandler implements Handler {
 
     @Override
     public void handle(Context ctx) throws InterruptedException {
+        if (admission.fromNginx(ctx)) {
+            ctx.header(GatewayHeaders.PROXY_BACKEND, GatewayHeaders.BACKEND_SIDECAR); // for nginx's access log
+        }
         admission.admit(ctx, null);
         String requestId = RequestIds.of(ctx);
         List<OpenAiWire.Model> data = new ArrayList<>();

@@ -9,14 +9,14 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * Turns a {@link Verdict} into headers and errors. The authz endpoint sends these headers to nginx, which
- * builds the client's answer from them; the sidecar serving a client directly builds the same answer.
+ * Turns a {@link Verdict} into the client's answer: the rate-limit headers of an admitted call (which nginx
+ * also passes on for a call it carries to vLLM) and the error of a refused one.
  */
 final class VerdictHeaders {
     private VerdictHeaders() {}
 
     static final String WWW_AUTHENTICATE_VALUE = "Bearer realm=\"llm-proxy\"";
-    /** The same wait nginx advertises when authz is unavailable. */
+    /** The same wait nginx advertises when the sidecar is unavailable. */
     static final String STORE_RETRY_AFTER_SECONDS = "5";
 
     /** The OpenAI rate-limit headers for a decision; empty for an unlimited token. */
@@ -38,7 +38,7 @@ final class VerdictHeaders {
         return h;
     }
 
-    /** Message for a refused request. Built only from the label and numbers: safe inside nginx's JSON template. */
+    /** Message for a refused request, built only from the label and numbers. */
     static String rateLimitMessage(String label, Decision d) {
         return "Rate limit reached for '" + label + "' on " + d.window().description() + ": Limit " + d.limit()
                 + ", Remaining 0. Please try again in " + GoDuration.format(d.retryAfter()) + ".";

@@ -48,7 +48,9 @@ public final class ModelField {
         int start = -1;
         int end = -1;
         try (JsonParser p = FACTORY.createParser(body)) {
-            if (p.nextToken() != JsonToken.START_OBJECT) {
+            // JSON on the wire is UTF-8 (RFC 8259, 8.1); in UTF-16 or -32, which the parser would also read,
+            // there are no byte offsets to rewrite at.
+            if (p.nextToken() != JsonToken.START_OBJECT || p.currentTokenLocation().getByteOffset() < 0) {
                 throw new Invalid(OpenAiError.invalidJson());
             }
             JsonToken t;

@@ -212,6 +212,9 @@ public final class Benchmark {
         }
         plain.close();
         gw.close();
+        if (rows.isEmpty()) {
+            return;
+        }
         System.out.println("Large prompts (non-streamed chat completions, vLLM path, model last), " + conns + " connections; each × is the "
                 + "gateway's figure over plain nginx's with the same prompt:");
         System.out.println();
@@ -220,7 +223,8 @@ public final class Benchmark {
 
     /** Streams through a system while 4 clients send it 2 MB prompts as fast as it takes them. */
     void stallRows(FakeVllm sse) throws Exception {
-        if (System.getProperty("bench.prompts") != null) {
+        String only = System.getProperty("bench.prompts"); // with -Dbench.prompts=stall, only this row
+        if (only != null && !List.of(only.split(",")).contains("stall")) {
             return;
         }
         String big = prompt(2 * 1024 * 1024);

@@ -122,6 +122,24 @@ class LargePromptTest {
         assertEquals(new String(body, StandardCharsets.UTF_8), gw.vllm.last().body());
     }
 
+    /** nginx passes the sidecar only what it reads: headers nginx accepts (here 21 KB of cookies) cannot exceed the sidecar's limit. */
+    @Test
+    void largeClientHeadersThatNginxAcceptsAreFine() throws Exception {
+        String cookie = "c".repeat(7_000);
+        for (String model : new String[] {"llama3", "ollama:llama3.2"}) {
+            var r = Http.post(gw.url("/v1/chat/completions"), "{\"model\":\"" + model + "\",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}",
+                    "Authorization", bearer(TOKEN), "Cookie", "a=" + cookie, "X-Trace-A", cookie, "X-Trace-B", cookie);
+            assertEquals(200, r.statusCode(), model + ": " + r.body());
+        }
+    }
+
+    @Test
+    void aLargeBodyWithoutATokenIs401AndTheGatewayCarriesOn() throws Exception {
+        var r = Http.post(gw.url("/v1/chat/completions"), prompt(3_000_000, "llama3"));
+        NginxGatewayTest.assertOpenAiError(r, 401, "invalid_api_key");
+        assertEquals(200, post(prompt(1_000, "llama3")).response().statusCode());
+    }
+
     @Test
     void invalidOrOversizedLargeBodiesAreRefusedBeforeAnyBackend() throws Exception {
         String broken = prompt(3_000_000, "llama3");

@@ -71,6 +71,10 @@ class NginxTlsAndCorsTest {
             assertThrows(SSLHandshakeException.class, () -> HttpClient.newHttpClient().send(
                     HttpRequest.newBuilder(gw.httpsUrl("/healthz")).build(), HttpResponse.BodyHandlers.ofString()));
 
+            // Plain HTTP to the TLS port: nginx's own answer, in JSON like every other.
+            var plain = Http.get(URI.create("http://127.0.0.1:" + gw.httpsUrl("/").getPort() + "/v1/models"));
+            NginxGatewayTest.assertOpenAiError(plain, 400, "https_required");
+
             var redirect = Http.get(URI.create("http://127.0.0.1:" + redirectPort + "/v1/models?x=1"));
             assertEquals(308, redirect.statusCode());
             assertEquals("https://127.0.0.1:" + gw.httpsUrl("/").getPort() + "/v1/models?x=1", redirect.headers().firstValue("location").orElse(null));

@@ -55,6 +55,16 @@ class ModelFieldTest {
         assertEquals(400, e.error().status());
     }
 
+    /** JSON on the wire is UTF-8; a UTF-16 or UTF-32 body has no byte offsets to rewrite at (it once made a 500). */
+    @Test
+    void onlyUtf8IsJson() {
+        for (var charset : java.util.List.of(java.nio.charset.StandardCharsets.UTF_16BE, java.nio.charset.StandardCharsets.UTF_16LE,
+                java.nio.charset.Charset.forName("UTF-32BE"))) {
+            var e = assertThrows(ModelField.Invalid.class, () -> ModelField.read("{\"model\":\"vllm:llama3\"}".getBytes(charset)));
+            assertEquals("invalid_json", e.error().code(), charset.name());
+        }
+    }
+
     @ParameterizedTest
     @CsvSource(delimiter = '|', value = {
         "{}|missing_model",
