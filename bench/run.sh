@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# The gateway benchmark, one command:  bench/run.sh [--quick | --streams-only | --gateway-only]
+# The gateway benchmark, one command:  bench/run.sh [--quick | --streams-only | --gateway-only | --prompts-only]
 # Plain nginx proxying to the same upstream is the baseline, measured in the same run; the gateway
 # (nginx + sidecar, memory store, then Redis store) is measured against it: requests/s, latency,
-# errors, CPU per request, sequential added latency, and streaming time-to-first-byte and chunk gaps.
-# Loopback only, bounded in time (about 2 minutes; --quick: about 40 s). Needs wrk, nginx and
+# errors, CPU per request, sequential added latency, streaming time-to-first-byte and chunk gaps, large
+# prompts (1 KB to 4 MB and a base64 image), and streams while large prompts arrive.
+# Loopback only, bounded in time (about 16 minutes; --quick: about 4). Needs wrk, nginx and
 # redis-server (apt-get install wrk nginx redis-server) and 2 cores for taskset.
 set -euo pipefail
 cd "$(dirname "$0")/.."
