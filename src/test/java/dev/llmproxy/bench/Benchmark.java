@@ -230,28 +230,27 @@ public final class Benchmark {
         String big = prompt(2 * 1024 * 1024);
         sse.recording = false; // thousands of 2 MB bodies: nothing to keep
         List<Streams.Result> rows = new ArrayList<>();
-        Target plain = plainNginx(sse.port());
-        Process load = Load.background(plain.url(), 4, big.replace("vllm:llama3", "llama3"));
         try {
-            rows.add(Streams.run("vLLM path: plain nginx, under 2 MB prompts", plain, "/v1/chat/completions", VLLM_STREAM_PLAIN, streams, null,
-                    warmup, seconds, STREAM_MILLIS));
+            rows.add(underLargePrompts("vLLM path: plain nginx, under 2 MB prompts", plainNginx(sse.port()), big.replace("vllm:llama3", "llama3"),
+                    VLLM_STREAM_PLAIN, null));
+            rows.add(underLargePrompts("vLLM path: gateway, under 2 MB prompts", gateway(sse.port(), Map.of()), big, VLLM_STREAM, TOKEN));
         } finally {
-            load.destroy();
-            plain.close();
-        }
-        Target gw = gateway(sse.port(), Map.of());
-        load = Load.background(gw.url(), 4, big);
-        try {
-            rows.add(Streams.run("vLLM path: gateway, under 2 MB prompts", gw, "/v1/chat/completions", VLLM_STREAM, streams, TOKEN,
-                    warmup, seconds, STREAM_MILLIS));
-        } finally {
-            load.destroy();
-            gw.close();
             sse.recording = true;
         }
         System.out.println("Streams while 4 other clients send 2 MB prompts (" + streams + " streams open; a stalled event loop shows in the tails):");
         System.out.println();
         System.out.println(Streams.stallTable(rows));
+    }
+
+    /** Streams through {@code system} while 4 clients send it {@code prompt}; the system is closed afterwards. */
+    Streams.Result underLargePrompts(String name, Target system, String prompt, String streamBody, String token) throws Exception {
+        Process load = Load.background(system.url(), 4, prompt);
+        try {
+            return Streams.run(name, system, "/v1/chat/completions", streamBody, streams, token, warmup, seconds, STREAM_MILLIS);
+        } finally {
+            load.destroy();
+            system.close();
+        }
     }
 
     /** A chat request of about {@code bytes}: a system prompt and one long user message, escapes and non-ASCII included. */
