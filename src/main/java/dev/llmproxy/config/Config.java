@@ -11,6 +11,7 @@ import java.util.Optional;
 /**
  * Everything the gateway is configured with, parsed and validated once by {@link ConfigLoader}.
  *
+ * @param bodyMemoryBytes request bodies the sidecar holds at once, at most; 0 for half its heap
  * @param gatewaySecret proves a call came from nginx; without it the sidecar serves only direct clients
  * @param nginx how the rendered nginx front listens and answers browsers
  */
@@ -24,6 +25,7 @@ public record Config(
         Optional<URI> redisUrl,
         RedisSettings redis,
         long maxBodyBytes,
+        long bodyMemoryBytes,
         String sidecarHost,
         int sidecarPort,
         Optional<Secret> gatewaySecret,

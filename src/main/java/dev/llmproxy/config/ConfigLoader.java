@@ -34,7 +34,7 @@ public final class ConfigLoader {
     public static final List<String> VARIABLES = List.of(
             "DEFAULT_BACKEND", "OLLAMA_BASE_URL", "VLLM_BASE_URL", "VLLM_API_KEY", "TOKENS_JSON",
             "RATE_LIMIT_STORE", "REDIS_URL", "RATE_LIMIT_FAILURE_MODE", "RATE_LIMIT_KEY_PREFIX", "REDIS_TIMEOUT_MS",
-            "REDIS_POOL_SIZE", "MAX_BODY_BYTES", "SIDECAR_HOST", "SIDECAR_PORT",
+            "REDIS_POOL_SIZE", "MAX_BODY_BYTES", "BODY_MEMORY_BYTES", "SIDECAR_HOST", "SIDECAR_PORT",
             "GATEWAY_SECRET", SecretFile.VARIABLE, "UPSTREAM_CONNECT_TIMEOUT_SECONDS", "UPSTREAM_READ_TIMEOUT_SECONDS", "NGINX_LISTEN",
             "TLS_CERT_FILE", "TLS_KEY_FILE", "NGINX_HTTP_REDIRECT_LISTEN", "CORS_ALLOW_ORIGINS");
 
@@ -74,6 +74,10 @@ public final class ConfigLoader {
         Optional<URI> redisUrl = redisUrl(store);
         Config.RedisSettings redis = redisSettings();
         long maxBody = integer("MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES, 1024, 64L * 1024 * 1024);
+        long bodyMemory = integer("BODY_MEMORY_BYTES", 0, 0, 1L << 40); // 0: half the sidecar's heap
+        if (bodyMemory > 0 && bodyMemory < maxBody) {
+            problems.add("BODY_MEMORY_BYTES: must be 0 (half the heap) or at least MAX_BODY_BYTES (" + maxBody + "), got " + bodyMemory);
+        }
         String sidecarHost = text("SIDECAR_HOST", "127.0.0.1");
         int sidecarPort = (int) integer("SIDECAR_PORT", 8081, 1, 65535);
         Optional<Secret> gatewaySecret = secret("GATEWAY_SECRET", MIN_GATEWAY_SECRET_LENGTH);
@@ -83,7 +87,7 @@ public final class ConfigLoader {
         if (!problems.isEmpty()) {
             throw new ConfigException(problems);
         }
-        return new Config(defaultBackend, ollama, vllm, vllmApiKey, tokens, store, redisUrl, redis, maxBody, sidecarHost,
+        return new Config(defaultBackend, ollama, vllm, vllmApiKey, tokens, store, redisUrl, redis, maxBody, bodyMemory, sidecarHost,
                 sidecarPort, gatewaySecret, Duration.ofSeconds(connect), Duration.ofSeconds(read), nginx);
     }
 

@@ -31,7 +31,8 @@ public final class App {
         var vllm = new VllmClient(config.vllm(), config.vllmApiKey(), config.upstreamConnectTimeout(), config.upstreamReadTimeout());
         var ollama = new OllamaClient(config.ollama(), config.upstreamConnectTimeout(), config.upstreamReadTimeout());
         var admission = new Admission(gatekeeper, trust);
-        var modelCalls = new ModelCallHandler(admission, config.defaultBackend(), config.maxBodyBytes(),
+        var bodyBudget = new BodyBudget(config.bodyMemoryBytes() > 0 ? config.bodyMemoryBytes() : Runtime.getRuntime().maxMemory() / 2);
+        var modelCalls = new ModelCallHandler(admission, config.defaultBackend(), config.maxBodyBytes(), bodyBudget,
                 new VllmRelay(vllm), new OllamaRelay(ollama, metrics));
         var health = new HealthHandlers(limiter, config.redis().failureMode());
 
@@ -79,6 +80,7 @@ public final class App {
             // Not routed by nginx: scraped on the sidecar's own (private) address.
             cfg.routes.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(metrics.render()));
 
+            cfg.routes.after(bodyBudget::release);
             cfg.routes.exception(ApiException.class, (e, ctx) -> {
                 if (trust.fromNginx(ctx)) {
                     ctx.header(GatewayHeaders.AUTHZ_REASON, e.error().code()); // for nginx's access log

@@ -25,13 +25,15 @@ final class ModelCallHandler implements Handler {
     private final Admission admission;
     private final Backend defaultBackend;
     private final long maxBodyBytes;
+    private final BodyBudget bodyBudget;
     private final VllmRelay vllm;
     private final OllamaRelay ollama;
 
-    ModelCallHandler(Admission admission, Backend defaultBackend, long maxBodyBytes, VllmRelay vllm, OllamaRelay ollama) {
+    ModelCallHandler(Admission admission, Backend defaultBackend, long maxBodyBytes, BodyBudget bodyBudget, VllmRelay vllm, OllamaRelay ollama) {
         this.admission = admission;
         this.defaultBackend = defaultBackend;
         this.maxBodyBytes = maxBodyBytes;
+        this.bodyBudget = bodyBudget;
         this.vllm = vllm;
         this.ollama = ollama;
     }
@@ -43,7 +45,7 @@ final class ModelCallHandler implements Handler {
             // and answering before reading it would cost nginx its kept connection.)
             admission.admit(ctx, null);
         }
-        byte[] body = RequestBody.read(ctx, maxBodyBytes);
+        byte[] body = RequestBody.read(ctx, maxBodyBytes, bodyBudget);
         ModelField field;
         try {
             field = ModelField.read(body);

@@ -12,11 +12,12 @@ import java.io.InputStream;
 final class RequestBody {
     private RequestBody() {}
 
-    static byte[] read(Context ctx, long max) {
+    static byte[] read(Context ctx, long max, BodyBudget budget) {
         long declared = ctx.req().getContentLengthLong();
         if (declared > max) {
             throw new ApiException(OpenAiError.bodyTooLarge(max));
         }
+        budget.reserve(ctx, declared >= 0 ? declared : max);
         try (InputStream in = ctx.req().getInputStream()) {
             if (declared >= 0) {
                 byte[] body = new byte[(int) declared];

@@ -1,0 +1,57 @@
+package dev.llmproxy.http;
+
+import dev.llmproxy.openai.OpenAiError;
+import io.javalin.http.Context;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Bounds the request bodies the sidecar holds at once. Every model call's body is read into its heap (behind
+ * nginx too), so many large prompts at once could exhaust it; a call whose body does not fit waits a moment
+ * for room, then gets a 503 to retry, rather than the process running out of memory for everyone. The room a
+ * call took is given back when its handling ends (for a stream, when the stream ends).
+ */
+final class BodyBudget {
+    private static final int UNIT = 1024;
+    private static final String ATTRIBUTE = "llmproxy.bodyBudget";
+    static final Duration WAIT = Duration.ofSeconds(2);
+
+    private final Semaphore room;
+
+    BodyBudget(long bytes) {
+        room = new Semaphore((int) Math.min(Integer.MAX_VALUE, bytes / UNIT), true);
+    }
+
+    /** Takes room for a body of {@code bytes} for this request, or throws the 503. */
+    void reserve(Context ctx, long bytes) {
+        int units = (int) Math.max(1, (bytes + UNIT - 1) / UNIT);
+        boolean got;
+        try {
+            got = room.tryAcquire(units, WAIT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            got = false;
+        }
+        if (!got) {
+            throw new ApiException(new OpenAiError(503, "server_error", "overloaded",
+                    "The gateway is holding as many request bodies as its memory allows. Please retry."), Map.of(GatewayHeaders.RETRY_AFTER, "1"));
+        }
+        ctx.attribute(ATTRIBUTE, units);
+    }
+
+    /** Gives back what this request took, if anything; called once its handling has ended. */
+    void release(Context ctx) {
+        Integer units = ctx.attribute(ATTRIBUTE);
+        if (units != null) {
+            ctx.attribute(ATTRIBUTE, null);
+            room.release(units);
+        }
+    }
+
+    /** Room left, in bytes (for tests and metrics). */
+    long available() {
+        return (long) room.availablePermits() * UNIT;
+    }
+}
