@@ -24,6 +24,11 @@ public final class Gatekeeper {
         this.metrics = metrics;
     }
 
+    /** Whether the header presents a registered token; decides nothing and counts nothing. */
+    public boolean recognises(String authorization) {
+        return authorization != null && BearerToken.parse(authorization).flatMap(tokens::find).isPresent();
+    }
+
     /** @param model the requested model, or null for endpoints that have none */
     public Verdict decide(String authorization, ModelRef model) {
         Verdict verdict = evaluate(authorization, model);

@@ -75,8 +75,8 @@ public final class ConfigLoader {
         Config.RedisSettings redis = redisSettings();
         long maxBody = integer("MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES, 1024, 64L * 1024 * 1024);
         long bodyMemory = integer("BODY_MEMORY_BYTES", 0, 0, 1L << 40); // 0: half the sidecar's heap
-        if (bodyMemory > 0 && bodyMemory < maxBody) {
-            problems.add("BODY_MEMORY_BYTES: must be 0 (half the heap) or at least MAX_BODY_BYTES (" + maxBody + "), got " + bodyMemory);
+        if (bodyMemory > 0 && bodyMemory < 2 * maxBody) { // a call counts twice its body
+            problems.add("BODY_MEMORY_BYTES: must be 0 (half the heap) or at least twice MAX_BODY_BYTES (" + 2 * maxBody + "), got " + bodyMemory);
         }
         String sidecarHost = text("SIDECAR_HOST", "127.0.0.1");
         int sidecarPort = (int) integer("SIDECAR_PORT", 8081, 1, 65535);

@@ -24,6 +24,11 @@ final class Admission {
         return trust.fromNginx(ctx);
     }
 
+    /** Whether the request presents a registered token (deciding and counting nothing yet). */
+    boolean recognised(Context ctx) {
+        return gatekeeper.recognises(ctx.header("Authorization"));
+    }
+
     /**
      * Admits the request or throws the client-facing refusal; sets the rate-limit headers. Returns the
      * caller's token label.

@@ -31,7 +31,10 @@ public final class App {
         var vllm = new VllmClient(config.vllm(), config.vllmApiKey(), config.upstreamConnectTimeout(), config.upstreamReadTimeout());
         var ollama = new OllamaClient(config.ollama(), config.upstreamConnectTimeout(), config.upstreamReadTimeout());
         var admission = new Admission(gatekeeper, trust);
-        var bodyBudget = new BodyBudget(config.bodyMemoryBytes() > 0 ? config.bodyMemoryBytes() : Runtime.getRuntime().maxMemory() / 2);
+        // At least room for one largest body (it counts twice), whatever the heap.
+        var bodyBudget = new BodyBudget(Math.max(2 * config.maxBodyBytes(),
+                config.bodyMemoryBytes() > 0 ? config.bodyMemoryBytes() : Runtime.getRuntime().maxMemory() / 2));
+        metrics.bodyBudget(bodyBudget::available, bodyBudget::refusals);
         var modelCalls = new ModelCallHandler(admission, config.defaultBackend(), config.maxBodyBytes(), bodyBudget,
                 new VllmRelay(vllm), new OllamaRelay(ollama, metrics));
         var health = new HealthHandlers(limiter, config.redis().failureMode());

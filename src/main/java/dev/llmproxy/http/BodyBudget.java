@@ -6,35 +6,45 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * Bounds the request bodies the sidecar holds at once. Every model call's body is read into its heap (behind
  * nginx too), so many large prompts at once could exhaust it; a call whose body does not fit waits a moment
- * for room, then gets a 503 to retry, rather than the process running out of memory for everyone. The room a
- * call took is given back when its handling ends (for a stream, when the stream ends).
+ * for room, then gets a 503 to retry, rather than the process running out of memory for everyone. A call
+ * counts twice its body: the body and one working copy (a renamed body's splice, a chunked body's pieces,
+ * the Ollama translation). The room a call took is given back when its handling ends (a stream's, when the
+ * stream ends).
  */
 final class BodyBudget {
     private static final int UNIT = 1024;
     private static final String ATTRIBUTE = "llmproxy.bodyBudget";
     static final Duration WAIT = Duration.ofSeconds(2);
 
+    private final int total;
+    // Not fair: a small call must not queue behind a large one waiting for room.
     private final Semaphore room;
+    private final LongAdder refused = new LongAdder();
 
     BodyBudget(long bytes) {
-        room = new Semaphore((int) Math.min(Integer.MAX_VALUE, bytes / UNIT), true);
+        total = (int) Math.min(Integer.MAX_VALUE, Math.max(1, bytes / UNIT));
+        room = new Semaphore(total);
     }
 
     /** Takes room for a body of {@code bytes} for this request, or throws the 503. */
     void reserve(Context ctx, long bytes) {
-        int units = (int) Math.max(1, (bytes + UNIT - 1) / UNIT);
-        boolean got;
-        try {
-            got = room.tryAcquire(units, WAIT.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            got = false;
+        // A body larger than the whole budget takes all of it (it fits once nothing else is held).
+        int units = (int) Math.min(total, Math.max(1, (2 * bytes + UNIT - 1) / UNIT));
+        boolean got = room.tryAcquire(units);
+        if (!got) {
+            try {
+                got = room.tryAcquire(units, WAIT.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
         if (!got) {
+            refused.increment();
             throw new ApiException(new OpenAiError(503, "server_error", "overloaded",
                     "The gateway is holding as many request bodies as its memory allows. Please retry."), Map.of(GatewayHeaders.RETRY_AFTER, "1"));
         }
@@ -50,8 +60,12 @@ final class BodyBudget {
         }
     }
 
-    /** Room left, in bytes (for tests and metrics). */
+    /** Room left, in bytes of bodies held (each call counts twice its body). */
     long available() {
         return (long) room.availablePermits() * UNIT;
+    }
+
+    long refusals() {
+        return refused.sum();
     }
 }

@@ -40,9 +40,9 @@ final class ModelCallHandler implements Handler {
 
     @Override
     public void handle(Context ctx) {
-        if (ctx.header("Authorization") == null && !admission.fromNginx(ctx)) {
-            // Refuse before reading a body nobody is entitled to send. (Behind nginx the body is already here,
-            // and answering before reading it would cost nginx its kept connection.)
+        if (!admission.fromNginx(ctx) && !admission.recognised(ctx)) {
+            // Refuse before reading (and holding room for) a body nobody is entitled to send. Behind nginx the
+            // body is already here, and answering before reading it would cost nginx its kept connection.
             admission.admit(ctx, null);
         }
         byte[] body = RequestBody.read(ctx, maxBodyBytes, bodyBudget);

@@ -17,7 +17,12 @@ final class RequestBody {
         if (declared > max) {
             throw new ApiException(OpenAiError.bodyTooLarge(max));
         }
-        budget.reserve(ctx, declared >= 0 ? declared : max);
+        try {
+            budget.reserve(ctx, declared >= 0 ? declared : max);
+        } catch (ApiException refused) {
+            drain(ctx); // answering before the body is read would cost the caller (nginx) its connection
+            throw refused;
+        }
         try (InputStream in = ctx.req().getInputStream()) {
             if (declared >= 0) {
                 byte[] body = new byte[(int) declared];
@@ -33,6 +38,17 @@ final class RequestBody {
             return body;
         } catch (IOException e) {
             throw unreadable();
+        }
+    }
+
+    private static void drain(Context ctx) {
+        byte[] scratch = new byte[64 * 1024];
+        try (InputStream in = ctx.req().getInputStream()) {
+            while (in.read(scratch) >= 0) {
+                // discarded
+            }
+        } catch (IOException e) {
+            // the connection is lost either way
         }
     }
 

@@ -28,6 +28,8 @@ public final class Metrics {
     private final Map<DecisionKey, LongAdder> decisions = new ConcurrentHashMap<>();
     private final Histogram limiterSeconds = new Histogram(0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.05, 0.25);
     private volatile LongSupplier storeErrors = () -> 0;
+    private volatile LongSupplier bodyMemoryAvailable = () -> 0;
+    private volatile LongSupplier bodyMemoryRefused = () -> 0;
     private final Map<String, Histogram> upstreamSeconds = new ConcurrentHashMap<>();
     private final Map<String, Histogram> firstTokenSeconds = new ConcurrentHashMap<>();
     private final Map<TokenKey, LongAdder> tokens = new ConcurrentHashMap<>();
@@ -61,6 +63,12 @@ public final class Metrics {
         this.storeErrors = errors;
     }
 
+    /** The room left for request bodies, and the calls refused for want of it. */
+    public void bodyBudget(LongSupplier available, LongSupplier refused) {
+        this.bodyMemoryAvailable = available;
+        this.bodyMemoryRefused = refused;
+    }
+
     /** Prometheus text exposition format, version 0.0.4. */
     public String render() {
         StringBuilder out = new StringBuilder(2048);
@@ -74,6 +82,12 @@ public final class Metrics {
         out.append("# HELP llmproxy_ratelimit_store_errors_total Calls to the rate-limit store that failed.\n");
         out.append("# TYPE llmproxy_ratelimit_store_errors_total counter\n");
         out.append("llmproxy_ratelimit_store_errors_total ").append(storeErrors.getAsLong()).append('\n');
+        out.append("# HELP llmproxy_body_memory_available_bytes Room left for request bodies held by the sidecar (a call counts twice its body).\n");
+        out.append("# TYPE llmproxy_body_memory_available_bytes gauge\n");
+        out.append("llmproxy_body_memory_available_bytes ").append(bodyMemoryAvailable.getAsLong()).append('\n');
+        out.append("# HELP llmproxy_body_memory_refusals_total Calls answered 503 overloaded for want of room for their body.\n");
+        out.append("# TYPE llmproxy_body_memory_refusals_total counter\n");
+        out.append("llmproxy_body_memory_refusals_total ").append(bodyMemoryRefused.getAsLong()).append('\n');
         out.append("# HELP llmproxy_upstream_seconds Duration of calls the sidecar makes to a model server.\n");
         out.append("# TYPE llmproxy_upstream_seconds histogram\n");
         upstreamSeconds.forEach((labels, h) -> h.render(out, "llmproxy_upstream_seconds", labels));

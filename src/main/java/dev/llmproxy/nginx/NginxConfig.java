@@ -76,7 +76,9 @@ public final class NginxConfig {
         v.put("MAX_BODY_BYTES", Long.toString(config.maxBodyBytes()));
         v.put("UPSTREAM_CONNECT_TIMEOUT", config.upstreamConnectTimeout().toSeconds() + "s");
         v.put("UPSTREAM_READ_TIMEOUT", config.upstreamReadTimeout().toSeconds() + "s");
-        v.put("SIDECAR_READ_TIMEOUT", config.upstreamReadTimeout().toSeconds() + 5 + "s");
+        // Longer than the sidecar can take before it answers itself: room for the body (2 s), the limit store,
+        // connecting to and waiting for the model server.
+        v.put("SIDECAR_READ_TIMEOUT", config.upstreamReadTimeout().toSeconds() + config.upstreamConnectTimeout().toSeconds() + 10 + "s");
         return v;
     }
 

@@ -186,7 +186,7 @@ class ConfigLoaderTest {
         "OLLAMA_BASE_URL|http://ollama:11434?x=1|must not contain credentials, a query",
         "DEFAULT_BACKEND|openai|must be \"vllm\" or \"ollama\"",
         "MAX_BODY_BYTES|100|must be an integer from 1024",
-        "BODY_MEMORY_BYTES|2048|must be 0 (half the heap) or at least MAX_BODY_BYTES (4194304), got 2048",
+        "BODY_MEMORY_BYTES|4194304|must be 0 (half the heap) or at least twice MAX_BODY_BYTES (8388608), got 4194304",
         "BODY_MEMORY_BYTES|-1|must be an integer from 0",
         "SIDECAR_PORT|0|must be an integer from 1 to 65535",
         "NGINX_LISTEN|0.0.0.0:80:80|must be a port or host:port",
