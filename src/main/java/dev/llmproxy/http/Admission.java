@@ -4,6 +4,7 @@ import dev.llmproxy.authz.Gatekeeper;
 import dev.llmproxy.authz.Verdict;
 import dev.llmproxy.routing.ModelRef;
 import io.javalin.http.Context;
+import java.util.Optional;
 
 /**
  * Lets a model call through, or refuses it: authenticates and limits the request, exactly once, whether the
@@ -45,8 +46,8 @@ final class Admission {
         return allowed.token().label();
     }
 
-    private static java.util.Optional<String> label(Verdict verdict) {
-        return java.util.Optional.ofNullable(switch (verdict) {
+    private static Optional<String> label(Verdict verdict) {
+        return Optional.ofNullable(switch (verdict) {
             case Verdict.Allowed a -> a.token().label();
             case Verdict.Forbidden f -> f.token().label();
             case Verdict.RateLimited r -> r.token().label();

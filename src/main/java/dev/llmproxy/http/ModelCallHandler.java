@@ -20,7 +20,7 @@ final class ModelCallHandler implements Handler {
      * (measured with PCRE2's JIT on this project's benchmark machine: 2 ms for 512 KB), stalling every stream
      * on that worker meanwhile; 16 KB costs it under 0.1 ms. A larger body to rewrite is relayed here.
      */
-    static final int NGINX_REWRITE_MAX_BYTES = Integer.getInteger("llmproxy.nginxRewriteMax", 16 * 1024);
+    static final int NGINX_REWRITE_MAX_BYTES = 16 * 1024;
 
     private final Admission admission;
     private final Backend defaultBackend;
@@ -40,9 +40,11 @@ final class ModelCallHandler implements Handler {
 
     @Override
     public void handle(Context ctx) {
-        if (!admission.fromNginx(ctx) && !admission.recognised(ctx)) {
-            // Refuse before reading (and holding room for) a body nobody is entitled to send. Behind nginx the
-            // body is already here, and answering before reading it would cost nginx its kept connection.
+        boolean behindNginx = admission.fromNginx(ctx);
+        if (!behindNginx && !admission.recognised(ctx)) {
+            // Refuse before holding room for a body nobody is entitled to send (a small one is read and dropped,
+            // so the client keeps its connection). Behind nginx the body is already here.
+            RequestBody.discardIfSmall(ctx);
             admission.admit(ctx, null);
         }
         byte[] body = RequestBody.read(ctx, maxBodyBytes, bodyBudget);
@@ -53,7 +55,6 @@ final class ModelCallHandler implements Handler {
             throw new ApiException(e.error());
         }
         ModelRef model = ModelRef.parse(field.model(), defaultBackend);
-        boolean behindNginx = admission.fromNginx(ctx);
         if (behindNginx) { // for nginx's access log
             ctx.header(LLM_MODEL, model.requested());
             ctx.header(PROXY_BACKEND, model.backend().wireName());

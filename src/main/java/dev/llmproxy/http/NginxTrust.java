@@ -6,8 +6,12 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.Optional;
 
-/** Recognises calls from our nginx: they carry the shared secret, compared in constant time. */
+/**
+ * Recognises calls from our nginx: they carry the shared secret, compared in constant time, once per request
+ * (the answer is kept on the request for the handlers and the error mapping that ask again).
+ */
 final class NginxTrust {
+    private static final String ATTRIBUTE = "llmproxy.fromNginx";
     private final byte[] secret;
 
     NginxTrust(Optional<Secret> secret) {
@@ -15,8 +19,12 @@ final class NginxTrust {
     }
 
     boolean fromNginx(Context ctx) {
-        String presented = ctx.header(GatewayHeaders.GATEWAY_SECRET);
-        return secret != null && presented != null
-                && MessageDigest.isEqual(secret, presented.getBytes(StandardCharsets.UTF_8));
+        Boolean known = ctx.attribute(ATTRIBUTE);
+        if (known == null) {
+            String presented = ctx.header(GatewayHeaders.GATEWAY_SECRET);
+            known = secret != null && presented != null && MessageDigest.isEqual(secret, presented.getBytes(StandardCharsets.UTF_8));
+            ctx.attribute(ATTRIBUTE, known);
+        }
+        return known;
     }
 }

@@ -41,6 +41,16 @@ final class RequestBody {
         }
     }
 
+    /** Reads and drops a body of at most 64 KB, so a refusal leaves the connection usable; a larger one is left unread. */
+    static void discardIfSmall(Context ctx) {
+        long declared = ctx.req().getContentLengthLong();
+        if (declared >= 0 && declared <= DRAIN_MAX) {
+            drain(ctx);
+        }
+    }
+
+    private static final long DRAIN_MAX = 64 * 1024;
+
     private static void drain(Context ctx) {
         byte[] scratch = new byte[64 * 1024];
         try (InputStream in = ctx.req().getInputStream()) {
