@@ -11,15 +11,20 @@ import io.javalin.Javalin;
 import io.javalin.compression.CompressionStrategy;
 import io.javalin.http.Context;
 import io.javalin.http.HttpResponseException;
+import java.time.Duration;
 import java.util.Map;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.server.handler.GracefulHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /** Wires the sidecar's routes. Returns an unstarted server: {@code Main} starts it, tests start it on a free port. */
 public final class App {
     private static final Logger LOG = LoggerFactory.getLogger(App.class);
+
+    /** How long a stopping sidecar waits for calls in progress (a stream still running then is cut). */
+    static final Duration STOP_TIMEOUT = Duration.ofSeconds(5);
 
     private App() {}
 
@@ -71,7 +76,11 @@ public final class App {
             var errorPages = new JsonErrorPages();
             cfg.jetty.modifyServer(server -> {
                 server.setErrorHandler(errorPages);
-                server.setHandler(new PlainHttpOnly()); // Javalin attaches its servlet inside this wrapper
+                // Stopping, the sidecar lets calls in progress finish (up to STOP_TIMEOUT) and answers new ones
+                // 503 + Retry-After, which nginx passes on: none reaches a servlet context that is going away
+                // (that was a 500). Javalin attaches its servlet inside the innermost wrapper.
+                server.setStopTimeout(STOP_TIMEOUT.toMillis());
+                server.setHandler(new GracefulHandler(new PlainHttpOnly()));
             });
             cfg.jetty.modifyServletContextHandler(context -> context.setErrorHandler(errorPages));
             cfg.routes.post("/v1/chat/completions", modelCalls);

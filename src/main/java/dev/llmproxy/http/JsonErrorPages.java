@@ -25,6 +25,9 @@ final class JsonErrorPages extends ErrorHandler {
     @Override
     protected void generateResponse(Request request, Response response, int code, String message, Throwable cause, Callback callback)
             throws IOException {
+        if (code == 503) {
+            response.getHeaders().put(GatewayHeaders.RETRY_AFTER, VerdictHeaders.STORE_RETRY_AFTER_SECONDS);
+        }
         if (!generateAcceptableResponse(request, response, callback, "application/json", List.of(StandardCharsets.UTF_8), code, message, cause)) {
             callback.succeeded();
         }

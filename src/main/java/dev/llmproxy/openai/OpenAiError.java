@@ -87,7 +87,8 @@ public record OpenAiError(int status, String type, String code, String message) 
             case 501 -> new OpenAiError(501, "invalid_request_error", "not_implemented",
                     "The request uses a transfer coding the gateway does not support.");
             case 426, 505 -> new OpenAiError(status, "invalid_request_error", "unsupported_protocol", "Only HTTP/1.1 and HTTP/1.0 are supported.");
-            case 503 -> new OpenAiError(503, "server_error", "service_unavailable", "The gateway is temporarily unavailable. Please retry.");
+            // The same code nginx gives when it cannot reach the sidecar: Jetty's 503 is the sidecar stopping.
+            case 503 -> new OpenAiError(503, "server_error", "authz_unavailable", "The gateway cannot decide calls right now (it is restarting). Please retry.");
             default -> status >= 500 ? new OpenAiError(status, "server_error", "internal_error", "The gateway failed to handle the request.")
                     : new OpenAiError(status, "invalid_request_error", "bad_request", "Bad request.");
         };
