@@ -66,7 +66,7 @@ public final class Main {
     }
 
     private static void serve(Config config) {
-        App.create(config, RateLimiters.fromConfig(config)).start();
+        App.create(config, RateLimiters.create(config.store(), config.redisUrl(), config.redis())).start();
     }
 
     private static String summary(Config c) {

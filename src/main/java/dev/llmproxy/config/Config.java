@@ -1,7 +1,8 @@
 package dev.llmproxy.config;
 
 import dev.llmproxy.auth.TokenRegistry;
-import dev.llmproxy.ratelimit.FailureMode;
+import dev.llmproxy.ratelimit.RateLimitStoreKind;
+import dev.llmproxy.ratelimit.RedisSettings;
 import dev.llmproxy.routing.Backend;
 import java.net.URI;
 import java.time.Duration;
@@ -32,14 +33,6 @@ public record Config(
         Duration upstreamConnectTimeout,
         Duration upstreamReadTimeout,
         NginxSettings nginx) {
-
-    /**
-     * How the Redis store behaves.
-     *
-     * @param keyPrefix prepended to every key, so several gateways can share one Redis
-     * @param timeout bound on any Redis call, including waiting for a pooled connection
-     */
-    public record RedisSettings(String keyPrefix, FailureMode failureMode, Duration timeout, int poolSize) {}
 
     /**
      * The nginx front's own settings, used only when rendering its config.

@@ -11,6 +11,8 @@ import dev.llmproxy.auth.TokenDigest;
 import dev.llmproxy.auth.TokenRegistry;
 import dev.llmproxy.ratelimit.FailureMode;
 import dev.llmproxy.ratelimit.Quota;
+import dev.llmproxy.ratelimit.RateLimitStoreKind;
+import dev.llmproxy.ratelimit.RedisSettings;
 import dev.llmproxy.routing.Backend;
 import java.net.URI;
 import java.time.Duration;
@@ -72,7 +74,7 @@ public final class ConfigLoader {
         TokenRegistry tokens = tokens();
         RateLimitStoreKind store = store();
         Optional<URI> redisUrl = redisUrl(store);
-        Config.RedisSettings redis = redisSettings();
+        RedisSettings redis = redisSettings();
         long maxBody = integer("MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES, 1024, 64L * 1024 * 1024);
         long bodyMemory = integer("BODY_MEMORY_BYTES", 0, 0, 1L << 40); // 0: half the sidecar's heap
         if (bodyMemory > 0 && bodyMemory < 2 * maxBody) { // a call counts twice its body
@@ -164,7 +166,7 @@ public final class ConfigLoader {
         return listen;
     }
 
-    private Config.RedisSettings redisSettings() {
+    private RedisSettings redisSettings() {
         String mode = text("RATE_LIMIT_FAILURE_MODE", "open").toLowerCase(Locale.ROOT);
         FailureMode failureMode = switch (mode) {
             case "open" -> FailureMode.OPEN;
@@ -180,7 +182,7 @@ public final class ConfigLoader {
         }
         long timeout = integer("REDIS_TIMEOUT_MS", 250, 10, 10_000);
         long pool = integer("REDIS_POOL_SIZE", 4, 1, 4096);
-        return new Config.RedisSettings(prefix, failureMode, Duration.ofMillis(timeout), (int) pool);
+        return new RedisSettings(prefix, failureMode, Duration.ofMillis(timeout), (int) pool);
     }
 
     private Optional<URI> redisUrl(RateLimitStoreKind store) {

@@ -1,6 +1,6 @@
 package dev.llmproxy.nginx;
 
-import dev.llmproxy.Resources;
+import dev.llmproxy.support.Resources;
 import dev.llmproxy.config.Config;
 import dev.llmproxy.config.ConfigException;
 import java.nio.file.Path;

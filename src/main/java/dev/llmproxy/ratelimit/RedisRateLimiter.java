@@ -1,6 +1,6 @@
 package dev.llmproxy.ratelimit;
 
-import dev.llmproxy.Resources;
+import dev.llmproxy.support.Resources;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;

@@ -3,6 +3,8 @@ package dev.llmproxy.config;
 import static org.junit.jupiter.api.Assertions.*;
 
 import dev.llmproxy.auth.TokenDigest;
+import dev.llmproxy.ratelimit.RateLimitStoreKind;
+import dev.llmproxy.ratelimit.RedisSettings;
 import dev.llmproxy.routing.Backend;
 import java.time.Duration;
 import java.util.HashMap;
@@ -56,7 +58,7 @@ class ConfigLoaderTest {
         assertEquals(Duration.ofSeconds(5), c.upstreamConnectTimeout());
         assertEquals(Duration.ofSeconds(600), c.upstreamReadTimeout());
         assertEquals(new Config.NginxSettings("127.0.0.1:8080", java.util.Optional.empty(), java.util.Optional.empty(), List.of()), c.nginx());
-        assertEquals(new Config.RedisSettings("llm-proxy:", dev.llmproxy.ratelimit.FailureMode.OPEN, Duration.ofMillis(250), 4), c.redis());
+        assertEquals(new RedisSettings("llm-proxy:", dev.llmproxy.ratelimit.FailureMode.OPEN, Duration.ofMillis(250), 4), c.redis());
         var t = c.tokens().find(SECRET_TOKEN).orElseThrow();
         assertEquals("team-a", t.label());
         assertEquals(60, t.quota().rpm());

@@ -32,7 +32,7 @@ class OllamaConcurrencyTest {
             int port = Ports.free();
             Config config = ConfigLoader.load(Map.of("TOKENS_JSON", "[{\"token\":\"" + TOKEN + "\",\"label\":\"many\"}]",
                     "OLLAMA_BASE_URL", ollama.baseUrl(), "DEFAULT_BACKEND", "ollama", "SIDECAR_PORT", Integer.toString(port)));
-            Javalin sidecar = App.create(config, RateLimiters.fromConfig(config)).start();
+            Javalin sidecar = App.create(config, RateLimiters.create(config.store(), config.redisUrl(), config.redis())).start();
             try {
                 var body = "{\"model\":\"slow\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}";
                 List<CompletableFuture<HttpResponse<String>>> streams = new ArrayList<>();

@@ -67,7 +67,7 @@ class RedisGatewayTest {
                 "RATE_LIMIT_STORE", "redis", "REDIS_URL", redis.url().toString(), "RATE_LIMIT_FAILURE_MODE", mode,
                 "REDIS_TIMEOUT_MS", "200", "SIDECAR_PORT", Integer.toString(port)));
         Config config = ConfigLoader.load(env);
-        sidecars.add(App.create(config, RateLimiters.fromConfig(config)).start());
+        sidecars.add(App.create(config, RateLimiters.create(config.store(), config.redisUrl(), config.redis())).start());
         return URI.create("http://127.0.0.1:" + port);
     }
 

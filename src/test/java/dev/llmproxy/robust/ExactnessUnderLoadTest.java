@@ -65,7 +65,7 @@ class ExactnessUnderLoadTest {
                 Config c = ConfigLoader.load(Map.of("TOKENS_JSON", tokens.toString(), "VLLM_BASE_URL", vllm.baseUrl(),
                         "OLLAMA_BASE_URL", ollama.baseUrl(), "RATE_LIMIT_STORE", "redis", "REDIS_URL", redis.url().toString(),
                         "RATE_LIMIT_FAILURE_MODE", "closed", "SIDECAR_PORT", Integer.toString(port)));
-                sidecars.add(App.create(c, RateLimiters.fromConfig(c)).start());
+                sidecars.add(App.create(c, RateLimiters.create(c.store(), c.redisUrl(), c.redis())).start());
                 urls.add(URI.create("http://127.0.0.1:" + port + "/v1/chat/completions"));
             }
             Map<String, Tally> tallies = new ConcurrentHashMap<>();

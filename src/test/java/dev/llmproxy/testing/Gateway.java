@@ -63,7 +63,7 @@ public final class Gateway implements AutoCloseable {
     }
 
     private static Javalin startSidecar(Config config) {
-        return App.create(config, RateLimiters.fromConfig(config)).start();
+        return App.create(config, RateLimiters.create(config.store(), config.redisUrl(), config.redis())).start();
     }
 
     public URI url(String path) {

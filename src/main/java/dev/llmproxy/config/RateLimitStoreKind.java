@@ -1,7 +1,0 @@
-package dev.llmproxy.config;
-
-/** Where rate-limit state lives: in this process, or in Redis shared by every sidecar. */
-public enum RateLimitStoreKind {
-    MEMORY,
-    REDIS
-}
