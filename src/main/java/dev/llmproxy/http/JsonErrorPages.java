@@ -26,7 +26,7 @@ final class JsonErrorPages extends ErrorHandler {
     protected void generateResponse(Request request, Response response, int code, String message, Throwable cause, Callback callback)
             throws IOException {
         if (code == 503) {
-            response.getHeaders().put(GatewayHeaders.RETRY_AFTER, VerdictHeaders.STORE_RETRY_AFTER_SECONDS);
+            response.getHeaders().put(GatewayHeaders.RETRY_AFTER, VerdictHeaders.UNAVAILABLE_RETRY_AFTER_SECONDS);
         }
         if (!generateAcceptableResponse(request, response, callback, "application/json", List.of(StandardCharsets.UTF_8), code, message, cause)) {
             callback.succeeded();

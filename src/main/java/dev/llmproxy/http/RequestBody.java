@@ -49,10 +49,10 @@ final class RequestBody {
         }
     }
 
-    private static final long DRAIN_MAX = 64 * 1024;
+    private static final int DRAIN_MAX = 64 * 1024;
 
     private static void drain(Context ctx) {
-        byte[] scratch = new byte[64 * 1024];
+        byte[] scratch = new byte[DRAIN_MAX];
         try (InputStream in = ctx.req().getInputStream()) {
             while (in.read(scratch) >= 0) {
                 // discarded

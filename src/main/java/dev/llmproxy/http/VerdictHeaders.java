@@ -16,8 +16,8 @@ final class VerdictHeaders {
     private VerdictHeaders() {}
 
     static final String WWW_AUTHENTICATE_VALUE = "Bearer realm=\"llm-proxy\"";
-    /** The same wait nginx advertises when the sidecar is unavailable. */
-    static final String STORE_RETRY_AFTER_SECONDS = "5";
+    /** The wait advertised whenever a part of the gateway is unavailable (the limit store, the sidecar): nginx's too. */
+    static final String UNAVAILABLE_RETRY_AFTER_SECONDS = "5";
 
     /** The OpenAI rate-limit headers for a decision; empty for an unlimited token. */
     static Map<String, String> rateLimit(Decision d) {
@@ -52,7 +52,7 @@ final class VerdictHeaders {
             case Verdict.Forbidden f -> new ApiException(OpenAiError.forbidden(REASON_MODEL_NOT_ALLOWED, f.message()));
             case Verdict.RateLimited r ->
                     new ApiException(OpenAiError.rateLimited(rateLimitMessage(r.token().label(), r.decision())), rateLimit(r.decision()));
-            case Verdict.StoreUnavailable s -> new ApiException(OpenAiError.storeUnavailable(), Map.of(RETRY_AFTER, STORE_RETRY_AFTER_SECONDS));
+            case Verdict.StoreUnavailable s -> new ApiException(OpenAiError.storeUnavailable(), Map.of(RETRY_AFTER, UNAVAILABLE_RETRY_AFTER_SECONDS));
             case Verdict.Allowed a -> throw new IllegalArgumentException("not a refusal");
         };
     }
