@@ -56,7 +56,7 @@ public final class Gatekeeper {
         }
         Token token = found.get();
         if (model != null && !token.models().allows(model)) {
-            return new Verdict.Forbidden(token, "The API key '" + token.label() + "' may not use model '" + model.requested() + "'.");
+            return new Verdict.Forbidden(token, model.requested());
         }
         Decision decision;
         long start = System.nanoTime();

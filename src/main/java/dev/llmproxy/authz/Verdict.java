@@ -13,8 +13,8 @@ public sealed interface Verdict {
     /** No token, a malformed header, or a token nobody registered. */
     record Unauthenticated(String message) implements Verdict {}
 
-    /** A valid token asking for a model outside its allowlist. */
-    record Forbidden(Token token, String message) implements Verdict {}
+    /** A valid token asking for a model outside its allowlist ({@code model} as the client wrote it). */
+    record Forbidden(Token token, String model) implements Verdict {}
 
     /** A valid token over its RPM or RPD. */
     record RateLimited(Token token, Decision decision) implements Verdict {}

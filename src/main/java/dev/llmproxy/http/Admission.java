@@ -2,6 +2,8 @@ package dev.llmproxy.http;
 
 import dev.llmproxy.authz.Gatekeeper;
 import dev.llmproxy.authz.Verdict;
+import dev.llmproxy.contract.GatewayHeaders;
+import dev.llmproxy.contract.VerdictHeaders;
 import dev.llmproxy.routing.ModelRef;
 import io.javalin.http.Context;
 import java.util.Optional;
@@ -25,9 +27,15 @@ final class Admission {
         return trust.fromNginx(ctx);
     }
 
-    /** Whether the request presents a registered token (deciding and counting nothing yet). */
-    boolean recognised(Context ctx) {
-        return gatekeeper.recognises(ctx.header("Authorization"));
+    /**
+     * Refuses a request that presents no registered token (after {@code beforeRefusing}), deciding and counting
+     * nothing for one that does: its admission comes once its model is known.
+     */
+    void refuseUnrecognised(Context ctx, Runnable beforeRefusing) {
+        if (!gatekeeper.recognises(ctx.header("Authorization"))) {
+            beforeRefusing.run();
+            admit(ctx, null); // refuses it, with the reason the gatekeeper gives
+        }
     }
 
     /**

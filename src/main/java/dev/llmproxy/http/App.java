@@ -3,9 +3,16 @@ package dev.llmproxy.http;
 import dev.llmproxy.authz.Gatekeeper;
 import dev.llmproxy.config.Config;
 import dev.llmproxy.metrics.Metrics;
+import dev.llmproxy.contract.ApiException;
+import dev.llmproxy.contract.Endpoint;
+import dev.llmproxy.contract.ErrorCode;
+import dev.llmproxy.contract.GatewayHeaders;
+import dev.llmproxy.contract.OpenAiError;
 import dev.llmproxy.ollama.OllamaClient;
-import dev.llmproxy.openai.OpenAiError;
 import dev.llmproxy.ratelimit.RateLimiter;
+import dev.llmproxy.relay.ModelListing;
+import dev.llmproxy.relay.OllamaRelay;
+import dev.llmproxy.relay.VllmRelay;
 import dev.llmproxy.vllm.VllmClient;
 import io.javalin.Javalin;
 import io.javalin.compression.CompressionStrategy;
@@ -73,7 +80,7 @@ public final class App {
                 return connector;
             });
 
-            var errorPages = new JsonErrorPages();
+            var errorPages = new JsonErrorPages(config.maxBodyBytes());
             cfg.jetty.modifyServer(server -> {
                 server.setErrorHandler(errorPages);
                 // Stopping, the sidecar lets calls in progress finish (up to STOP_TIMEOUT) and answers new ones
@@ -83,10 +90,12 @@ public final class App {
                 server.setHandler(new GracefulHandler(new PlainHttpOnly()));
             });
             cfg.jetty.modifyServletContextHandler(context -> context.setErrorHandler(errorPages));
-            cfg.routes.post("/v1/chat/completions", modelCalls);
-            cfg.routes.post("/v1/completions", modelCalls);
-            cfg.routes.post("/v1/embeddings", modelCalls);
-            cfg.routes.get("/v1/models", new ModelsHandler(admission, vllm, ollama, config.upstreamConnectTimeout()));
+            for (Endpoint endpoint : Endpoint.values()) {
+                if (endpoint.carriesModel()) {
+                    cfg.routes.post(endpoint.path(), ctx -> modelCalls.handle(ctx, endpoint));
+                }
+            }
+            cfg.routes.get(Endpoint.MODELS.path(), new ModelsHandler(admission, new ModelListing(vllm, ollama, config.upstreamConnectTimeout())));
             cfg.routes.get("/healthz", health::alive);
             cfg.routes.get("/readyz", health::ready);
             // Not routed by nginx: scraped on the sidecar's own (private) address.
@@ -99,20 +108,12 @@ public final class App {
                 }
                 render(ctx, e.error(), e.headers());
             });
-            cfg.routes.exception(HttpResponseException.class, (e, ctx) -> render(ctx, frameworkError(e, ctx), Map.of()));
+            cfg.routes.exception(HttpResponseException.class, (e, ctx) -> render(ctx, errorPages.forStatus(e.getStatus()), Map.of()));
             cfg.routes.exception(Exception.class, (e, ctx) -> {
                 LOG.error("request {}: {} {} failed", RequestIds.of(ctx), ctx.method(), ctx.path(), e);
-                render(ctx, OpenAiError.internal(), Map.of());
+                render(ctx, ErrorCode.INTERNAL_ERROR.error(), Map.of());
             });
         });
-    }
-
-    private static OpenAiError frameworkError(HttpResponseException e, Context ctx) {
-        return switch (e.getStatus()) {
-            case 404 -> OpenAiError.notFound(ctx.method().name(), ctx.path());
-            case 405 -> OpenAiError.methodNotAllowed(ctx.method().name(), ctx.path());
-            default -> new OpenAiError(e.getStatus(), e.getStatus() >= 500 ? "server_error" : "invalid_request_error", null, e.getMessage());
-        };
     }
 
     /** Where Javalin's handlers write their errors (bodies come from {@link OpenAiError#toJson}). */

@@ -1,6 +1,8 @@
 package dev.llmproxy.http;
 
-import dev.llmproxy.openai.OpenAiError;
+import dev.llmproxy.contract.ApiException;
+import dev.llmproxy.contract.ErrorCode;
+import dev.llmproxy.contract.GatewayHeaders;
 import io.javalin.http.Context;
 import java.time.Duration;
 import java.util.Map;
@@ -45,8 +47,7 @@ final class BodyBudget {
         }
         if (!got) {
             refused.increment();
-            throw new ApiException(new OpenAiError(503, "server_error", "overloaded",
-                    "The gateway is holding as many request bodies as its memory allows. Please retry."), Map.of(GatewayHeaders.RETRY_AFTER, "1"));
+            throw new ApiException(ErrorCode.OVERLOADED.error(), Map.of(GatewayHeaders.RETRY_AFTER, "1"));
         }
         ctx.attribute(ATTRIBUTE, units);
     }

@@ -1,20 +1,23 @@
 package dev.llmproxy.http;
 
-import static dev.llmproxy.http.GatewayHeaders.*;
+import static dev.llmproxy.contract.GatewayHeaders.*;
 
+import dev.llmproxy.contract.ApiException;
+import dev.llmproxy.contract.Endpoint;
 import dev.llmproxy.openai.ModelField;
+import dev.llmproxy.relay.OllamaRelay;
+import dev.llmproxy.relay.VllmRelay;
 import dev.llmproxy.routing.Backend;
 import dev.llmproxy.routing.ModelRef;
 import io.javalin.http.Context;
-import io.javalin.http.Handler;
 
 /**
- * {@code POST /v1/chat/completions}, {@code /v1/completions}, {@code /v1/embeddings}: reads the body once,
- * finds its model, authenticates, limits and routes. Ollama calls are translated here. A vLLM call is relayed
+ * The model calls ({@link Endpoint#carriesModel}): reads the body once, finds its model, authenticates, limits
+ * and routes. Ollama calls are translated here. A vLLM call is relayed
  * here when the sidecar is the whole gateway; behind nginx it is handed back to nginx, which sends the body it
  * still holds straight to vLLM (see {@link #handOver}).
  */
-final class ModelCallHandler implements Handler {
+final class ModelCallHandler {
     /**
      * The largest body nginx rewrites: its regular expression runs in nginx's event loop at about 4 ns a byte
      * (measured with PCRE2's JIT on this project's benchmark machine: 2 ms for 512 KB), stalling every stream
@@ -38,14 +41,12 @@ final class ModelCallHandler implements Handler {
         this.ollama = ollama;
     }
 
-    @Override
-    public void handle(Context ctx) {
+    void handle(Context ctx, Endpoint endpoint) {
         boolean behindNginx = admission.fromNginx(ctx);
-        if (!behindNginx && !admission.recognised(ctx)) {
+        if (!behindNginx) {
             // Refuse before holding room for a body nobody is entitled to send (a small one is read and dropped,
             // so the client keeps its connection). Behind nginx the body is already here.
-            RequestBody.discardIfSmall(ctx);
-            admission.admit(ctx, null);
+            admission.refuseUnrecognised(ctx, () -> RequestBody.discardIfSmall(ctx));
         }
         byte[] body = RequestBody.read(ctx, maxBodyBytes, bodyBudget);
         ModelField field;
@@ -64,10 +65,16 @@ final class ModelCallHandler implements Handler {
             case VLLM -> {
                 if (!(behindNginx && handOver(ctx, field, model))) {
                     String query = ctx.queryString();
-                    vllm.forward(ctx, query == null ? ctx.path() : ctx.path() + "?" + query, field.withModel(model.name()), RequestIds.of(ctx));
+                    try (var client = JettyClientChannel.open(ctx)) {
+                        vllm.forward(client, query == null ? ctx.path() : ctx.path() + "?" + query, field.withModel(model.name()), RequestIds.of(ctx));
+                    }
                 }
             }
-            case OLLAMA -> ollama.serve(ctx, field.body(), model, RequestIds.of(ctx), tokenLabel);
+            case OLLAMA -> {
+                try (var client = JettyClientChannel.open(ctx)) {
+                    ollama.serve(client, endpoint, field.body(), model, RequestIds.of(ctx), tokenLabel);
+                }
+            }
         }
     }
 

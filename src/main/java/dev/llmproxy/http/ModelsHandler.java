@@ -1,43 +1,19 @@
 package dev.llmproxy.http;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import dev.llmproxy.ollama.OllamaClient;
-import dev.llmproxy.ollama.OllamaWire;
-import dev.llmproxy.openai.Json;
-import dev.llmproxy.openai.OpenAiError;
-import dev.llmproxy.openai.OpenAiWire;
-import dev.llmproxy.upstream.Http1Client;
-import dev.llmproxy.vllm.VllmClient;
+import dev.llmproxy.contract.GatewayHeaders;
+import dev.llmproxy.relay.ModelListing;
+import dev.llmproxy.support.Json;
 import io.javalin.http.Context;
 import io.javalin.http.Handler;
-import java.io.IOException;
-import java.time.Duration;
-import java.time.OffsetDateTime;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
-/**
- * {@code GET /v1/models}: one list for both backends, each model named with the prefix that routes to
- * it ({@code ollama:llama3.2}, {@code vllm:meta-llama/...}). Both are asked at once; one backend down
- * still lists the other, and only both down is an error.
- */
+/** {@code GET /v1/models}: admitted like any call (it counts against the token's limits), then {@link ModelListing}. */
 final class ModelsHandler implements Handler {
-    private static final Logger LOG = LoggerFactory.getLogger(ModelsHandler.class);
-    private static final int MAX_LISTING_BYTES = 16 * 1024 * 1024;
     private final Admission admission;
-    private final VllmClient vllm;
-    private final OllamaClient ollama;
-    private final Duration timeout;
+    private final ModelListing listing;
 
-    ModelsHandler(Admission admission, VllmClient vllm, OllamaClient ollama, Duration timeout) {
+    ModelsHandler(Admission admission, ModelListing listing) {
         this.admission = admission;
-        this.vllm = vllm;
-        this.ollama = ollama;
-        this.timeout = timeout; // listing models is quick: bounded like connecting, not like generating
+        this.listing = listing;
     }
 
     @Override
@@ -46,64 +22,6 @@ final class ModelsHandler implements Handler {
             ctx.header(GatewayHeaders.PROXY_BACKEND, GatewayHeaders.BACKEND_SIDECAR); // for nginx's access log
         }
         admission.admit(ctx, null);
-        String requestId = RequestIds.of(ctx);
-        List<OpenAiWire.Model> data = new ArrayList<>();
-        int failed = 0;
-        try (var pool = Executors.newVirtualThreadPerTaskExecutor()) {
-            List<Future<List<OpenAiWire.Model>>> lists = List.of(
-                    pool.submit(this::ollamaModels),
-                    pool.submit(() -> vllmModels(requestId)));
-            for (var f : lists) {
-                try {
-                    data.addAll(f.get());
-                } catch (java.util.concurrent.ExecutionException e) {
-                    failed++;
-                    LOG.debug("request {}: a backend could not list its models: {}", requestId, e.getCause().toString());
-                }
-            }
-        }
-        if (failed == 2) {
-            throw new ApiException(OpenAiError.backendUnavailable("No model backend is reachable."));
-        }
-        ctx.contentType("application/json").result(Json.bytes(new OpenAiWire.ModelList("list", data)));
-    }
-
-    private List<OpenAiWire.Model> ollamaModels() throws Exception {
-        OllamaWire.Tags tags = Json.MAPPER.readValue(listing(ollama.get("/api/tags", timeout), "Ollama /api/tags"), OllamaWire.Tags.class);
-        List<OpenAiWire.Model> out = new ArrayList<>();
-        for (OllamaWire.TagModel m : tags.models() == null ? List.<OllamaWire.TagModel>of() : tags.models()) {
-            out.add(new OpenAiWire.Model("ollama:" + m.name(), "model", epochSeconds(m.modifiedAt()), "ollama"));
-        }
-        return out;
-    }
-
-    private List<OpenAiWire.Model> vllmModels(String requestId) throws Exception {
-        List<OpenAiWire.Model> out = new ArrayList<>();
-        for (JsonNode m : Json.MAPPER.readTree(listing(vllm.get("/v1/models", requestId, timeout), "vLLM /v1/models")).path("data")) {
-            if (m.path("id").isTextual()) {
-                out.add(new OpenAiWire.Model("vllm:" + m.get("id").textValue(), "model", m.path("created").asLong(0),
-                        m.path("owned_by").asText("vllm")));
-            }
-        }
-        return out;
-    }
-
-    /** A backend's model list, read whole; anything but a 200 is that backend's failure to list. */
-    private static byte[] listing(Http1Client.Call call, String what) throws IOException {
-        try (Http1Client.Response res = call.execute()) {
-            byte[] body = res.readBody(MAX_LISTING_BYTES);
-            if (res.status() != 200) {
-                throw new IllegalStateException(what + " answered " + res.status());
-            }
-            return body;
-        }
-    }
-
-    private static long epochSeconds(String rfc3339) {
-        try {
-            return rfc3339 == null ? 0 : OffsetDateTime.parse(rfc3339).toEpochSecond();
-        } catch (RuntimeException e) {
-            return 0;
-        }
+        ctx.contentType("application/json").result(Json.bytes(listing.list(RequestIds.of(ctx))));
     }
 }

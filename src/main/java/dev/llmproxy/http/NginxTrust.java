@@ -1,5 +1,6 @@
 package dev.llmproxy.http;
 
+import dev.llmproxy.contract.GatewayHeaders;
 import dev.llmproxy.config.Secret;
 import io.javalin.http.Context;
 import java.nio.charset.StandardCharsets;

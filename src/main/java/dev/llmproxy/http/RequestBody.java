@@ -1,6 +1,7 @@
 package dev.llmproxy.http;
 
-import dev.llmproxy.openai.OpenAiError;
+import dev.llmproxy.contract.ApiException;
+import dev.llmproxy.contract.ErrorCode;
 import io.javalin.http.Context;
 import java.io.IOException;
 import java.io.InputStream;
@@ -15,7 +16,7 @@ final class RequestBody {
     static byte[] read(Context ctx, long max, BodyBudget budget) {
         long declared = ctx.req().getContentLengthLong();
         if (declared > max) {
-            throw new ApiException(OpenAiError.bodyTooLarge(max));
+            throw new ApiException(ErrorCode.REQUEST_TOO_LARGE.error(max));
         }
         try {
             budget.reserve(ctx, declared >= 0 ? declared : max);
@@ -33,7 +34,7 @@ final class RequestBody {
             }
             byte[] body = in.readNBytes((int) max + 1); // chunked: no length to size it by
             if (body.length > max) {
-                throw new ApiException(OpenAiError.bodyTooLarge(max));
+                throw new ApiException(ErrorCode.REQUEST_TOO_LARGE.error(max));
             }
             return body;
         } catch (IOException e) {
@@ -63,6 +64,6 @@ final class RequestBody {
     }
 
     private static ApiException unreadable() {
-        return new ApiException(new OpenAiError(400, "invalid_request_error", "body_read_failed", "The request body could not be read."));
+        return new ApiException(ErrorCode.BODY_READ_FAILED.error());
     }
 }

@@ -1,5 +1,6 @@
 package dev.llmproxy.http;
 
+import dev.llmproxy.contract.GatewayHeaders;
 import io.javalin.http.Context;
 import java.util.UUID;
 import java.util.regex.Pattern;

@@ -3,6 +3,12 @@ package dev.llmproxy.nginx;
 import dev.llmproxy.support.Resources;
 import dev.llmproxy.config.Config;
 import dev.llmproxy.config.ConfigException;
+import dev.llmproxy.contract.Endpoint;
+import dev.llmproxy.contract.ErrorCode;
+import dev.llmproxy.contract.GatewayHeaders;
+import dev.llmproxy.contract.VerdictHeaders;
+import dev.llmproxy.contract.OpenAiError;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -79,7 +85,35 @@ public final class NginxConfig {
         // Longer than the sidecar can take before it answers itself: room for the body (2 s), the limit store,
         // connecting to and waiting for the model server.
         v.put("SIDECAR_READ_TIMEOUT", config.upstreamReadTimeout().toSeconds() + config.upstreamConnectTimeout().toSeconds() + 10 + "s");
+        v.put("MODEL_CALL_LOCATION", Endpoint.nginxLocationRegex());
+        v.put("CORS_EXPOSE_HEADERS", String.join(", ", GatewayHeaders.EXPOSED_TO_BROWSERS));
+        v.put("UNAVAILABLE_RETRY_AFTER", VerdictHeaders.UNAVAILABLE_RETRY_AFTER_SECONDS);
+        v.putAll(errorReturns(config));
         return v;
+    }
+
+    /**
+     * {@code ERROR_<NAME>}: the arguments of a {@code return} that answers the catalog's error, status and body,
+     * for every entry nginx can fill: nginx names the backend only as "model", and knows its body limit.
+     */
+    static Map<String, String> errorReturns(Config config) {
+        Map<String, String> nginxKnows = Map.of("backend", "model", "max_body_bytes", Long.toString(config.maxBodyBytes()));
+        Map<String, String> v = new LinkedHashMap<>();
+        for (ErrorCode code : ErrorCode.values()) {
+            if (nginxKnows.keySet().containsAll(code.slots())) {
+                OpenAiError error = code.render(nginxKnows);
+                v.put("ERROR_" + code.name(), error.status() + " '" + quoted(new String(error.toJson(), StandardCharsets.UTF_8)) + "\\n'");
+            }
+        }
+        return v;
+    }
+
+    /** Text inside an nginx single-quoted string, which reads a backslash as an escape and a dollar as a variable. */
+    private static String quoted(String text) {
+        if (text.contains("$")) {
+            throw new IllegalArgumentException("nginx would read a variable in: " + text);
+        }
+        return text.replace("\\", "\\\\").replace("'", "\\'");
     }
 
     private static String sidecarAddress(Config config) {

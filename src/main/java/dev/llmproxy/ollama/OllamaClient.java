@@ -1,7 +1,7 @@
 package dev.llmproxy.ollama;
 
 import dev.llmproxy.config.UpstreamUrl;
-import dev.llmproxy.openai.Json;
+import dev.llmproxy.support.Json;
 import dev.llmproxy.upstream.Http1Client;
 import java.time.Duration;
 

@@ -3,6 +3,8 @@ package dev.llmproxy.openai;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
+import dev.llmproxy.contract.ErrorCode;
+import dev.llmproxy.contract.OpenAiError;
 import dev.llmproxy.routing.ModelRef;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -51,7 +53,7 @@ public final class ModelField {
             // JSON on the wire is UTF-8 (RFC 8259, 8.1); in UTF-16 or -32, which the parser would also read,
             // there are no byte offsets to rewrite at.
             if (p.nextToken() != JsonToken.START_OBJECT || p.currentTokenLocation().getByteOffset() < 0) {
-                throw new Invalid(OpenAiError.invalidJson());
+                throw new Invalid(ErrorCode.INVALID_JSON.error());
             }
             JsonToken t;
             while ((t = p.nextToken()) == JsonToken.FIELD_NAME) {
@@ -71,19 +73,19 @@ public final class ModelField {
                 }
             }
             if (t != JsonToken.END_OBJECT || p.nextToken() != null) {
-                throw new Invalid(OpenAiError.invalidJson());
+                throw new Invalid(ErrorCode.INVALID_JSON.error());
             }
         } catch (IOException e) {
-            throw new Invalid(OpenAiError.invalidJson());
+            throw new Invalid(ErrorCode.INVALID_JSON.error());
         }
         if (modelNotString) {
-            throw new Invalid(OpenAiError.invalidModel());
+            throw new Invalid(ErrorCode.INVALID_MODEL.error());
         }
         if (model == null || model.isEmpty()) {
-            throw new Invalid(OpenAiError.missingModel());
+            throw new Invalid(ErrorCode.MISSING_MODEL.error());
         }
         if (!ModelRef.isValid(model)) {
-            throw new Invalid(OpenAiError.invalidModel());
+            throw new Invalid(ErrorCode.INVALID_MODEL.error());
         }
         return new ModelField(body, model, start, end);
     }

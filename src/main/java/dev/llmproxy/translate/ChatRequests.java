@@ -2,7 +2,7 @@ package dev.llmproxy.translate;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.llmproxy.ollama.OllamaWire;
-import dev.llmproxy.openai.Json;
+import dev.llmproxy.support.Json;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;

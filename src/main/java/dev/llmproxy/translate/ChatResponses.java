@@ -1,7 +1,7 @@
 package dev.llmproxy.translate;
 
 import dev.llmproxy.ollama.OllamaWire;
-import dev.llmproxy.openai.Json;
+import dev.llmproxy.support.Json;
 import dev.llmproxy.openai.OpenAiWire;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,6 +1,7 @@
 package dev.llmproxy.translate;
 
-import dev.llmproxy.openai.OpenAiError;
+import dev.llmproxy.contract.ErrorCode;
+import dev.llmproxy.contract.OpenAiError;
 
 /** A request the translation refuses: a 400 naming the parameter, as OpenAI does. */
 public final class InvalidRequest extends RuntimeException {
@@ -8,7 +9,7 @@ public final class InvalidRequest extends RuntimeException {
 
     public InvalidRequest(String param, String message) {
         super(message, null, false, false);
-        this.error = new OpenAiError(400, "invalid_request_error", "invalid_" + param.replaceAll("[^a-z_].*", ""), message);
+        this.error = ErrorCode.INVALID_FIELD.error(param.replaceAll("[^a-z_].*", ""), message);
     }
 
     public OpenAiError error() {

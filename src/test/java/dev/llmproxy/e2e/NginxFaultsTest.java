@@ -124,7 +124,7 @@ class NginxFaultsTest {
                     "a broken stream read as complete");
             // The sidecar relaying vLLM itself: an error event, and no [DONE].
             var direct = Http.post(g.sidecarUrl("/v1/chat/completions"), stream, "Authorization", bearer(TOKEN));
-            assertTrue(direct.body().contains("\"code\":\"backend_unavailable\""), direct.body());
+            assertTrue(direct.body().contains("\"code\":\"backend_error\""), direct.body()); // reached, then failed
             assertFalse(direct.body().contains("[DONE]"), direct.body());
         }
     }

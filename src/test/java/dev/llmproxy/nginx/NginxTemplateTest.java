@@ -4,7 +4,10 @@ import static org.junit.jupiter.api.Assertions.*;
 
 import dev.llmproxy.config.ConfigException;
 import dev.llmproxy.config.ConfigLoader;
-import dev.llmproxy.http.GatewayHeaders;
+import dev.llmproxy.contract.Endpoint;
+import dev.llmproxy.contract.ErrorCode;
+import dev.llmproxy.contract.GatewayHeaders;
+import dev.llmproxy.testing.ErrorBodies;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -98,5 +101,71 @@ class NginxTemplateTest {
         var e = assertThrows(ConfigException.class, () -> NginxConfig.render(template(), ConfigLoader.load(env),
                 NginxConfig.Layout.local(Path.of("run"))));
         assertTrue(e.getMessage().contains("GATEWAY_SECRET: required"));
+    }
+
+    static String rendered() throws Exception {
+        return NginxConfig.render(template(), ConfigLoader.load(ENV), new NginxConfig.Layout(Path.of("/srv/run"), "/dev/stdout", "/dev/stderr", null));
+    }
+
+    /** nginx's reading of a single-quoted string: a backslash escapes the next quote or backslash; \n is a newline. */
+    static String nginxUnquote(String quoted) {
+        StringBuilder out = new StringBuilder();
+        for (int i = 0; i < quoted.length(); i++) {
+            char c = quoted.charAt(i);
+            if (c == '\\' && i + 1 < quoted.length()) {
+                char next = quoted.charAt(++i);
+                out.append(switch (next) {
+                    case 'n' -> "\n";
+                    case 't' -> "\t";
+                    case 'r' -> "\r";
+                    case '"', '\'', '\\' -> String.valueOf(next);
+                    default -> "\\" + next;
+                });
+            } else {
+                out.append(c);
+            }
+        }
+        return out.toString();
+    }
+
+    @Test
+    void everyErrorBodyNginxReturnsIsTheCatalogs() throws Exception {
+        assertFalse(template().contains("{\"error\""), "an error body written in the template instead of taken from the catalog");
+        Matcher m = Pattern.compile("return (\\d{3}) '((?:[^'\\\\]|\\\\.)*)';").matcher(rendered());
+        Set<ErrorCode> seen = new TreeSet<>();
+        while (m.find()) {
+            String body = nginxUnquote(m.group(2));
+            if (!body.startsWith("{\"error\"")) {
+                continue; // /healthz
+            }
+            assertTrue(body.endsWith("}\n"), body);
+            String code = new com.fasterxml.jackson.databind.ObjectMapper().readTree(body).path("error").path("code").asText();
+            ErrorCode entry = ErrorCode.of(code).orElseThrow(() -> new AssertionError("not in the catalog: " + code));
+            ErrorBodies.assertCatalog(entry, Integer.parseInt(m.group(1)), body);
+            seen.add(entry);
+        }
+        assertTrue(seen.containsAll(Set.of(ErrorCode.UNKNOWN_URL, ErrorCode.REQUEST_TOO_LARGE, ErrorCode.AUTHZ_UNAVAILABLE,
+                ErrorCode.BACKEND_UNAVAILABLE, ErrorCode.BACKEND_TIMEOUT, ErrorCode.HTTPS_REQUIRED)), seen.toString());
+        assertTrue(rendered().contains("Request body is larger than 4194304 bytes."), "nginx's limit is the configured one");
+    }
+
+    @Test
+    void modelCallsGoToTheSidecarByTheEndpointList() throws Exception {
+        String regex = Endpoint.nginxLocationRegex();
+        assertTrue(rendered().contains("location ~ " + regex + " {"), regex);
+        Pattern location = Pattern.compile(regex);
+        for (Endpoint e : Endpoint.values()) {
+            assertTrue(location.matcher(e.path()).matches(), e.path());
+        }
+        for (String other : List.of("/v1/chat/completions/x", "/v1/models/x", "/x/v1/embeddings", "/v1/chat", "/healthz")) {
+            assertFalse(location.matcher(other).matches(), other);
+        }
+    }
+
+    @Test
+    void browsersMayReadTheRateLimitAndRequestIdHeaders() throws Exception {
+        assertTrue(rendered().contains("default \"" + String.join(", ", GatewayHeaders.EXPOSED_TO_BROWSERS) + "\";"));
+        assertTrue(GatewayHeaders.EXPOSED_TO_BROWSERS.containsAll(List.of(GatewayHeaders.REQUEST_ID, GatewayHeaders.RETRY_AFTER,
+                GatewayHeaders.RATELIMIT_REMAINING, GatewayHeaders.SHOULD_RETRY)));
     }
 }

@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.*;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.llmproxy.openai.Json;
+import dev.llmproxy.support.Json;
 import dev.llmproxy.openai.ModelField;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

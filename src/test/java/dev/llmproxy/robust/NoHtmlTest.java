@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.*;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.llmproxy.contract.ErrorCode;
 import dev.llmproxy.testing.Gateway;
 import dev.llmproxy.testing.OneConnection;
 import java.util.ArrayList;
@@ -112,6 +113,11 @@ class NoHtmlTest {
             JsonNode e = body.path("error");
             if (!e.path("message").isTextual() || !e.path("type").isTextual() || !e.path("code").isTextual() || !e.has("param")) {
                 return "not an OpenAI error";
+            }
+            // nginx and the web server speak here, never a model backend: every body is the catalog's.
+            var entry = ErrorCode.of(e.path("code").asText());
+            if (entry.isEmpty() || !entry.get().matches(a.status(), e.path("type").asText(), e.path("code").asText(), e.path("message").asText())) {
+                return "not the error catalog's body for its code";
             }
         }
         return null;

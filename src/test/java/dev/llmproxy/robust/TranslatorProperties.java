@@ -6,7 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.llmproxy.ollama.OllamaWire;
-import dev.llmproxy.openai.Json;
+import dev.llmproxy.support.Json;
 import dev.llmproxy.openai.ModelField;
 import dev.llmproxy.translate.ChatRequests;
 import dev.llmproxy.translate.ChatStream;

@@ -2,7 +2,7 @@ package dev.llmproxy.testing;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.llmproxy.openai.Json;
+import dev.llmproxy.support.Json;
 import dev.llmproxy.translate.FieldTypes;
 import java.io.IOException;
 import java.io.UncheckedIOException;

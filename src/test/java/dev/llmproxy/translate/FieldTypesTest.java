@@ -3,7 +3,7 @@ package dev.llmproxy.translate;
 import static org.junit.jupiter.api.Assertions.*;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.llmproxy.openai.Json;
+import dev.llmproxy.support.Json;
 import dev.llmproxy.testing.WrongTypes;
 import java.util.ArrayList;
 import java.util.List;

@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.*;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.llmproxy.ollama.OllamaWire;
-import dev.llmproxy.openai.Json;
+import dev.llmproxy.support.Json;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Base64;

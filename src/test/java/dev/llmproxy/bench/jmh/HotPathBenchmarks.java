@@ -5,7 +5,7 @@ import dev.llmproxy.auth.Token;
 import dev.llmproxy.auth.TokenDigest;
 import dev.llmproxy.auth.TokenRegistry;
 import dev.llmproxy.ollama.OllamaWire;
-import dev.llmproxy.openai.Json;
+import dev.llmproxy.support.Json;
 import dev.llmproxy.ratelimit.Decision;
 import dev.llmproxy.ratelimit.MemoryRateLimiter;
 import dev.llmproxy.ratelimit.Quota;

@@ -1,4 +1,4 @@
-package dev.llmproxy.http;
+package dev.llmproxy.contract;
 
 import static org.junit.jupiter.api.Assertions.*;
 

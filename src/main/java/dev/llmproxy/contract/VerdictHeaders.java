@@ -1,9 +1,8 @@
-package dev.llmproxy.http;
+package dev.llmproxy.contract;
 
-import static dev.llmproxy.http.GatewayHeaders.*;
+import static dev.llmproxy.contract.GatewayHeaders.*;
 
 import dev.llmproxy.authz.Verdict;
-import dev.llmproxy.openai.OpenAiError;
 import dev.llmproxy.ratelimit.Decision;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -12,15 +11,15 @@ import java.util.Map;
  * Turns a {@link Verdict} into the client's answer: the rate-limit headers of an admitted call (which nginx
  * also passes on for a call it carries to vLLM) and the error of a refused one.
  */
-final class VerdictHeaders {
+public final class VerdictHeaders {
     private VerdictHeaders() {}
 
     static final String WWW_AUTHENTICATE_VALUE = "Bearer realm=\"llm-proxy\"";
     /** The wait advertised whenever a part of the gateway is unavailable (the limit store, the sidecar): nginx's too. */
-    static final String UNAVAILABLE_RETRY_AFTER_SECONDS = "5";
+    public static final String UNAVAILABLE_RETRY_AFTER_SECONDS = "5";
 
     /** The OpenAI rate-limit headers for a decision; empty for an unlimited token. */
-    static Map<String, String> rateLimit(Decision d) {
+    public static Map<String, String> rateLimit(Decision d) {
         Map<String, String> h = new LinkedHashMap<>();
         if (d.limited()) {
             h.put(RATELIMIT_LIMIT, Long.toString(d.limit()));
@@ -38,21 +37,17 @@ final class VerdictHeaders {
         return h;
     }
 
-    /** Message for a refused request, built only from the label and numbers. */
-    static String rateLimitMessage(String label, Decision d) {
-        return "Rate limit reached for '" + label + "' on " + d.window().description() + ": Limit " + d.limit()
-                + ", Remaining 0. Please try again in " + GoDuration.format(d.retryAfter()) + ".";
-    }
-
     /** The client-facing error for a verdict that refuses the request. */
-    static ApiException refusal(Verdict verdict) {
+    public static ApiException refusal(Verdict verdict) {
         return switch (verdict) {
             case Verdict.Unauthenticated u ->
-                    new ApiException(OpenAiError.unauthorized(u.message()), Map.of(WWW_AUTHENTICATE, WWW_AUTHENTICATE_VALUE));
-            case Verdict.Forbidden f -> new ApiException(OpenAiError.forbidden(REASON_MODEL_NOT_ALLOWED, f.message()));
-            case Verdict.RateLimited r ->
-                    new ApiException(OpenAiError.rateLimited(rateLimitMessage(r.token().label(), r.decision())), rateLimit(r.decision()));
-            case Verdict.StoreUnavailable s -> new ApiException(OpenAiError.storeUnavailable(), Map.of(RETRY_AFTER, UNAVAILABLE_RETRY_AFTER_SECONDS));
+                    new ApiException(ErrorCode.INVALID_API_KEY.error(u.message()), Map.of(WWW_AUTHENTICATE, WWW_AUTHENTICATE_VALUE));
+            case Verdict.Forbidden f -> new ApiException(ErrorCode.MODEL_NOT_ALLOWED.error(f.token().label(), f.model()));
+            case Verdict.RateLimited r -> new ApiException(ErrorCode.RATE_LIMIT_EXCEEDED.error(r.token().label(),
+                    r.decision().window().description(), r.decision().limit(), GoDuration.format(r.decision().retryAfter())),
+                    rateLimit(r.decision()));
+            case Verdict.StoreUnavailable s ->
+                    new ApiException(ErrorCode.RATE_LIMIT_STORE_UNAVAILABLE.error(), Map.of(RETRY_AFTER, UNAVAILABLE_RETRY_AFTER_SECONDS));
             case Verdict.Allowed a -> throw new IllegalArgumentException("not a refusal");
         };
     }

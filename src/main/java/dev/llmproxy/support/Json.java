@@ -1,4 +1,4 @@
-package dev.llmproxy.openai;
+package dev.llmproxy.support;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;

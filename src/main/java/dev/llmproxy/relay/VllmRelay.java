@@ -1,16 +1,17 @@
-package dev.llmproxy.http;
+package dev.llmproxy.relay;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.llmproxy.openai.OpenAiError;
+import dev.llmproxy.contract.ApiException;
+import dev.llmproxy.contract.ErrorCode;
+import dev.llmproxy.contract.OpenAiError;
+import dev.llmproxy.support.Json;
 import dev.llmproxy.upstream.Http1Client;
 import dev.llmproxy.vllm.VllmClient;
-import io.javalin.http.Context;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
+import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -19,21 +20,25 @@ import org.slf4j.LoggerFactory;
  * events reach the client one by one. Errors become OpenAI-shaped JSON; a stream that breaks midway ends
  * with an error event, never with the {@code [DONE]} of a normal end.
  */
-final class VllmRelay {
+public final class VllmRelay {
     private static final Logger LOG = LoggerFactory.getLogger(VllmRelay.class);
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String BACKEND = "vLLM";
 
     private final VllmClient vllm;
 
-    VllmRelay(VllmClient vllm) {
+    public VllmRelay(VllmClient vllm) {
         this.vllm = vllm;
     }
 
-    void forward(Context ctx, String path, byte[] body, String requestId) {
-        try (ClientWatch watch = ClientWatch.start(ctx)) {
-            Http1Client.Call call = vllm.post(path, body, ctx.header("Accept"), requestId);
-            watch.onGone(call::cancel); // the connection closes: vLLM stops generating for nobody
-            Http1Client.Response response = UpstreamCalls.execute(call, watch, "vLLM");
+    /**
+     * Sends {@code body} to vLLM at {@code pathAndQuery} and relays the answer; throws {@link ApiException} for an
+     * error answered before any byte of the answer.
+     */
+    public void forward(ClientChannel client, String pathAndQuery, byte[] body, String requestId) {
+        try {
+            Http1Client.Call call = vllm.post(pathAndQuery, body, client.requestHeader("Accept"), requestId);
+            client.onGone(call::cancel); // the connection closes: vLLM stops generating for nobody
+            Http1Client.Response response = UpstreamCalls.execute(call, client, BACKEND);
             int status = response.status();
             if (status >= 400) {
                 throw new ApiException(upstreamError(status, UpstreamCalls.errorBody(response)));
@@ -41,13 +46,8 @@ final class VllmRelay {
             try (InputStream upstream = response.body()) {
                 String contentType = response.headers().getOrDefault("content-type", "application/json");
                 boolean sse = contentType.startsWith("text/event-stream");
-                ctx.status(status);
-                ctx.res().setContentType(contentType);
-                if (sse) {
-                    ctx.res().setHeader("Cache-Control", "no-cache");
-                    ctx.res().setHeader("X-Accel-Buffering", "no");
-                }
-                relay(upstream, ctx.res().getOutputStream(), sse, requestId, watch);
+                OutputStream out = client.start(status, contentType, sse ? OllamaRelay.EVENT_STREAM_HEADERS : Map.of());
+                relay(upstream, out, sse, requestId, client);
             } catch (IOException e) {
                 // Closing the upstream stream (try-with-resources) drops the connection: vLLM stops generating.
                 LOG.debug("request {}: relay ended early: {}", requestId, e.toString());
@@ -57,29 +57,27 @@ final class VllmRelay {
         }
     }
 
-    private static void relay(InputStream upstream, OutputStream client, boolean sse, String requestId, ClientWatch watch) throws IOException {
+    private static void relay(InputStream upstream, OutputStream out, boolean sse, String requestId, ClientChannel client) throws IOException {
         byte[] buf = new byte[16 * 1024];
         while (true) {
             int n;
             try {
                 n = upstream.read(buf);
             } catch (IOException upstreamFailed) {
-                if (watch.gone()) {
+                if (client.gone()) {
                     return; // we closed it: the client left
                 }
                 LOG.warn("request {}: vLLM stream broke: {}", requestId, upstreamFailed.toString());
                 if (sse) {
-                    OpenAiError e = OpenAiError.backendUnavailable("The vLLM backend stream ended unexpectedly.");
-                    client.write(("data: " + new String(e.toJson(), StandardCharsets.UTF_8) + "\n\n").getBytes(StandardCharsets.UTF_8));
-                    client.flush();
+                    new SseWriter(out).error(ErrorCode.BACKEND_ERROR.error(BACKEND, "the stream ended unexpectedly."));
                 }
                 return;
             }
             if (n < 0) {
                 return;
             }
-            client.write(buf, 0, n);
-            client.flush(); // an IOException here means the client left
+            out.write(buf, 0, n);
+            out.flush(); // an IOException here means the client left
         }
     }
 
@@ -90,20 +88,20 @@ final class VllmRelay {
      */
     static OpenAiError upstreamError(int status, byte[] body) {
         if (status == 401 || status == 403) {
-            return OpenAiError.backendUnavailable("The vLLM backend refused the gateway's credentials (HTTP " + status + ").");
+            return ErrorCode.BACKEND_ERROR.error(BACKEND, "it refused the gateway's credentials (HTTP " + status + ").");
         }
         String type = status >= 500 ? "server_error" : "invalid_request_error";
         try {
-            JsonNode root = JSON.readTree(body);
+            JsonNode root = Json.MAPPER.readTree(body);
             JsonNode detail = root != null && root.path("error").isObject() ? root.path("error") : root;
             if (detail instanceof ObjectNode o && o.path("message").isTextual()) {
                 String code = o.path("code").isTextual() ? o.path("code").asText() : null;
                 String t = o.path("type").isTextual() ? o.path("type").asText() : type;
-                return new OpenAiError(status, t, code, o.path("message").asText());
+                return OpenAiError.relayed(status, t, code, o.path("message").asText());
             }
         } catch (IOException notJson) {
             // fall through to a generic message
         }
-        return new OpenAiError(status, type, null, "The vLLM backend answered HTTP " + status + ".");
+        return OpenAiError.relayed(status, type, null, "The vLLM backend answered HTTP " + status + ".");
     }
 }

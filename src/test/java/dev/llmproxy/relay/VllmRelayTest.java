@@ -1,4 +1,4 @@
-package dev.llmproxy.http;
+package dev.llmproxy.relay;
 
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -37,6 +37,6 @@ class VllmRelayTest {
     void refusedGatewayCredentialsAreABackendProblemNotTheClients() {
         var e = VllmRelay.upstreamError(401, b("{\"error\":\"Unauthorized\"}"));
         assertEquals(502, e.status());
-        assertEquals("backend_unavailable", e.code());
+        assertEquals("backend_error", e.code());
     }
 }

@@ -1,6 +1,7 @@
-package dev.llmproxy.http;
+package dev.llmproxy.relay;
 
-import dev.llmproxy.openai.OpenAiError;
+import dev.llmproxy.contract.ApiException;
+import dev.llmproxy.contract.ErrorCode;
 import dev.llmproxy.upstream.Http1Client;
 import java.io.IOException;
 import java.net.SocketTimeoutException;
@@ -25,20 +26,20 @@ final class UpstreamCalls {
      * The answer's head, or: {@link ClientGone} when the client left (and so the call was cancelled), 502
      * when the backend cannot be reached or breaks the connection, 504 when it does not answer in time.
      */
-    static Http1Client.Response execute(Http1Client.Call call, ClientWatch watch, String backend) {
+    static Http1Client.Response execute(Http1Client.Call call, ClientChannel client, String backend) {
         try {
             return call.execute();
         } catch (IOException e) {
-            if (watch.gone() || call.cancelled()) {
+            if (client.gone() || call.cancelled()) {
                 throw new ClientGone();
             }
             if (e instanceof Http1Client.ConnectFailedException) {
-                throw new ApiException(OpenAiError.backendUnavailable("The " + backend + " backend is unreachable."));
+                throw new ApiException(ErrorCode.BACKEND_UNAVAILABLE.error(backend));
             }
             if (e instanceof SocketTimeoutException) {
-                throw new ApiException(OpenAiError.backendTimeout("The " + backend + " backend did not answer in time."));
+                throw new ApiException(ErrorCode.BACKEND_TIMEOUT.error(backend));
             }
-            throw new ApiException(OpenAiError.backendUnavailable("The " + backend + " backend failed: connection error."));
+            throw new ApiException(ErrorCode.BACKEND_ERROR.error(backend, "the connection broke before its answer."));
         }
     }
 }

@@ -1,4 +1,4 @@
-package dev.llmproxy.http;
+package dev.llmproxy.contract;
 
 import java.time.Duration;
 

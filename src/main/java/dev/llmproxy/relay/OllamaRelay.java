@@ -1,11 +1,14 @@
-package dev.llmproxy.http;
+package dev.llmproxy.relay;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.llmproxy.contract.ApiException;
+import dev.llmproxy.contract.Endpoint;
+import dev.llmproxy.contract.ErrorCode;
+import dev.llmproxy.contract.GatewayHeaders;
 import dev.llmproxy.metrics.Metrics;
 import dev.llmproxy.ollama.OllamaClient;
 import dev.llmproxy.ollama.OllamaWire;
-import dev.llmproxy.openai.Json;
-import dev.llmproxy.openai.OpenAiError;
+import dev.llmproxy.support.Json;
 import dev.llmproxy.openai.OpenAiWire;
 import dev.llmproxy.routing.ModelRef;
 import dev.llmproxy.translate.ChatRequests;
@@ -19,13 +22,11 @@ import dev.llmproxy.translate.InvalidRequest;
 import dev.llmproxy.translate.NdjsonReader;
 import dev.llmproxy.translate.UpstreamFailure;
 import dev.llmproxy.upstream.Http1Client;
-import io.javalin.http.Context;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -37,14 +38,17 @@ import org.slf4j.LoggerFactory;
  * answer back, streaming line by line. I/O lives here; the translation is pure ({@code translate}).
  * When the client goes away the Ollama request is closed at once, so the GPU stops working for nobody.
  */
-final class OllamaRelay {
+public final class OllamaRelay {
     private static final Logger LOG = LoggerFactory.getLogger(OllamaRelay.class);
-    private static final byte[] DONE = "data: [DONE]\n\n".getBytes(StandardCharsets.UTF_8);
+    private static final String BACKEND = "Ollama";
+
+    /** Sent with every stream: no cache, and no buffering by a proxy in between. */
+    static final Map<String, String> EVENT_STREAM_HEADERS = Map.of("Cache-Control", "no-cache", "X-Accel-Buffering", "no");
 
     private final OllamaClient ollama;
     private final Metrics metrics;
 
-    OllamaRelay(OllamaClient ollama, Metrics metrics) {
+    public OllamaRelay(OllamaClient ollama, Metrics metrics) {
         this.ollama = ollama;
         this.metrics = metrics;
     }
@@ -66,69 +70,67 @@ final class OllamaRelay {
             }
         }
 
-        void report(Context ctx, Long prompt, Long completion, boolean headers) {
+        void report(ClientChannel client, Long prompt, Long completion, boolean headers) {
             long p = prompt == null ? 0 : prompt;
             long c = completion == null ? 0 : completion;
             metrics.tokens(tokenLabel, p, c);
             if (headers) {
-                ctx.header(GatewayHeaders.PROMPT_TOKENS, Long.toString(p));
-                ctx.header(GatewayHeaders.COMPLETION_TOKENS, Long.toString(c));
+                client.header(GatewayHeaders.PROMPT_TOKENS, Long.toString(p));
+                client.header(GatewayHeaders.COMPLETION_TOKENS, Long.toString(c));
             }
         }
     }
 
-    void serve(Context ctx, byte[] body, ModelRef model, String requestId, String tokenLabel) {
+    /** Serves one model call; throws {@link ApiException} for an error answered before any byte of the answer. */
+    public void serve(ClientChannel client, Endpoint endpoint, byte[] body, ModelRef model, String requestId, String tokenLabel) {
         JsonNode json;
         try {
             json = Json.MAPPER.readTree(body);
         } catch (IOException e) {
-            throw new ApiException(OpenAiError.invalidJson());
+            throw new ApiException(ErrorCode.INVALID_JSON.error());
         }
         Usage usage = new Usage(tokenLabel);
-        try (ClientWatch watch = ClientWatch.start(ctx)) {
-            switch (ctx.path()) {
-                case "/v1/chat/completions" -> chat(ctx, ChatRequests.translate(json, model.name()), model.requested(), requestId, watch, usage);
-                case "/v1/completions" -> completions(ctx, CompletionRequests.translate(json, model.name()), model.requested(), requestId, watch, usage);
-                case "/v1/embeddings" -> embeddings(ctx, Embeddings.translate(json, model.name()), model.requested(), requestId, watch, usage);
-                default -> throw new ApiException(OpenAiError.notFound(ctx.method().name(), ctx.path()));
-            }
-            if (watch.readAhead()) {
-                ctx.header("Connection", "close");
+        try {
+            switch (endpoint) {
+                case CHAT_COMPLETIONS -> chat(client, ChatRequests.translate(json, model.name()), model.requested(), requestId, usage);
+                case COMPLETIONS -> completions(client, CompletionRequests.translate(json, model.name()), model.requested(), requestId, usage);
+                case EMBEDDINGS -> embeddings(client, Embeddings.translate(json, model.name()), model.requested(), requestId, usage);
+                case MODELS -> throw new IllegalArgumentException("not a model call: " + endpoint);
             }
         } catch (InvalidRequest e) {
             throw new ApiException(e.error());
         } catch (ClientGone e) {
             LOG.debug("request {}: client went away; Ollama request closed", requestId);
         } finally {
-            metrics.upstream("ollama", ctx.path(), System.nanoTime() - usage.start);
+            metrics.upstream("ollama", endpoint.path(), System.nanoTime() - usage.start);
         }
     }
 
-    private void chat(Context ctx, ChatRequests.Call call, String model, String requestId, ClientWatch watch, Usage usage) {
-        InputStream body = open("/api/chat", call.request(), model, requestId, watch);
+    private void chat(ClientChannel client, ChatRequests.Call call, String model, String requestId, Usage usage) {
+        InputStream body = open("/api/chat", call.request(), model, requestId, client);
         String id = Ids.chat();
         long created = System.currentTimeMillis() / 1000;
         if (!call.stream()) {
-            OllamaWire.Chunk answer = readWhole(body, watch);
-            usage.report(ctx, answer.promptEvalCount(), answer.evalCount(), true);
-            json(ctx, ChatResponses.completion(answer, id, created, model));
+            OllamaWire.Chunk answer = readWhole(body, client);
+            usage.report(client, answer.promptEvalCount(), answer.evalCount(), true);
+            json(client, ChatResponses.completion(answer, id, created, model));
             return;
         }
-        OutputStream out = startEvents(ctx, body);
+        SseWriter out = startEvents(client, body);
         ChatStream stream = new ChatStream(id, created, model, call.includeUsage());
-        relayLines(body, out, watch, requestId, line -> {
+        relayLines(body, out, client, requestId, line -> {
             for (OpenAiWire.ChatCompletionChunk c : stream.next(line)) {
-                event(out, c);
+                out.event(c);
                 usage.firstToken();
             }
             if (line.done()) {
-                usage.report(ctx, line.promptEvalCount(), line.evalCount(), false);
+                usage.report(client, line.promptEvalCount(), line.evalCount(), false);
             }
             return stream.finished();
         });
     }
 
-    private void completions(Context ctx, CompletionRequests.Call call, String model, String requestId, ClientWatch watch, Usage usage) {
+    private void completions(ClientChannel client, CompletionRequests.Call call, String model, String requestId, Usage usage) {
         String id = Ids.completion();
         long created = System.currentTimeMillis() / 1000;
         if (!call.stream()) {
@@ -136,14 +138,14 @@ final class OllamaRelay {
             List<Http1Client.Call> calls = new ArrayList<>();
             for (var r : call.requests()) {
                 Http1Client.Call c = ollama.post("/api/generate", r, requestId);
-                watch.onGone(c::cancel);
+                client.onGone(c::cancel);
                 calls.add(c);
             }
             List<OllamaWire.Chunk> answers = new ArrayList<>();
             try (var pool = Executors.newVirtualThreadPerTaskExecutor()) {
                 List<Future<OllamaWire.Chunk>> pending = new ArrayList<>();
                 for (var c : calls) {
-                    pending.add(pool.submit(() -> readWhole(checked(execute(c, watch), model), watch)));
+                    pending.add(pool.submit(() -> readWhole(checked(execute(c, client), model), client)));
                 }
                 try {
                     for (var f : pending) {
@@ -151,7 +153,7 @@ final class OllamaRelay {
                     }
                 } catch (ExecutionException e) {
                     calls.forEach(Http1Client.Call::cancel); // one failed: the others' answers are not wanted
-                    throw e.getCause() instanceof RuntimeException r ? r : new ApiException(OpenAiError.backendUnavailable("The Ollama backend failed."));
+                    throw e.getCause() instanceof RuntimeException r ? r : new ApiException(ErrorCode.BACKEND_ERROR.error(BACKEND, "a request failed."));
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                     calls.forEach(Http1Client.Call::cancel);
@@ -159,25 +161,25 @@ final class OllamaRelay {
                 }
             }
             var completion = CompletionResponses.completion(answers, id, created, model);
-            usage.report(ctx, completion.usage().promptTokens(), completion.usage().completionTokens(), true);
-            json(ctx, completion);
+            usage.report(client, completion.usage().promptTokens(), completion.usage().completionTokens(), true);
+            json(client, completion);
             return;
         }
-        OutputStream out = null;
+        SseWriter out = null;
         long promptTokens = 0;
         long completionTokens = 0;
         for (int i = 0; i < call.requests().size(); i++) {
-            InputStream body = open("/api/generate", call.requests().get(i), model, requestId, watch);
+            InputStream body = open("/api/generate", call.requests().get(i), model, requestId, client);
             if (out == null) {
-                out = startEvents(ctx, body);
+                out = startEvents(client, body);
             }
             var stream = new CompletionResponses.Stream(id, created, model, i);
-            OutputStream sink = out;
+            SseWriter sink = out;
             long[] counts = new long[2];
-            boolean finished = relayLines(body, sink, watch, requestId, line -> {
+            boolean finished = relayLines(body, sink, client, requestId, line -> {
                 OpenAiWire.Completion c = stream.next(line);
                 if (c != null) {
-                    event(sink, c);
+                    sink.event(c);
                     usage.firstToken();
                 }
                 if (line.done()) {
@@ -192,29 +194,29 @@ final class OllamaRelay {
             promptTokens += counts[0];
             completionTokens += counts[1];
         }
-        usage.report(ctx, promptTokens, completionTokens, false);
+        usage.report(client, promptTokens, completionTokens, false);
         if (call.includeUsage()) {
-            event(out, CompletionResponses.usageChunk(id, created, model, OpenAiWire.Usage.of(promptTokens, completionTokens)));
-            write(out, DONE);
+            out.event(CompletionResponses.usageChunk(id, created, model, OpenAiWire.Usage.of(promptTokens, completionTokens)));
+            out.done();
         }
     }
 
-    private void embeddings(Context ctx, Embeddings.Call call, String model, String requestId, ClientWatch watch, Usage usage) {
-        InputStream body = open("/api/embed", call.request(), model, requestId, watch);
-        OllamaWire.EmbedResponse answer = readJson(body, OllamaWire.EmbedResponse.class, watch);
-        usage.report(ctx, answer.promptEvalCount(), 0L, true);
-        json(ctx, Embeddings.response(answer, model, call.base64()));
+    private void embeddings(ClientChannel client, Embeddings.Call call, String model, String requestId, Usage usage) {
+        InputStream body = open("/api/embed", call.request(), model, requestId, client);
+        OllamaWire.EmbedResponse answer = readJson(body, OllamaWire.EmbedResponse.class, client);
+        usage.report(client, answer.promptEvalCount(), 0L, true);
+        json(client, Embeddings.response(answer, model, call.base64()));
     }
 
     /** Sends the request and returns the body of a successful answer; errors become OpenAI errors. */
-    private InputStream open(String path, Object request, String model, String requestId, ClientWatch watch) {
+    private InputStream open(String path, Object request, String model, String requestId, ClientChannel client) {
         Http1Client.Call call = ollama.post(path, request, requestId);
-        watch.onGone(call::cancel);
-        return checked(execute(call, watch), model);
+        client.onGone(call::cancel);
+        return checked(execute(call, client), model);
     }
 
-    private static Http1Client.Response execute(Http1Client.Call call, ClientWatch watch) {
-        return UpstreamCalls.execute(call, watch, "Ollama");
+    private static Http1Client.Response execute(Http1Client.Call call, ClientChannel client) {
+        return UpstreamCalls.execute(call, client, BACKEND);
     }
 
     private static InputStream checked(Http1Client.Response response, String model) {
@@ -226,24 +228,24 @@ final class OllamaRelay {
     }
 
     /** A whole (non-streamed) answer, read and closed. */
-    private static <T> T readJson(InputStream body, Class<T> type, ClientWatch watch) {
+    private static <T> T readJson(InputStream body, Class<T> type, ClientChannel client) {
         try (body) {
             return Json.MAPPER.readValue(body, type);
         } catch (IOException e) {
-            throw failed(watch, "The Ollama backend sent an unreadable answer.");
+            throw failed(client, "its answer could not be read.");
         }
     }
 
-    private static OllamaWire.Chunk readWhole(InputStream body, ClientWatch watch) {
-        OllamaWire.Chunk answer = readJson(body, OllamaWire.Chunk.class, watch);
+    private static OllamaWire.Chunk readWhole(InputStream body, ClientChannel client) {
+        OllamaWire.Chunk answer = readJson(body, OllamaWire.Chunk.class, client);
         if (answer.error() != null) {
-            throw new ApiException(OpenAiError.backendUnavailable("The Ollama backend failed: " + answer.error()));
+            throw new ApiException(ErrorCode.BACKEND_ERROR.error(BACKEND, answer.error()));
         }
         return answer;
     }
 
-    private static RuntimeException failed(ClientWatch watch, String message) {
-        return watch.gone() ? new ClientGone() : new ApiException(OpenAiError.backendUnavailable(message));
+    private static RuntimeException failed(ClientChannel client, String detail) {
+        return client.gone() ? new ClientGone() : new ApiException(ErrorCode.BACKEND_ERROR.error(BACKEND, detail));
     }
 
     /** Translates one line; returns true when it was the last one. */
@@ -251,8 +253,8 @@ final class OllamaRelay {
         boolean accept(OllamaWire.Chunk line);
     }
 
-    private boolean relayLines(InputStream body, OutputStream out, ClientWatch watch, String requestId, LineHandler handler) {
-        return relayLines(body, out, watch, requestId, handler, true);
+    private boolean relayLines(InputStream body, SseWriter out, ClientChannel client, String requestId, LineHandler handler) {
+        return relayLines(body, out, client, requestId, handler, true);
     }
 
     /**
@@ -260,7 +262,7 @@ final class OllamaRelay {
      * {@code closeWithDone}. An error line, a broken line or a stream that ends early reach the client as
      * an error event and no {@code [DONE]}: never a failed stream that looks complete.
      */
-    private boolean relayLines(InputStream body, OutputStream out, ClientWatch watch, String requestId, LineHandler handler, boolean closeWithDone) {
+    private boolean relayLines(InputStream body, SseWriter out, ClientChannel client, String requestId, LineHandler handler, boolean closeWithDone) {
         try (body) {
             NdjsonReader lines = new NdjsonReader(body);
             String line;
@@ -268,72 +270,40 @@ final class OllamaRelay {
                 OllamaWire.Chunk chunk = Json.MAPPER.readValue(line, OllamaWire.Chunk.class);
                 if (handler.accept(chunk)) {
                     if (closeWithDone) {
-                        write(out, DONE);
+                        out.done();
                     }
                     return true;
                 }
             }
-            errorEvent(out, "The Ollama backend closed the stream before it was complete.");
+            out.error(ErrorCode.BACKEND_ERROR.error(BACKEND, "it closed the stream before it was complete."));
         } catch (UpstreamFailure e) {
-            errorEvent(out, "The Ollama backend failed: " + e.getMessage());
+            out.error(ErrorCode.BACKEND_ERROR.error(BACKEND, e.getMessage()));
         } catch (IOException e) {
-            if (watch.gone()) {
+            if (client.gone()) {
                 throw new ClientGone();
             }
             LOG.warn("request {}: Ollama stream broke: {}", requestId, e.toString());
-            errorEvent(out, "The Ollama backend stream broke: " + e.getClass().getSimpleName() + ".");
+            out.error(ErrorCode.BACKEND_ERROR.error(BACKEND, "the stream broke (" + e.getClass().getSimpleName() + ")."));
         }
         return false;
     }
 
     /** Starts the event stream; if the client is already gone, closes {@code upstream} (so Ollama stops) and says so. */
-    private static OutputStream startEvents(Context ctx, InputStream upstream) {
-        ctx.status(200);
-        ctx.res().setContentType("text/event-stream; charset=utf-8");
-        ctx.res().setHeader("Cache-Control", "no-cache");
-        ctx.res().setHeader("X-Accel-Buffering", "no");
+    private static SseWriter startEvents(ClientChannel client, InputStream upstream) {
         try {
-            OutputStream out = ctx.res().getOutputStream();
-            out.flush(); // the head now, as OpenAI sends it: the client knows its stream started before the first token
-            return out;
-        } catch (IOException e) {
+            // The head goes now, as OpenAI sends it: the client knows its stream started before the first token.
+            return new SseWriter(client.start(200, "text/event-stream; charset=utf-8", EVENT_STREAM_HEADERS));
+        } catch (ClientGone e) {
             try {
                 upstream.close();
             } catch (IOException ignored) {
                 // closing is all we wanted
             }
-            throw new ClientGone();
+            throw e;
         }
     }
 
-    private static void event(OutputStream out, Object chunk) {
-        byte[] json = Json.bytes(chunk);
-        byte[] frame = new byte[json.length + 8];
-        System.arraycopy("data: ".getBytes(StandardCharsets.US_ASCII), 0, frame, 0, 6);
-        System.arraycopy(json, 0, frame, 6, json.length);
-        frame[frame.length - 2] = '\n';
-        frame[frame.length - 1] = '\n';
-        write(out, frame);
-    }
-
-    private static void errorEvent(OutputStream out, String message) {
-        event(out, new ErrorEvent(new ErrorEvent.Detail(message, "server_error", null, "backend_error")));
-    }
-
-    private record ErrorEvent(Detail error) {
-        private record Detail(String message, String type, String param, String code) {}
-    }
-
-    private static void write(OutputStream out, byte[] bytes) {
-        try {
-            out.write(bytes);
-            out.flush();
-        } catch (IOException e) {
-            throw new ClientGone();
-        }
-    }
-
-    private static void json(Context ctx, Object body) {
-        ctx.contentType("application/json").result(Json.bytes(body));
+    private static void json(ClientChannel client, Object body) {
+        client.answer(200, "application/json", Json.bytes(body));
     }
 }

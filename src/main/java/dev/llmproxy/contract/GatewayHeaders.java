@@ -1,4 +1,4 @@
-package dev.llmproxy.http;
+package dev.llmproxy.contract;
 
 import java.util.List;
 
@@ -13,15 +13,11 @@ public final class GatewayHeaders {
     public static final String GATEWAY_SECRET = "X-Gateway-Secret";
     public static final String REQUEST_ID = "X-Request-ID";
 
-    // nginx -> vLLM, set or blanked so that no client can supply them (X-LLM-Model and X-Proxy-Backend also go
+    // nginx -> vLLM, set so that no client can supply them (X-LLM-Model and X-Proxy-Backend also go
     // sidecar -> nginx, below)
     public static final String LLM_MODEL = "X-LLM-Model";
-    public static final String LLM_BACKEND = "X-LLM-Backend";
-    public static final String ORIGINAL_URI = "X-Original-URI";
-    public static final String ORIGINAL_METHOD = "X-Original-Method";
     public static final String REAL_IP = "X-Real-IP";
     public static final String RATE_LIMIT_CHECKED = "X-RateLimit-Checked";
-    public static final String AUTHZ_MESSAGE = "X-Authz-Message";
 
     // sidecar -> nginx: a vLLM call handed back to nginx, which proxies it to vLLM itself
     public static final String ACCEL_REDIRECT = "X-Accel-Redirect";
@@ -50,9 +46,13 @@ public final class GatewayHeaders {
 
     /** The X- headers above, which the nginx template must use and must not add to. */
     public static final List<String> SHARED_WITH_NGINX = List.of(
-            GATEWAY_SECRET, LLM_MODEL, LLM_BACKEND, ORIGINAL_URI, ORIGINAL_METHOD, REAL_IP, REQUEST_ID,
-            RATE_LIMIT_CHECKED, UPSTREAM_MODEL, PROXY_BACKEND, TOKEN_LABEL, AUTHZ_REASON, AUTHZ_MESSAGE,
-            RATELIMIT_LIMIT, RATELIMIT_REMAINING, RATELIMIT_RESET, RETRY_AFTER, PROMPT_TOKENS, COMPLETION_TOKENS);
+            GATEWAY_SECRET, LLM_MODEL, REAL_IP, REQUEST_ID, RATE_LIMIT_CHECKED, UPSTREAM_MODEL, PROXY_BACKEND,
+            TOKEN_LABEL, AUTHZ_REASON, RATELIMIT_LIMIT, RATELIMIT_REMAINING, RATELIMIT_RESET, RETRY_AFTER,
+            PROMPT_TOKENS, COMPLETION_TOKENS);
+
+    /** What a browser app may read of an answer (CORS {@code Access-Control-Expose-Headers}, rendered into nginx). */
+    public static final List<String> EXPOSED_TO_BROWSERS = List.of(
+            REQUEST_ID, RATELIMIT_LIMIT, RATELIMIT_REMAINING, RATELIMIT_RESET, RETRY_AFTER, RETRY_AFTER_MS, SHOULD_RETRY);
 
     /** {@link #PROXY_BACKEND} of calls the sidecar answers from its own data (listing models), for the log. */
     public static final String BACKEND_SIDECAR = "sidecar";

@@ -1,25 +1,26 @@
-package dev.llmproxy.http;
+package dev.llmproxy.relay;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.llmproxy.openai.Json;
-import dev.llmproxy.openai.OpenAiError;
+import dev.llmproxy.contract.ErrorCode;
+import dev.llmproxy.contract.GatewayHeaders;
+import dev.llmproxy.contract.OpenAiError;
+import dev.llmproxy.support.Json;
 import java.util.Map;
 
 /** Ollama's native errors ({@code {"error":"..."}} with a status) as the OpenAI errors clients expect. */
 final class OllamaErrors {
+    private static final String BACKEND = "Ollama";
+
     private OllamaErrors() {}
 
     static OpenAiError map(int status, byte[] body, String model) {
         String message = message(body);
         return switch (status) {
-            case 404 -> new OpenAiError(404, "invalid_request_error", "model_not_found",
-                    "The model '" + model + "' does not exist on the Ollama server" + (message == null ? "." : " (" + message + ")."));
-            case 400 -> new OpenAiError(400, "invalid_request_error", null, message == null ? "Ollama refused the request." : message);
+            case 404 -> ErrorCode.MODEL_NOT_FOUND.error(model, BACKEND);
+            case 400 -> OpenAiError.relayed(400, "invalid_request_error", null, message == null ? "Ollama refused the request." : message);
             // Ollama's queue is full: a retry soon will do, and it is not the client's rate limit.
-            case 429, 503 -> new OpenAiError(503, "server_error", "backend_busy",
-                    "The Ollama backend is busy" + (message == null ? "." : ": " + message + ".") + " Please retry.");
-            default -> new OpenAiError(502, "server_error", "backend_error",
-                    "The Ollama backend failed (HTTP " + status + ")" + (message == null ? "." : ": " + message));
+            case 429, 503 -> ErrorCode.BACKEND_BUSY.error(BACKEND);
+            default -> ErrorCode.BACKEND_ERROR.error(BACKEND, "HTTP " + status + (message == null ? "." : " (" + message + ")."));
         };
     }
 
