@@ -16,7 +16,7 @@ public final class RateLimiters {
             // Lazy: nothing is asked of Redis until the first decision, so start-up with Redis down
             // follows the failure mode instead of crashing.
             case REDIS -> new RedisRateLimiter(RedisRateLimiter.pool(redisUrl.orElseThrow(), redis.timeout(), redis.poolSize()), redis.timeout(),
-                    redis.keyPrefix(), redis.failureMode(), new StoreHealth("Redis rate-limit store", redis.failureMode(), Duration.ofSeconds(30)), null);
+                    redis.keyPrefix(), redis.failureMode(), new StoreHealth("Redis rate-limit store", redis.failureMode(), Duration.ofSeconds(30)));
         };
     }
 }
