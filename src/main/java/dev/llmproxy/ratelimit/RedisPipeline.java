@@ -7,9 +7,8 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeoutException;
-import redis.clients.jedis.Jedis;
-import redis.clients.jedis.JedisPool;
 import redis.clients.jedis.Pipeline;
+import redis.clients.jedis.RedisClient;
 import redis.clients.jedis.Response;
 import redis.clients.jedis.exceptions.JedisDataException;
 import redis.clients.jedis.exceptions.JedisNoScriptException;
@@ -27,7 +26,7 @@ final class RedisPipeline implements AutoCloseable {
     /** More than this in one batch waits for the next: bounds one pipeline's buffers and latency. */
     private static final int MAX_BATCH = 256;
 
-    private final JedisPool pool;
+    private final RedisClient redis;
     private final String script;
     private final long timeoutNanos;
     private final BlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
@@ -41,9 +40,9 @@ final class RedisPipeline implements AutoCloseable {
     /** A call waiting for its batch: the script's key and arguments, and where its reply goes. */
     private record Pending(String key, List<String> args, long deadline, CompletableFuture<List<?>> reply) {}
 
-    /** @param timeout how long a call may wait for Redis (the pool's socket timeout should be the same) */
-    RedisPipeline(JedisPool pool, String script, Duration timeout) {
-        this.pool = pool;
+    /** @param timeout how long a call may wait for Redis (the client's socket timeout should be the same) */
+    RedisPipeline(RedisClient redis, String script, Duration timeout) {
+        this.redis = redis;
         this.script = script;
         this.timeoutNanos = timeout.toNanos();
         this.sender = Thread.ofPlatform().name("redis-pipeline").daemon().start(this::run);
@@ -108,24 +107,22 @@ final class RedisPipeline implements AutoCloseable {
 
     /** Sends one batch and answers each of its calls; throws when Redis cannot be asked. */
     private void send(List<Pending> batch) {
-        try (Jedis jedis = pool.getResource()) {
-            String current = sha != null ? sha : load(jedis);
-            List<Object> replies = evaluate(jedis, batch, current);
-            List<Pending> unknown = new ArrayList<>();
-            for (int i = 0; i < batch.size(); i++) {
-                if (replies.get(i) instanceof JedisNoScriptException) {
-                    unknown.add(batch.get(i));
-                } else {
-                    deliver(batch.get(i), replies.get(i)); // counted: answered now, whatever happens next
-                }
+        String current = sha != null ? sha : load();
+        List<Object> replies = evaluate(batch, current);
+        List<Pending> unknown = new ArrayList<>();
+        for (int i = 0; i < batch.size(); i++) {
+            if (replies.get(i) instanceof JedisNoScriptException) {
+                unknown.add(batch.get(i));
+            } else {
+                deliver(batch.get(i), replies.get(i)); // counted: answered now, whatever happens next
             }
-            if (!unknown.isEmpty()) {
-                // Redis restarted or SCRIPT FLUSH: load it again, once, and send again exactly the calls
-                // answered NOSCRIPT (answered before anything ran).
-                List<Object> again = evaluate(jedis, unknown, load(jedis));
-                for (int i = 0; i < unknown.size(); i++) {
-                    deliver(unknown.get(i), again.get(i));
-                }
+        }
+        if (!unknown.isEmpty()) {
+            // Redis restarted or SCRIPT FLUSH: load it again, once, and send again exactly the calls
+            // answered NOSCRIPT (answered before anything ran).
+            List<Object> again = evaluate(unknown, load());
+            for (int i = 0; i < unknown.size(); i++) {
+                deliver(unknown.get(i), again.get(i));
             }
         }
     }
@@ -139,9 +136,9 @@ final class RedisPipeline implements AutoCloseable {
     }
 
     /** One pipeline: every EVALSHA written, then every reply read; a command's own error is its reply. */
-    private static List<Object> evaluate(Jedis jedis, List<Pending> batch, String sha) {
+    private List<Object> evaluate(List<Pending> batch, String sha) {
         List<Response<Object>> responses = new ArrayList<>(batch.size());
-        try (Pipeline p = jedis.pipelined()) {
+        try (Pipeline p = redis.pipelined()) {
             for (Pending q : batch) {
                 responses.add(p.evalsha(sha, List.of(q.key()), q.args()));
             }
@@ -158,13 +155,13 @@ final class RedisPipeline implements AutoCloseable {
         return replies;
     }
 
-    private String load(Jedis jedis) {
-        String loaded = jedis.scriptLoad(script);
+    private String load() {
+        String loaded = redis.scriptLoad(script);
         sha = loaded;
         return loaded;
     }
 
-    /** Stops both threads and fails every call not yet answered; the pool stays open (not ours). */
+    /** Stops both threads and fails every call not yet answered; the client stays open (not ours). */
     @Override
     public void close() {
         closed = true;

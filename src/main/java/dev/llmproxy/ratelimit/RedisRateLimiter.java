@@ -7,15 +7,13 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.function.LongSupplier;
-import org.apache.commons.pool2.impl.GenericObjectPoolConfig;
-import redis.clients.jedis.Jedis;
-import redis.clients.jedis.JedisPool;
+import redis.clients.jedis.RedisClient;
 import redis.clients.jedis.exceptions.JedisException;
 
 /**
  * Limits kept in Redis and shared by every sidecar: one {@code EVALSHA} of {@code gcra.lua} per decision,
  * which checks and commits both windows atomically with Redis's clock. When Redis cannot answer within
- * the timeout, the {@link FailureMode} decides; the pool reconnects by itself when Redis is back.
+ * the timeout, the {@link FailureMode} decides; the client's pool reconnects by itself when Redis is back.
  *
  * <p>Decisions go through a {@link RedisPipeline}, batched with those of other requests. Each
  * {@code EVALSHA} stays atomic, so limits stay exact across sidecars. (Measured in bench/limiter.sh,
@@ -25,7 +23,7 @@ import redis.clients.jedis.exceptions.JedisException;
 public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
     static final String SCRIPT = Resources.text(RedisRateLimiter.class, "gcra.lua");
 
-    private final JedisPool pool;
+    private final RedisClient redis;
     private final String keyPrefix;
     private final FailureMode failureMode;
     private final StoreHealth health;
@@ -35,34 +33,21 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
     /**
      * A limiter on Redis's own clock.
      *
-     * @param pool    from {@link #pool}; closed with this limiter
-     * @param timeout how long a decision may wait for Redis (the pool's socket timeout should be the same)
+     * @param redis   from {@link RedisClients#pooled}; closed with this limiter
+     * @param timeout how long a decision may wait for Redis (the client's socket timeout should be the same)
      */
-    public RedisRateLimiter(JedisPool pool, Duration timeout, String keyPrefix, FailureMode failureMode, StoreHealth health) {
-        this(pool, timeout, keyPrefix, failureMode, health, RedisClock.SERVER_TIME);
+    public RedisRateLimiter(RedisClient redis, Duration timeout, String keyPrefix, FailureMode failureMode, StoreHealth health) {
+        this(redis, timeout, keyPrefix, failureMode, health, RedisClock.SERVER_TIME);
     }
 
     /** @param clock the script's notion of now; tests pass one they move */
-    RedisRateLimiter(JedisPool pool, Duration timeout, String keyPrefix, FailureMode failureMode, StoreHealth health, RedisClock clock) {
-        this.pool = pool;
+    RedisRateLimiter(RedisClient redis, Duration timeout, String keyPrefix, FailureMode failureMode, StoreHealth health, RedisClock clock) {
+        this.redis = redis;
         this.keyPrefix = keyPrefix;
         this.failureMode = failureMode;
         this.health = health;
         this.clock = clock;
-        this.pipeline = new RedisPipeline(pool, SCRIPT, timeout);
-    }
-
-    /** A pool sized for many concurrent (virtual-thread) requests, where no wait outlasts {@code timeout}. */
-    public static JedisPool pool(java.net.URI redisUrl, Duration timeout, int maxConnections) {
-        GenericObjectPoolConfig<Jedis> cfg = new GenericObjectPoolConfig<>();
-        cfg.setMaxTotal(maxConnections);
-        cfg.setMaxIdle(maxConnections);
-        cfg.setMinIdle(0);
-        cfg.setMaxWait(timeout);
-        cfg.setJmxEnabled(false);
-        cfg.setTestOnBorrow(false); // a broken connection fails the call, is discarded, and the next one is fresh
-        int ms = (int) timeout.toMillis();
-        return new JedisPool(cfg, redisUrl, ms, ms);
+        this.pipeline = new RedisPipeline(redis, SCRIPT, timeout);
     }
 
     @Override
@@ -117,8 +102,8 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
 
     @Override
     public boolean ready() {
-        try (Jedis jedis = pool.getResource()) {
-            jedis.ping();
+        try {
+            redis.ping();
             health.succeeded();
             return true;
         } catch (JedisException e) {
@@ -135,6 +120,6 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
     @Override
     public void close() {
         pipeline.close();
-        pool.close();
+        redis.close();
     }
 }

@@ -45,7 +45,7 @@ class RedisRateLimiterTest extends RateLimiterContract {
     }
 
     RedisRateLimiter limiter(RedisClock clock, FailureMode mode, String prefix) {
-        var l = new RedisRateLimiter(RedisRateLimiter.pool(redis.url(), Duration.ofMillis(250), 32), Duration.ofMillis(250), prefix, mode,
+        var l = new RedisRateLimiter(RedisClients.pooled(redis.url(), Duration.ofMillis(250), 32), Duration.ofMillis(250), prefix, mode,
                 new StoreHealth("test redis", mode, Duration.ofSeconds(30)), clock);
         opened.add(l);
         return l;
@@ -163,7 +163,7 @@ class RedisRateLimiterTest extends RateLimiterContract {
         void failOpenAdmitsUncountedAndRecoversWithoutRestart() throws Exception {
             try (RedisServer own = RedisServer.start()) {
                 var health = new StoreHealth("own", FailureMode.OPEN, Duration.ofSeconds(30));
-                var l = new RedisRateLimiter(RedisRateLimiter.pool(own.url(), Duration.ofMillis(200), 8), Duration.ofMillis(200), "x:",
+                var l = new RedisRateLimiter(RedisClients.pooled(own.url(), Duration.ofMillis(200), 8), Duration.ofMillis(200), "x:",
                         FailureMode.OPEN, health);
                 Quota q = new Quota(2, 0);
                 assertTrue(l.acquire("k", q).allowed());
@@ -191,7 +191,7 @@ class RedisRateLimiterTest extends RateLimiterContract {
         @Test
         void failClosedRefusesAndRecoversWithoutRestart() throws Exception {
             try (RedisServer own = RedisServer.start()) {
-                var l = new RedisRateLimiter(RedisRateLimiter.pool(own.url(), Duration.ofMillis(200), 8), Duration.ofMillis(200), "x:", FailureMode.CLOSED,
+                var l = new RedisRateLimiter(RedisClients.pooled(own.url(), Duration.ofMillis(200), 8), Duration.ofMillis(200), "x:", FailureMode.CLOSED,
                         new StoreHealth("own", FailureMode.CLOSED, Duration.ofSeconds(30)));
                 own.kill();
                 long start = System.nanoTime();
@@ -207,7 +207,7 @@ class RedisRateLimiterTest extends RateLimiterContract {
         void aRedisThatStopsAnsweringCostsNoRequestMoreThanTheTimeout() throws Exception {
             try (RedisServer own = RedisServer.start()) {
                 var health = new StoreHealth("own", FailureMode.OPEN, Duration.ofSeconds(30));
-                var l = new RedisRateLimiter(RedisRateLimiter.pool(own.url(), Duration.ofMillis(200), 8), Duration.ofMillis(200), "x:",
+                var l = new RedisRateLimiter(RedisClients.pooled(own.url(), Duration.ofMillis(200), 8), Duration.ofMillis(200), "x:",
                         FailureMode.OPEN, health);
                 Quota q = new Quota(1_000, 0);
                 assertTrue(l.acquire("k", q).limited(), "counted while Redis answers");
@@ -246,7 +246,7 @@ class RedisRateLimiterTest extends RateLimiterContract {
         @Test
         void startingWithRedisDownDoesNotCrash() throws Exception {
             int deadPort = dev.llmproxy.testing.Ports.free();
-            var l = new RedisRateLimiter(RedisRateLimiter.pool(java.net.URI.create("redis://127.0.0.1:" + deadPort), Duration.ofMillis(100), 4),
+            var l = new RedisRateLimiter(RedisClients.pooled(java.net.URI.create("redis://127.0.0.1:" + deadPort), Duration.ofMillis(100), 4),
                     Duration.ofMillis(100), "x:", FailureMode.OPEN, new StoreHealth("dead", FailureMode.OPEN, Duration.ofSeconds(30)));
             assertTrue(l.acquire("k", new Quota(1, 0)).allowed());
             assertFalse(l.ready());
