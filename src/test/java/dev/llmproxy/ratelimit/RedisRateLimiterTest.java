@@ -41,7 +41,11 @@ class RedisRateLimiterTest extends RateLimiterContract {
     }
 
     RedisRateLimiter limiter(FakeClock clock, FailureMode mode, String prefix) {
-        var l = new RedisRateLimiter(RedisRateLimiter.pool(redis.url(), Duration.ofMillis(250), 32), Duration.ofMillis(250), prefix, mode,
+        return limiter(RedisClock.of(clock), mode, prefix);
+    }
+
+    RedisRateLimiter limiter(RedisClock clock, FailureMode mode, String prefix) {
+        var l = new RedisRateLimiter(RedisClients.pooled(redis.url(), Duration.ofMillis(250), 32), Duration.ofMillis(250), prefix, mode,
                 new StoreHealth("test redis", mode, Duration.ofSeconds(30)), clock);
         opened.add(l);
         return l;
@@ -55,7 +59,7 @@ class RedisRateLimiterTest extends RateLimiterContract {
     @Test
     @org.junit.jupiter.api.Timeout(10) // a regression would wait forever
     void aDecisionAskedOfAClosedLimiterDoesNotWait() {
-        RedisRateLimiter l = limiter(null, FailureMode.OPEN, "closed:");
+        RedisRateLimiter l = limiter(RedisClock.SERVER_TIME, FailureMode.OPEN, "closed:");
         l.close();
         long start = System.nanoTime();
         Decision d = l.acquire("k", new Quota(5, 0));
@@ -65,7 +69,7 @@ class RedisRateLimiterTest extends RateLimiterContract {
 
     @Test
     void withRedisTimeAsTheClock() {
-        RateLimiter real = limiter(null, FailureMode.CLOSED, "real:");
+        RateLimiter real = limiter(RedisClock.SERVER_TIME, FailureMode.CLOSED, "real:");
         Quota q = new Quota(3, 0);
         for (int i = 2; i >= 0; i--) {
             Decision d = real.acquire("k", q);
@@ -159,8 +163,8 @@ class RedisRateLimiterTest extends RateLimiterContract {
         void failOpenAdmitsUncountedAndRecoversWithoutRestart() throws Exception {
             try (RedisServer own = RedisServer.start()) {
                 var health = new StoreHealth("own", FailureMode.OPEN, Duration.ofSeconds(30));
-                var l = new RedisRateLimiter(RedisRateLimiter.pool(own.url(), Duration.ofMillis(200), 8), Duration.ofMillis(200), "x:",
-                        FailureMode.OPEN, health, null);
+                var l = new RedisRateLimiter(RedisClients.pooled(own.url(), Duration.ofMillis(200), 8), Duration.ofMillis(200), "x:",
+                        FailureMode.OPEN, health);
                 Quota q = new Quota(2, 0);
                 assertTrue(l.acquire("k", q).allowed());
                 own.kill();
@@ -187,8 +191,8 @@ class RedisRateLimiterTest extends RateLimiterContract {
         @Test
         void failClosedRefusesAndRecoversWithoutRestart() throws Exception {
             try (RedisServer own = RedisServer.start()) {
-                var l = new RedisRateLimiter(RedisRateLimiter.pool(own.url(), Duration.ofMillis(200), 8), Duration.ofMillis(200), "x:", FailureMode.CLOSED,
-                        new StoreHealth("own", FailureMode.CLOSED, Duration.ofSeconds(30)), null);
+                var l = new RedisRateLimiter(RedisClients.pooled(own.url(), Duration.ofMillis(200), 8), Duration.ofMillis(200), "x:", FailureMode.CLOSED,
+                        new StoreHealth("own", FailureMode.CLOSED, Duration.ofSeconds(30)));
                 own.kill();
                 long start = System.nanoTime();
                 assertThrows(StoreUnavailableException.class, () -> l.acquire("k", new Quota(2, 0)));
@@ -203,8 +207,8 @@ class RedisRateLimiterTest extends RateLimiterContract {
         void aRedisThatStopsAnsweringCostsNoRequestMoreThanTheTimeout() throws Exception {
             try (RedisServer own = RedisServer.start()) {
                 var health = new StoreHealth("own", FailureMode.OPEN, Duration.ofSeconds(30));
-                var l = new RedisRateLimiter(RedisRateLimiter.pool(own.url(), Duration.ofMillis(200), 8), Duration.ofMillis(200), "x:",
-                        FailureMode.OPEN, health, null);
+                var l = new RedisRateLimiter(RedisClients.pooled(own.url(), Duration.ofMillis(200), 8), Duration.ofMillis(200), "x:",
+                        FailureMode.OPEN, health);
                 Quota q = new Quota(1_000, 0);
                 assertTrue(l.acquire("k", q).limited(), "counted while Redis answers");
                 signal(own, "STOP"); // alive, connected, silent: the hardest case for timeouts
@@ -242,8 +246,8 @@ class RedisRateLimiterTest extends RateLimiterContract {
         @Test
         void startingWithRedisDownDoesNotCrash() throws Exception {
             int deadPort = dev.llmproxy.testing.Ports.free();
-            var l = new RedisRateLimiter(RedisRateLimiter.pool(java.net.URI.create("redis://127.0.0.1:" + deadPort), Duration.ofMillis(100), 4),
-                    Duration.ofMillis(100), "x:", FailureMode.OPEN, new StoreHealth("dead", FailureMode.OPEN, Duration.ofSeconds(30)), null);
+            var l = new RedisRateLimiter(RedisClients.pooled(java.net.URI.create("redis://127.0.0.1:" + deadPort), Duration.ofMillis(100), 4),
+                    Duration.ofMillis(100), "x:", FailureMode.OPEN, new StoreHealth("dead", FailureMode.OPEN, Duration.ofSeconds(30)));
             assertTrue(l.acquire("k", new Quota(1, 0)).allowed());
             assertFalse(l.ready());
             l.close();

@@ -337,7 +337,8 @@ class Http1ClientTest {
         }), Duration.ofSeconds(30));
         var call = c.post("/api/chat", new byte[] {'{', '}'}, "id");
         var failed = CompletableFuture.supplyAsync(() -> {
-            try (var r = call.execute()) {
+            try {
+                call.execute().close();
                 return null;
             } catch (IOException e) {
                 return e;
