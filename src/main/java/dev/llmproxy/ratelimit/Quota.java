@@ -16,10 +16,6 @@ public record Quota(long rpm, long rpd) {
         }
     }
 
-    public long limit(LimitWindow window) {
-        return window == LimitWindow.MINUTE ? rpm : rpd;
-    }
-
     public boolean unlimited() {
         return rpm == 0 && rpd == 0;
     }
