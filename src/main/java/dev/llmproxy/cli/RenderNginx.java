@@ -1,10 +1,12 @@
 package dev.llmproxy.cli;
 
 import dev.llmproxy.config.Config;
+import dev.llmproxy.config.ConfigException;
 import dev.llmproxy.nginx.NginxConfig;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Set;
 
 /** {@code render-nginx}: writes nginx's config for this configuration ({@code serve --out-dir} does it too). */
@@ -35,6 +37,11 @@ public final class RenderNginx {
     }
 
     private static NginxConfig.Layout layout(Config config, Options o) {
+        if (config.sidecarPort() == 0 && !o.has("sidecar-addr")) {
+            // The port is only known once the sidecar has started: nginx cannot be told it in advance.
+            throw new ConfigException(List.of("SIDECAR_PORT: 0 (any free port) cannot be written into nginx's config;"
+                    + " set a fixed port, or give --sidecar-addr HOST:PORT"));
+        }
         var defaults = NginxConfig.Layout.local(Path.of(o.get("run-dir", "run")));
         return new NginxConfig.Layout(defaults.runDir(), o.get("access-log", defaults.accessLog()),
                 o.get("error-log", defaults.errorLog()), o.get("sidecar-addr"));

@@ -63,7 +63,7 @@ public final class ConfigLoader {
             problems.add("BODY_MEMORY_BYTES: must be 0 (half the heap) or at least twice MAX_BODY_BYTES (" + 2 * maxBody + "), got " + bodyMemory);
         }
         String sidecarHost = text("SIDECAR_HOST", "127.0.0.1");
-        int sidecarPort = (int) integer("SIDECAR_PORT", 8081, 1, 65535);
+        int sidecarPort = (int) integer("SIDECAR_PORT", 8081, 0, 65535); // 0: any free port (tests)
         Optional<Secret> gatewaySecret = secret("GATEWAY_SECRET", MIN_GATEWAY_SECRET_LENGTH);
         long connect = integer("UPSTREAM_CONNECT_TIMEOUT_SECONDS", 5, 1, 300);
         long read = integer("UPSTREAM_READ_TIMEOUT_SECONDS", 600, 1, 86_400);
