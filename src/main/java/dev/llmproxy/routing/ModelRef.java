@@ -31,8 +31,4 @@ public record ModelRef(String requested, Backend backend, String name) {
     public String canonical() {
         return backend.wireName() + ":" + name;
     }
-
-    public boolean prefixed() {
-        return !requested.equals(name);
-    }
 }

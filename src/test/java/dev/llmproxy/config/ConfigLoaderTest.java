@@ -190,7 +190,8 @@ class ConfigLoaderTest {
         "MAX_BODY_BYTES|100|must be an integer from 1024",
         "BODY_MEMORY_BYTES|4194304|must be 0 (half the heap) or at least twice MAX_BODY_BYTES (8388608), got 4194304",
         "BODY_MEMORY_BYTES|-1|must be an integer from 0",
-        "SIDECAR_PORT|0|must be an integer from 1 to 65535",
+        "SIDECAR_PORT|-1|must be an integer from 0 to 65535",
+        "SIDECAR_PORT|65536|must be an integer from 0 to 65535",
         "NGINX_LISTEN|0.0.0.0:80:80|must be a port or host:port",
         "RATE_LIMIT_FAILURE_MODE|maybe|must be \"open\" or \"closed\"",
         "RATE_LIMIT_KEY_PREFIX|has space|must be 1-64 letters",
@@ -204,6 +205,11 @@ class ConfigLoaderTest {
     void variableRules(String variable, String value, String expected) {
         assertProblem(env(variable, value), variable + ": " );
         assertProblem(env(variable, value), expected);
+    }
+
+    @Test
+    void sidecarPortZeroMeansAnyFreePort() {
+        assertEquals(0, ConfigLoader.load(env("SIDECAR_PORT", "0")).sidecarPort());
     }
 
     @Test

@@ -10,7 +10,6 @@ import dev.llmproxy.ratelimit.MemoryRateLimiter;
 import dev.llmproxy.testing.FakeVllm;
 import dev.llmproxy.testing.Gateway;
 import dev.llmproxy.testing.Http;
-import dev.llmproxy.testing.Ports;
 import io.javalin.Javalin;
 import java.net.URI;
 import java.net.http.HttpResponse;
@@ -47,11 +46,11 @@ class BodyBudgetTest {
     void bodiesBeyondTheBudgetWaitThenAreAskedToRetryAndTheRoomComesBack() throws Exception {
         FakeVllm vllm = new FakeVllm(null);
         vllm.slowMillis = 4_000; // longer than a call waits for room
-        int port = Ports.free();
         Config config = ConfigLoader.load(Map.of("TOKENS_JSON", "[{\"token\":\"" + TOKEN + "\",\"label\":\"budget\"}]",
-                "VLLM_BASE_URL", vllm.baseUrl(), "SIDECAR_PORT", Integer.toString(port),
+                "VLLM_BASE_URL", vllm.baseUrl(), "SIDECAR_PORT", "0",
                 "MAX_BODY_BYTES", Integer.toString(1024 * 1024), "BODY_MEMORY_BYTES", Long.toString(BUDGET)));
         Javalin sidecar = App.create(config, new MemoryRateLimiter(Clock.systemUTC())).start();
+        int port = sidecar.port();
         URI url = URI.create("http://127.0.0.1:" + port + "/v1/chat/completions");
         try (var pool = Executors.newVirtualThreadPerTaskExecutor()) {
             assertEquals(BUDGET, metric(port, "llmproxy_body_memory_available_bytes"));

@@ -8,7 +8,6 @@ import dev.llmproxy.http.App;
 import dev.llmproxy.ratelimit.RateLimiters;
 import dev.llmproxy.testing.FakeOllama;
 import dev.llmproxy.testing.Http;
-import dev.llmproxy.testing.Ports;
 import io.javalin.Javalin;
 import java.net.URI;
 import java.net.http.HttpRequest;
@@ -29,10 +28,10 @@ class OllamaConcurrencyTest {
         try (FakeOllama ollama = new FakeOllama()) {
             ollama.tokenDelayMillis = 100;
             ollama.slowTokens = 10; // each stream lasts about a second
-            int port = Ports.free();
             Config config = ConfigLoader.load(Map.of("TOKENS_JSON", "[{\"token\":\"" + TOKEN + "\",\"label\":\"many\"}]",
-                    "OLLAMA_BASE_URL", ollama.baseUrl(), "DEFAULT_BACKEND", "ollama", "SIDECAR_PORT", Integer.toString(port)));
+                    "OLLAMA_BASE_URL", ollama.baseUrl(), "DEFAULT_BACKEND", "ollama", "SIDECAR_PORT", "0"));
             Javalin sidecar = App.create(config, RateLimiters.create(config.store(), config.redisUrl(), config.redis())).start();
+            int port = sidecar.port();
             try {
                 var body = "{\"model\":\"slow\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}";
                 List<CompletableFuture<HttpResponse<String>>> streams = new ArrayList<>();

@@ -11,7 +11,6 @@ import dev.llmproxy.ratelimit.RateLimiters;
 import dev.llmproxy.testing.FakeVllm;
 import dev.llmproxy.testing.Gateway;
 import dev.llmproxy.testing.Http;
-import dev.llmproxy.testing.Ports;
 import dev.llmproxy.testing.RedisServer;
 import io.javalin.Javalin;
 import java.net.URI;
@@ -62,13 +61,13 @@ class RedisGatewayTest {
     }
 
     URI sidecar(String mode) {
-        int port = Ports.free();
         Map<String, String> env = new HashMap<>(Map.of("TOKENS_JSON", TOKENS, "VLLM_BASE_URL", vllm.baseUrl(),
                 "RATE_LIMIT_STORE", "redis", "REDIS_URL", redis.url().toString(), "RATE_LIMIT_FAILURE_MODE", mode,
-                "REDIS_TIMEOUT_MS", "200", "SIDECAR_PORT", Integer.toString(port)));
+                "REDIS_TIMEOUT_MS", "200", "SIDECAR_PORT", "0"));
         Config config = ConfigLoader.load(env);
-        sidecars.add(App.create(config, RateLimiters.create(config.store(), config.redisUrl(), config.redis())).start());
-        return URI.create("http://127.0.0.1:" + port);
+        Javalin sidecar = App.create(config, RateLimiters.create(config.store(), config.redisUrl(), config.redis())).start();
+        sidecars.add(sidecar);
+        return URI.create("http://127.0.0.1:" + sidecar.port());
     }
 
     static int admittedAcross(List<URI> sidecars, String token, int requests) throws Exception {

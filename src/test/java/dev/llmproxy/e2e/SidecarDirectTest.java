@@ -45,7 +45,6 @@ class SidecarDirectTest {
     @BeforeAll
     static void start() throws Exception {
         vllm = new FakeVllm("upstream-key-1");
-        port = Ports.free();
         Config config = ConfigLoader.load(Map.of(
                 "TOKENS_JSON", """
                         [{"token":"%s","label":"team"},{"token":"%s","label":"rpm3","rpm":3},
@@ -56,9 +55,10 @@ class SidecarDirectTest {
                 "VLLM_API_KEY", "upstream-key-1",
                 "OLLAMA_BASE_URL", "http://127.0.0.1:" + Ports.free(),
                 "GATEWAY_SECRET", SECRET,
-                "SIDECAR_PORT", Integer.toString(port),
+                "SIDECAR_PORT", "0",
                 "MAX_BODY_BYTES", "2048"));
         sidecar = App.create(config, new MemoryRateLimiter(Clock.systemUTC())).start();
+        port = sidecar.port();
     }
 
     @AfterAll
@@ -203,10 +203,10 @@ class SidecarDirectTest {
     void exactUnderParallelDirectCalls() throws Exception {
         String token = "sk-direct-parallel";
         // a separate sidecar with its own token so other tests cannot touch its window
-        int p = Ports.free();
         Config c = ConfigLoader.load(Map.of("TOKENS_JSON", "[{\"token\":\"" + token + "\",\"label\":\"par\",\"rpm\":5}]",
-                "VLLM_BASE_URL", vllm.baseUrl(), "VLLM_API_KEY", "upstream-key-1", "SIDECAR_PORT", Integer.toString(p)));
+                "VLLM_BASE_URL", vllm.baseUrl(), "VLLM_API_KEY", "upstream-key-1", "SIDECAR_PORT", "0"));
         Javalin other = App.create(c, new MemoryRateLimiter(Clock.systemUTC())).start();
+        int p = other.port();
         try (var pool = Executors.newFixedThreadPool(20)) {
             var go = new CountDownLatch(1);
             List<Future<Integer>> fs = new ArrayList<>();
@@ -229,21 +229,21 @@ class SidecarDirectTest {
 
     @Test
     void vllmRefusingTheGatewayKeyIsA502AndVllmDownIsA502() throws Exception {
-        int p = Ports.free();
         Config wrongKey = ConfigLoader.load(Map.of("TOKENS_JSON", "[{\"token\":\"" + TEAM + "\",\"label\":\"t\"}]",
-                "VLLM_BASE_URL", vllm.baseUrl(), "VLLM_API_KEY", "wrong-key", "SIDECAR_PORT", Integer.toString(p)));
+                "VLLM_BASE_URL", vllm.baseUrl(), "VLLM_API_KEY", "wrong-key", "SIDECAR_PORT", "0"));
         Javalin other = App.create(wrongKey, new MemoryRateLimiter(Clock.systemUTC())).start();
+        int p = other.port();
         try {
             var r = Http.post(URI.create("http://127.0.0.1:" + p + "/v1/chat/completions"), CHAT, "Authorization", bearer(TEAM));
             assertOpenAiError(r, 502, "backend_error"); // reached, and it refused: not unreachable
         } finally {
             other.stop();
         }
-        int p2 = Ports.free();
         Config down = ConfigLoader.load(Map.of("TOKENS_JSON", "[{\"token\":\"" + TEAM + "\",\"label\":\"t\"}]",
                 "VLLM_BASE_URL", "http://127.0.0.1:" + Ports.free(), "OLLAMA_BASE_URL", "http://127.0.0.1:" + Ports.free(),
-                "SIDECAR_PORT", Integer.toString(p2)));
+                "SIDECAR_PORT", "0"));
         Javalin noBackend = App.create(down, new MemoryRateLimiter(Clock.systemUTC())).start();
+        int p2 = noBackend.port();
         try {
             var r = Http.post(URI.create("http://127.0.0.1:" + p2 + "/v1/chat/completions"), CHAT, "Authorization", bearer(TEAM));
             assertOpenAiError(r, 502, "backend_unavailable");
@@ -271,11 +271,11 @@ class SidecarDirectTest {
                     closedAt.complete(System.nanoTime());
                 }
             });
-            int p = Ports.free();
             Config c = ConfigLoader.load(Map.of("TOKENS_JSON", "[{\"token\":\"" + TEAM + "\",\"label\":\"t\"}]",
                     "VLLM_BASE_URL", "http://127.0.0.1:" + silentVllm.getLocalPort(), "OLLAMA_BASE_URL", "http://127.0.0.1:" + Ports.free(),
-                    "SIDECAR_PORT", Integer.toString(p)));
+                    "SIDECAR_PORT", "0"));
             Javalin alone = App.create(c, new MemoryRateLimiter(Clock.systemUTC())).start();
+            int p = alone.port();
             try (var client = new java.net.Socket("127.0.0.1", p)) {
                 byte[] body = CHAT.getBytes(java.nio.charset.StandardCharsets.UTF_8);
                 client.getOutputStream().write(("POST /v1/chat/completions HTTP/1.1\r\nHost: gw\r\nAuthorization: " + bearer(TEAM)

@@ -9,7 +9,6 @@ import dev.llmproxy.ratelimit.RateLimiters;
 import dev.llmproxy.testing.FakeOllama;
 import dev.llmproxy.testing.FakeVllm;
 import dev.llmproxy.testing.Http;
-import dev.llmproxy.testing.Ports;
 import dev.llmproxy.testing.RedisServer;
 import io.javalin.Javalin;
 import java.net.URI;
@@ -61,12 +60,12 @@ class ExactnessUnderLoadTest {
             List<Javalin> sidecars = new ArrayList<>();
             List<URI> urls = new ArrayList<>();
             for (int i = 0; i < 2; i++) {
-                int port = Ports.free();
                 Config c = ConfigLoader.load(Map.of("TOKENS_JSON", tokens.toString(), "VLLM_BASE_URL", vllm.baseUrl(),
                         "OLLAMA_BASE_URL", ollama.baseUrl(), "RATE_LIMIT_STORE", "redis", "REDIS_URL", redis.url().toString(),
-                        "RATE_LIMIT_FAILURE_MODE", "closed", "SIDECAR_PORT", Integer.toString(port)));
-                sidecars.add(App.create(c, RateLimiters.create(c.store(), c.redisUrl(), c.redis())).start());
-                urls.add(URI.create("http://127.0.0.1:" + port + "/v1/chat/completions"));
+                        "RATE_LIMIT_FAILURE_MODE", "closed", "SIDECAR_PORT", "0"));
+                Javalin sidecar = App.create(c, RateLimiters.create(c.store(), c.redisUrl(), c.redis())).start();
+                sidecars.add(sidecar);
+                urls.add(URI.create("http://127.0.0.1:" + sidecar.port() + "/v1/chat/completions"));
             }
             Map<String, Tally> tallies = new ConcurrentHashMap<>();
             long deadline = System.nanoTime() + SECONDS * 1_000_000_000L;

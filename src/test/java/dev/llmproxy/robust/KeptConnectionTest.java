@@ -10,7 +10,6 @@ import dev.llmproxy.ratelimit.MemoryRateLimiter;
 import dev.llmproxy.testing.FakeVllm;
 import dev.llmproxy.testing.Gateway;
 import dev.llmproxy.testing.OneConnection;
-import dev.llmproxy.testing.Ports;
 import io.javalin.Javalin;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -52,10 +51,10 @@ class KeptConnectionTest {
     @BeforeAll
     static void start() throws Exception {
         vllm = new FakeVllm("upstream-key-1");
-        port = Ports.free();
         Config config = ConfigLoader.load(Map.of("TOKENS_JSON", TOKENS, "VLLM_BASE_URL", vllm.baseUrl(),
-                "VLLM_API_KEY", "upstream-key-1", "GATEWAY_SECRET", SECRET, "SIDECAR_PORT", Integer.toString(port)));
+                "VLLM_API_KEY", "upstream-key-1", "GATEWAY_SECRET", SECRET, "SIDECAR_PORT", "0"));
         sidecar = App.create(config, new MemoryRateLimiter(Clock.systemUTC())).start();
+        port = sidecar.port();
     }
 
     @AfterAll

@@ -48,18 +48,26 @@ public final class Gateway implements AutoCloseable {
         env.put("VLLM_API_KEY", VLLM_KEY);
         env.put("OLLAMA_BASE_URL", ollama.baseUrl());
         env.put("GATEWAY_SECRET", SECRET);
-        env.put("SIDECAR_PORT", Integer.toString(Ports.free()));
+        env.put("SIDECAR_PORT", "0");
         env.put("NGINX_LISTEN", "127.0.0.1:" + nginxPort);
         env.putAll(extra);
-        Config config = ConfigLoader.load(env);
 
-        Path runDir = NginxProcess.prepareRunDir();
-        Path conf = runDir.resolve("nginx.conf");
-        String template = Files.readString(Path.of("nginx/nginx.conf.template"));
-        Files.writeString(conf, NginxConfig.render(template, config, NginxConfig.Layout.local(runDir)));
-        Javalin sidecar = startSidecar(config);
-        NginxProcess nginx = NginxProcess.start(runDir, conf, nginxPort);
-        return new Gateway(vllm, ollama, config, nginx, nginxPort, sidecar);
+        // The sidecar first, on a port the system picks (no other process can take it meanwhile); from then on
+        // the configuration names that port, so nginx's config points at it and a restart comes back on it.
+        Javalin sidecar = startSidecar(ConfigLoader.load(env));
+        env.put("SIDECAR_PORT", Integer.toString(sidecar.port()));
+        try {
+            Config config = ConfigLoader.load(env);
+            Path runDir = NginxProcess.prepareRunDir();
+            Path conf = runDir.resolve("nginx.conf");
+            String template = Files.readString(Path.of("nginx/nginx.conf.template"));
+            Files.writeString(conf, NginxConfig.render(template, config, NginxConfig.Layout.local(runDir)));
+            NginxProcess nginx = NginxProcess.start(runDir, conf, nginxPort);
+            return new Gateway(vllm, ollama, config, nginx, nginxPort, sidecar);
+        } catch (Exception e) { // rethrown as the exceptions declared
+            sidecar.stop();
+            throw e;
+        }
     }
 
     private static Javalin startSidecar(Config config) {
@@ -83,6 +91,7 @@ public final class Gateway implements AutoCloseable {
         sidecar.stop();
     }
 
+    /** On the port it had: nginx's config names that one. */
     public void restartSidecar() {
         sidecar = startSidecar(config);
     }

@@ -1,0 +1,24 @@
+package dev.llmproxy.cli;
+
+import dev.llmproxy.config.Config;
+import java.io.IOException;
+import java.util.Locale;
+import java.util.Set;
+
+/** {@code check-config}: validates the configuration and prints what it amounts to. */
+public final class CheckConfig {
+    private CheckConfig() {}
+
+    public static void run(String[] args) throws IOException {
+        Options.parse(args, Set.of());
+        System.out.println(summary(ConfigSource.load()));
+    }
+
+    static String summary(Config c) {
+        return "configuration OK: " + c.tokens().all().size() + " token(s), default backend " + c.defaultBackend().wireName()
+                + ", vLLM " + c.vllm().resolve("/v1") + ", Ollama " + c.ollama().resolve("") + ", store "
+                + c.store().name().toLowerCase(Locale.ROOT) + ", sidecar " + c.sidecarHost() + ":" + c.sidecarPort()
+                + (c.gatewaySecret().isPresent() ? ", nginx secret set" : ", no nginx secret (direct clients only)")
+                + ", nginx on " + c.nginx().listen() + (c.nginx().tls().isPresent() ? " (TLS)" : "");
+    }
+}

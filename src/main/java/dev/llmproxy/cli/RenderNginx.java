@@ -1,0 +1,49 @@
+package dev.llmproxy.cli;
+
+import dev.llmproxy.config.Config;
+import dev.llmproxy.config.ConfigException;
+import dev.llmproxy.nginx.NginxConfig;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Set;
+
+/** {@code render-nginx}: writes nginx's config for this configuration ({@code serve --out-dir} does it too). */
+public final class RenderNginx {
+    static final Set<String> FLAGS = Set.of("out", "out-dir", "run-dir", "template", "access-log", "error-log", "sidecar-addr");
+
+    private RenderNginx() {}
+
+    public static void run(String[] args) throws IOException {
+        Options options = Options.parse(args, FLAGS);
+        write(ConfigSource.load(), options);
+    }
+
+    /** To {@code --out FILE}, or {@code --out-dir DIR} for DIR/nginx.conf (containers), or standard output. */
+    static void write(Config config, Options o) throws IOException {
+        String template = o.has("template") ? Files.readString(Path.of(o.get("template")))
+                : NginxConfig.resource(NginxConfig.TEMPLATE_RESOURCE);
+        String rendered = NginxConfig.render(template, config, layout(config, o));
+        if (o.has("out-dir")) {
+            Path outDir = Path.of(o.get("out-dir"));
+            Files.createDirectories(outDir);
+            Files.writeString(outDir.resolve("nginx.conf"), rendered);
+        } else if (o.has("out")) {
+            Files.writeString(Path.of(o.get("out")), rendered);
+        } else {
+            System.out.print(rendered);
+        }
+    }
+
+    private static NginxConfig.Layout layout(Config config, Options o) {
+        if (config.sidecarPort() == 0 && !o.has("sidecar-addr")) {
+            // The port is only known once the sidecar has started: nginx cannot be told it in advance.
+            throw new ConfigException(List.of("SIDECAR_PORT: 0 (any free port) cannot be written into nginx's config;"
+                    + " set a fixed port, or give --sidecar-addr HOST:PORT"));
+        }
+        var defaults = NginxConfig.Layout.local(Path.of(o.get("run-dir", "run")));
+        return new NginxConfig.Layout(defaults.runDir(), o.get("access-log", defaults.accessLog()),
+                o.get("error-log", defaults.errorLog()), o.get("sidecar-addr"));
+    }
+}

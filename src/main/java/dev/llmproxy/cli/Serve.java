@@ -1,0 +1,32 @@
+package dev.llmproxy.cli;
+
+import dev.llmproxy.config.Config;
+import dev.llmproxy.http.App;
+import dev.llmproxy.ratelimit.RateLimiters;
+import io.javalin.Javalin;
+import java.io.IOException;
+import java.util.Locale;
+
+/** {@code serve} (the default command): starts the sidecar; with {@code --out-dir}, renders nginx's config first. */
+public final class Serve {
+    private Serve() {}
+
+    public static void run(String[] args) throws IOException {
+        Options options = Options.parse(args, RenderNginx.FLAGS);
+        Config config = ConfigSource.load();
+        if (options.has("out-dir")) {
+            RenderNginx.write(config, options); // containers: the config nginx will load, from this very config
+        }
+        Javalin sidecar = App.create(config, RateLimiters.create(config.store(), config.redisUrl(), config.redis())).start();
+        // Standard error, beside the sidecar's log lines: standard output holds only what a command produces
+        // (a config, a token, a report), and serve produces none.
+        System.err.println(listening(config, sidecar.port()));
+    }
+
+    /** The port is the one the sidecar got: with SIDECAR_PORT=0, the one the system picked. */
+    static String listening(Config config, int port) {
+        String host = config.sidecarHost().contains(":") ? "[" + config.sidecarHost() + "]" : config.sidecarHost();
+        return "llm-proxy sidecar listening on " + host + ":" + port + " (store " + config.store().name().toLowerCase(Locale.ROOT)
+                + ", default backend " + config.defaultBackend().wireName() + ")";
+    }
+}

@@ -1,0 +1,167 @@
+package dev.llmproxy.config;
+
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.llmproxy.auth.BearerToken;
+import dev.llmproxy.auth.ModelAllowlist;
+import dev.llmproxy.auth.Token;
+import dev.llmproxy.auth.TokenDigest;
+import dev.llmproxy.auth.TokenRegistry;
+import dev.llmproxy.ratelimit.Quota;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * The {@code TOKENS_JSON} variable: the clients, their limits and allowlists. Every problem is added to the
+ * caller's list, named by entry index and label; no message quotes a token.
+ */
+final class TokensJson {
+    private static final Pattern LABEL = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
+    private static final Pattern HEX64 = Pattern.compile("[0-9a-fA-F]{64}");
+    private static final Set<String> ENTRY_FIELDS = Set.of("token", "token_sha256", "label", "rpm", "rpd", "models");
+    private static final int MIN_TOKEN_LENGTH = 8;
+
+    private final List<String> problems;
+
+    private TokensJson(List<String> problems) {
+        this.problems = problems;
+    }
+
+    /** The registry of the valid entries; every problem found goes to {@code problems}. */
+    static TokenRegistry parse(String raw, List<String> problems) {
+        return new TokensJson(problems).registry(raw);
+    }
+
+    private TokenRegistry registry(String raw) {
+        if (raw == null || raw.isBlank()) {
+            problems.add("TOKENS_JSON: required: a JSON array such as [{\"token\":\"...\",\"label\":\"team-a\",\"rpm\":60,\"rpd\":1000}]");
+            return new TokenRegistry(List.of());
+        }
+        JsonNode root;
+        try {
+            ObjectMapper mapper = new ObjectMapper().enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
+            root = mapper.readTree(raw);
+        } catch (JsonProcessingException e) {
+            // Only the position: Jackson's own message quotes the input, which holds tokens.
+            var at = e.getLocation();
+            problems.add("TOKENS_JSON: not valid JSON" + (at == null ? "" : " (line " + at.getLineNr() + ", column " + at.getColumnNr() + ")"));
+            return new TokenRegistry(List.of());
+        }
+        if (!root.isArray() || root.isEmpty()) {
+            problems.add("TOKENS_JSON: must be a non-empty JSON array of token entries");
+            return new TokenRegistry(List.of());
+        }
+        List<Token> tokens = new ArrayList<>();
+        Map<String, String> labelsSeen = new HashMap<>();
+        Map<TokenDigest, String> digestsSeen = new HashMap<>();
+        for (int i = 0; i < root.size(); i++) {
+            Token t = token(i, root.get(i));
+            if (t == null) {
+                continue;
+            }
+            String where = "TOKENS_JSON[" + i + "] \"" + t.label() + "\"";
+            String earlier = labelsSeen.putIfAbsent(t.label(), where);
+            if (earlier != null) {
+                problems.add(where + ": label is already used by " + earlier);
+                continue;
+            }
+            String sameToken = digestsSeen.putIfAbsent(t.digest(), where);
+            if (sameToken != null) {
+                problems.add(where + ": same token as " + sameToken);
+                continue;
+            }
+            tokens.add(t);
+        }
+        return new TokenRegistry(tokens);
+    }
+
+    private Token token(int index, JsonNode entry) {
+        if (!entry.isObject()) {
+            problems.add("TOKENS_JSON[" + index + "]: must be an object");
+            return null;
+        }
+        JsonNode labelNode = entry.get("label");
+        boolean labelOk = labelNode != null && labelNode.isTextual() && LABEL.matcher(labelNode.asText()).matches();
+        String where = "TOKENS_JSON[" + index + "]" + (labelOk ? " \"" + labelNode.asText() + "\"" : "");
+        int before = problems.size();
+        if (!labelOk) {
+            problems.add(where + ": label is required: 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit");
+        }
+        entry.fieldNames().forEachRemaining(f -> {
+            if (!ENTRY_FIELDS.contains(f)) {
+                problems.add(where + ": unknown field \"" + ConfigLoader.printable(f) + "\" (known: token, token_sha256, label, rpm, rpd, models)");
+            }
+        });
+        TokenDigest digest = digest(where, entry.get("token"), entry.get("token_sha256"));
+        long rpm = limit(where, "rpm", entry.get("rpm"), Quota.MAX_RPM);
+        long rpd = limit(where, "rpd", entry.get("rpd"), Quota.MAX_RPD);
+        ModelAllowlist models = models(where, entry.get("models"));
+        if (problems.size() > before) {
+            return null;
+        }
+        return new Token(labelNode.asText(), digest, new Quota(rpm, rpd), models);
+    }
+
+    private TokenDigest digest(String where, JsonNode token, JsonNode sha) {
+        if ((token == null) == (sha == null)) {
+            problems.add(where + ": exactly one of \"token\" or \"token_sha256\" is required");
+            return null;
+        }
+        if (token != null) {
+            String t = token.isTextual() ? token.asText() : "";
+            if (t.length() < MIN_TOKEN_LENGTH || t.length() > BearerToken.MAX_LENGTH || !BearerToken.SYNTAX.matcher(t).matches()) {
+                problems.add(where + ": token must be " + MIN_TOKEN_LENGTH + "-" + BearerToken.MAX_LENGTH
+                        + " characters of A-Z a-z 0-9 - . _ ~ + / (optionally ending in =)");
+                return null;
+            }
+            return TokenDigest.of(t);
+        }
+        if (!sha.isTextual() || !HEX64.matcher(sha.asText()).matches()) {
+            problems.add(where + ": token_sha256 must be 64 hex digits (the SHA-256 of the token)");
+            return null;
+        }
+        return TokenDigest.fromHex(sha.asText().toLowerCase(Locale.ROOT));
+    }
+
+    private long limit(String where, String field, JsonNode value, long max) {
+        if (value == null || value.isNull()) {
+            return 0; // no limit on this window
+        }
+        if (!value.isIntegralNumber() || !value.canConvertToLong() || value.asLong() <= 0) {
+            problems.add(where + ": " + field + " must be a positive integer (or absent for no limit), got " + ConfigLoader.printable(value.toString()));
+            return 0;
+        }
+        if (value.asLong() > max) {
+            problems.add(where + ": " + field + " must be at most " + max + " (omit it for no limit), got " + value.asLong());
+            return 0;
+        }
+        return value.asLong();
+    }
+
+    private ModelAllowlist models(String where, JsonNode value) {
+        if (value == null || value.isNull()) {
+            return ModelAllowlist.ANY;
+        }
+        List<String> patterns = new ArrayList<>();
+        if (!value.isArray() || value.isEmpty()) {
+            problems.add(where + ": models must be a non-empty array of model names or prefixes ending in '*'");
+            return ModelAllowlist.ANY;
+        }
+        for (JsonNode p : value) {
+            String s = p.isTextual() ? p.asText() : "";
+            if (s.isEmpty() || s.indexOf('*') != -1 && s.indexOf('*') != s.length() - 1) {
+                problems.add(where + ": models entries must be non-empty strings, '*' only at the end, got " + ConfigLoader.printable(p.toString()));
+            } else {
+                patterns.add(s);
+            }
+        }
+        return new ModelAllowlist(patterns);
+    }
+}
