@@ -11,6 +11,7 @@ import dev.llmproxy.ratelimit.RateLimiters;
 import dev.llmproxy.testing.FakeVllm;
 import dev.llmproxy.testing.Gateway;
 import dev.llmproxy.testing.Http;
+import dev.llmproxy.testing.Integration;
 import dev.llmproxy.testing.Ports;
 import dev.llmproxy.testing.RedisServer;
 import io.javalin.Javalin;
@@ -28,6 +29,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** Several sidecars sharing one real redis-server: limits hold across all of them, and outages follow the mode. */
+@Integration
 class RedisGatewayTest {
     static final ObjectMapper JSON = new ObjectMapper();
     static final String RPM10 = "sk-redis-rpm10-0123";

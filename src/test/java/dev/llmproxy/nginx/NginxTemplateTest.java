@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.*;
 import dev.llmproxy.config.ConfigException;
 import dev.llmproxy.config.ConfigLoader;
 import dev.llmproxy.http.GatewayHeaders;
+import dev.llmproxy.testing.Integration;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -75,6 +76,7 @@ class NginxTemplateTest {
 
     /** The layout docker compose and Kubernetes use (logs to stdout/stderr, the template from the jar), checked by nginx -t. */
     @Test
+    @Integration
     void containerLayoutFromTheJarPassesNginxTest() throws Exception {
         Path dir = Files.createTempDirectory("nginx-out");
         var layout = new NginxConfig.Layout(dir, "/dev/stdout", "/dev/stderr", "127.0.0.1:8081");

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.*;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.llmproxy.testing.Gateway;
+import dev.llmproxy.testing.Integration;
 import dev.llmproxy.testing.OneConnection;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -19,6 +20,7 @@ import org.junit.jupiter.api.Test;
  * (unparseable requests, upgrades, lengths over a limit, unknown methods and versions): never an HTML page,
  * never a session cookie. Checked directly against the sidecar and through nginx.
  */
+@Integration
 class NoHtmlTest {
     static final ObjectMapper JSON = new ObjectMapper();
     static final String TOKEN = "sk-no-html-team-0123456789";
