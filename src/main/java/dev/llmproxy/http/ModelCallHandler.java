@@ -44,9 +44,9 @@ final class ModelCallHandler {
     void handle(Context ctx, Endpoint endpoint) {
         boolean behindNginx = admission.fromNginx(ctx);
         if (!behindNginx) {
-            // Refuse before holding room for a body nobody is entitled to send (a small one is read and dropped,
-            // so the client keeps its connection). Behind nginx the body is already here.
-            admission.refuseUnrecognised(ctx, () -> RequestBody.discardIfSmall(ctx));
+            // Refuse before holding room for a body nobody is entitled to send (it is read and dropped, so the
+            // refusal reaches the client). Behind nginx the body is already here.
+            admission.refuseUnrecognised(ctx, () -> RequestBody.discard(ctx, maxBodyBytes));
         }
         byte[] body = RequestBody.read(ctx, maxBodyBytes, bodyBudget);
         ModelField field;

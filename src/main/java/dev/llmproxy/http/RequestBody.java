@@ -42,18 +42,23 @@ final class RequestBody {
         }
     }
 
-    /** Reads and drops a body of at most 64 KB, so a refusal leaves the connection usable; a larger one is left unread. */
-    static void discardIfSmall(Context ctx) {
+    /**
+     * Reads and drops a body within the limit, holding none of it (64 KB at a time), so that a refusal reaches the
+     * client: answering before a body is read makes the server close the connection while the client still sends,
+     * and the client may then see a reset instead of the answer (and an SDK retries it). A body over the limit is
+     * left unread.
+     */
+    static void discard(Context ctx, long max) {
         long declared = ctx.req().getContentLengthLong();
-        if (declared >= 0 && declared <= DRAIN_MAX) {
+        if (declared <= max) {
             drain(ctx);
         }
     }
 
-    private static final int DRAIN_MAX = 64 * 1024;
+    private static final int DRAIN_BUFFER = 64 * 1024;
 
     private static void drain(Context ctx) {
-        byte[] scratch = new byte[DRAIN_MAX];
+        byte[] scratch = new byte[DRAIN_BUFFER];
         try (InputStream in = ctx.req().getInputStream()) {
             while (in.read(scratch) >= 0) {
                 // discarded

@@ -5,11 +5,17 @@ import static com.tngtech.archunit.core.domain.JavaClass.Predicates.resideInAnyP
 import static com.tngtech.archunit.core.domain.JavaClass.Predicates.type;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.tngtech.archunit.core.domain.JavaClass;
 import com.tngtech.archunit.core.domain.JavaClasses;
+import com.tngtech.archunit.core.domain.JavaModifier;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
 import io.javalin.Javalin;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -63,5 +69,34 @@ class ArchitectureTest {
                 .should().dependOnClassesThat().resideInAnyPackage("java.net..", "java.nio.channels..", "java.nio.file..",
                         "dev.llmproxy.upstream..", "dev.llmproxy.http..", "redis..")
                 .check(classes);
+    }
+
+    @Test
+    void theContractIsDataAndRules() {
+        noClasses().that().resideInAPackage("dev.llmproxy.contract..")
+                .should().dependOnClassesThat().resideInAnyPackage("java.net..", "java.nio.channels..", "java.nio.file..",
+                        "dev.llmproxy.upstream..", "dev.llmproxy.relay..", "dev.llmproxy.http..", "dev.llmproxy.nginx..", "redis..")
+                .check(classes);
+    }
+
+    /** Maven runs the classes named *Test: a class of tests named otherwise would never run (it happened). */
+    @Test
+    void everyClassOfTestsIsOneMavenRuns() {
+        JavaClasses tests = new ClassFileImporter().withImportOption(ImportOption.Predefined.ONLY_INCLUDE_TESTS).importPackages("dev.llmproxy");
+        List<String> classesOfTests = new ArrayList<>();
+        List<String> neverRun = new ArrayList<>();
+        for (JavaClass c : tests) {
+            boolean hasTests = c.getMethods().stream().anyMatch(m -> m.isAnnotatedWith("org.junit.jupiter.api.Test")
+                    || m.isAnnotatedWith("org.junit.jupiter.params.ParameterizedTest") || m.isAnnotatedWith("net.jqwik.api.Property"));
+            if (!hasTests || c.getModifiers().contains(JavaModifier.ABSTRACT) || c.isNestedClass()) {
+                continue; // a contract suite runs through its subclasses, a nested class through its outer one
+            }
+            classesOfTests.add(c.getName());
+            if (!c.getSimpleName().endsWith("Test")) {
+                neverRun.add(c.getName());
+            }
+        }
+        assertTrue(classesOfTests.size() > 30, "found " + classesOfTests);
+        assertEquals(List.of(), neverRun, "named so that Maven never runs them");
     }
 }

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import dev.llmproxy.config.ConfigLoader;
+import dev.llmproxy.testing.Integration;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -53,6 +54,7 @@ class DeploymentFilesTest {
     }
 
     @Test
+    @Integration
     void composeFileIsValidForDockerCompose() throws Exception {
         Path env = Files.createTempFile("env", ".env");
         Files.copy(Path.of(".env.example"), env, java.nio.file.StandardCopyOption.REPLACE_EXISTING);

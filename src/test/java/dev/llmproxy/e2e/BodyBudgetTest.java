@@ -10,6 +10,7 @@ import dev.llmproxy.ratelimit.MemoryRateLimiter;
 import dev.llmproxy.testing.FakeVllm;
 import dev.llmproxy.testing.Gateway;
 import dev.llmproxy.testing.Http;
+import dev.llmproxy.testing.Integration;
 import io.javalin.Javalin;
 import java.net.URI;
 import java.net.http.HttpResponse;
@@ -28,6 +29,7 @@ import org.junit.jupiter.api.Test;
  * that does not fit waits for room, then is asked to retry (503 JSON, Retry-After), small calls do not queue
  * behind it, and all the room comes back when calls end, whatever their outcome.
  */
+@Integration
 class BodyBudgetTest {
     static final String TOKEN = "sk-body-budget-0123456789";
     static final long BUDGET = 4L * 1024 * 1024;

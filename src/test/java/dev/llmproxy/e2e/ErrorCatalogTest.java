@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.llmproxy.contract.ErrorCode;
 import dev.llmproxy.testing.ErrorBodies;
 import dev.llmproxy.testing.Gateway;
+import dev.llmproxy.testing.Integration;
 import dev.llmproxy.testing.OneConnection;
 import dev.llmproxy.testing.Ports;
 import java.util.ArrayList;
@@ -24,6 +25,7 @@ import org.junit.jupiter.api.Test;
  * the catalog's ({@link ErrorCode}), and every catalog entry is provoked here or, where that needs a whole setup
  * of its own, by the test named in {@link #ELSEWHERE} (whose assertions check the catalog the same way).
  */
+@Integration
 class ErrorCatalogTest {
     static final String TEAM = "sk-catalog-team-0123456789";
     static final String ONE_A_DAY = "sk-catalog-once-0123456789";

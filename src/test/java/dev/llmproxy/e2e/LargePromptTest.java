@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.*;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.llmproxy.testing.Gateway;
 import dev.llmproxy.testing.Http;
+import dev.llmproxy.testing.Integration;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -22,6 +23,7 @@ import org.junit.jupiter.api.Test;
  * body it buffered, untouched or rewritten, or the sidecar relaying it). Which way a call went is read from
  * the access log's {@code handed_over}.
  */
+@Integration
 class LargePromptTest {
     static final ObjectMapper JSON = new ObjectMapper();
     static final String TOKEN = "sk-large-prompt-0123456789";

@@ -5,12 +5,14 @@ import static org.junit.jupiter.api.Assertions.*;
 
 import dev.llmproxy.testing.Gateway;
 import dev.llmproxy.testing.Http;
+import dev.llmproxy.testing.Integration;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** What clients see when a part of the gateway is down: OpenAI-shaped JSON, never nginx's HTML. */
+@Integration
 class NginxFaultsTest {
     static final String TOKEN = "sk-faults-0123456789";
     static final String CHAT = "{\"model\":\"vllm:llama3\",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}";

@@ -10,6 +10,7 @@ import dev.llmproxy.testing.FakeVllm;
 import dev.llmproxy.testing.ErrorBodies;
 import dev.llmproxy.testing.Gateway;
 import dev.llmproxy.testing.Http;
+import dev.llmproxy.testing.Integration;
 import java.io.BufferedReader;
 import java.io.InputStream;
 import java.io.InputStreamReader;
@@ -28,6 +29,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** The gateway as deployed: real nginx, the real sidecar, a faithful fake vLLM. */
+@Integration
 class NginxGatewayTest {
     static final ObjectMapper JSON = new ObjectMapper();
     static final String TEAM = "sk-team-a-0123456789";

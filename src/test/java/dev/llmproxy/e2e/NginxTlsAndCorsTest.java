@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.*;
 
 import dev.llmproxy.testing.Gateway;
 import dev.llmproxy.testing.Http;
+import dev.llmproxy.testing.Integration;
 import dev.llmproxy.testing.Ports;
 import java.io.InputStream;
 import java.net.URI;
@@ -23,6 +24,7 @@ import javax.net.ssl.TrustManagerFactory;
 import org.junit.jupiter.api.Test;
 
 /** The nginx front's TLS termination and its CORS handling for browser apps. */
+@Integration
 class NginxTlsAndCorsTest {
     static final String TOKEN = "sk-tls-cors-0123456789";
     static final String TOKENS = "[{\"token\":\"" + TOKEN + "\",\"label\":\"web\",\"rpm\":1}]";

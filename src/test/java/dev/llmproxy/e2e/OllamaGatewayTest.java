@@ -26,6 +26,7 @@ import com.openai.models.FunctionParameters;
 import com.openai.models.chat.completions.ChatCompletionFunctionTool;
 import dev.llmproxy.testing.Gateway;
 import dev.llmproxy.testing.Http;
+import dev.llmproxy.testing.Integration;
 import java.io.InputStream;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -41,6 +42,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** Ollama behind the whole gateway (real nginx + sidecar), called with the official OpenAI Java SDK. */
+@Integration
 class OllamaGatewayTest {
     static final ObjectMapper JSON = new ObjectMapper();
     static final String TOKEN = "sk-ollama-user-0123456789";

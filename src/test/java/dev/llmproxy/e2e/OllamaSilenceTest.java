@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.llmproxy.testing.Gateway;
 import dev.llmproxy.testing.Http;
+import dev.llmproxy.testing.Integration;
 import java.io.InputStream;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -17,6 +18,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** An Ollama that goes silent for longer than UPSTREAM_READ_TIMEOUT_SECONDS, through nginx and the sidecar. */
+@Integration
 class OllamaSilenceTest {
     static final String TOKEN = "sk-silence-0123456789";
     static Gateway gw;

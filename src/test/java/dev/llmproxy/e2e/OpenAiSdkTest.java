@@ -13,6 +13,7 @@ import com.openai.models.chat.completions.ChatCompletionCreateParams;
 import com.openai.models.embeddings.EmbeddingCreateParams;
 import com.openai.models.models.Model;
 import dev.llmproxy.testing.Gateway;
+import dev.llmproxy.testing.Integration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -21,6 +22,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** The official OpenAI Java SDK against the gateway (nginx + sidecar): how users will call it. */
+@Integration
 class OpenAiSdkTest {
     static final String TOKEN = "sk-sdk-user-0123456789";
     static final String LIMITED = "sk-sdk-limited-0123456789";

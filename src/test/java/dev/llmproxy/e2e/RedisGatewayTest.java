@@ -11,6 +11,7 @@ import dev.llmproxy.ratelimit.RateLimiters;
 import dev.llmproxy.testing.FakeVllm;
 import dev.llmproxy.testing.Gateway;
 import dev.llmproxy.testing.Http;
+import dev.llmproxy.testing.Integration;
 import dev.llmproxy.testing.RedisServer;
 import io.javalin.Javalin;
 import java.net.URI;
@@ -27,6 +28,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** Several sidecars sharing one real redis-server: limits hold across all of them, and outages follow the mode. */
+@Integration
 class RedisGatewayTest {
     static final ObjectMapper JSON = new ObjectMapper();
     static final String RPM10 = "sk-redis-rpm10-0123";

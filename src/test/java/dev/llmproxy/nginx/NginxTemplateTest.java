@@ -8,6 +8,7 @@ import dev.llmproxy.contract.Endpoint;
 import dev.llmproxy.contract.ErrorCode;
 import dev.llmproxy.contract.GatewayHeaders;
 import dev.llmproxy.testing.ErrorBodies;
+import dev.llmproxy.testing.Integration;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -78,6 +79,7 @@ class NginxTemplateTest {
 
     /** The layout docker compose and Kubernetes use (logs to stdout/stderr, the template from the jar), checked by nginx -t. */
     @Test
+    @Integration
     void containerLayoutFromTheJarPassesNginxTest() throws Exception {
         Path dir = Files.createTempDirectory("nginx-out");
         var layout = new NginxConfig.Layout(dir, "/dev/stdout", "/dev/stderr", "127.0.0.1:8081");

@@ -3,6 +3,7 @@ package dev.llmproxy.ratelimit;
 import static org.junit.jupiter.api.Assertions.*;
 
 import dev.llmproxy.testing.FakeClock;
+import dev.llmproxy.testing.Integration;
 import dev.llmproxy.testing.RedisServer;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -18,6 +19,7 @@ import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 
 /** The limiter contract on a real redis-server, and what only a shared store must promise. */
+@Integration
 class RedisRateLimiterTest extends RateLimiterContract {
     static RedisServer redis;
     private final List<RedisRateLimiter> opened = new ArrayList<>();

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.*;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.llmproxy.testing.Gateway;
+import dev.llmproxy.testing.Integration;
 import dev.llmproxy.testing.WrongTypes;
 import java.lang.management.ManagementFactory;
 import java.net.URI;
@@ -26,6 +27,7 @@ import org.junit.jupiter.api.Test;
  * 4xx with an OpenAI-shaped JSON body, none a 5xx, none hangs, and the sidecar's threads and heap are
  * back to normal afterwards.
  */
+@Integration
 class BadInputCorpusTest {
     static final ObjectMapper JSON = new ObjectMapper();
     static final String TOKEN = "sk-corpus-0123456789";

@@ -9,6 +9,7 @@ import dev.llmproxy.ratelimit.RateLimiters;
 import dev.llmproxy.testing.FakeOllama;
 import dev.llmproxy.testing.FakeVllm;
 import dev.llmproxy.testing.Http;
+import dev.llmproxy.testing.Integration;
 import dev.llmproxy.testing.RedisServer;
 import io.javalin.Javalin;
 import java.net.URI;
@@ -26,6 +27,7 @@ import org.junit.jupiter.api.Test;
  * sharing one Redis. For every token: never more admitted than its limits allow, and nothing refused
  * that was within them. Duration: the llmproxy.loadSeconds property, 60 s by default.
  */
+@Integration
 class ExactnessUnderLoadTest {
     static final long SECONDS = Long.getLong("llmproxy.loadSeconds", 60);
 

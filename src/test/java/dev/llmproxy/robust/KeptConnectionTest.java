@@ -9,6 +9,7 @@ import dev.llmproxy.http.App;
 import dev.llmproxy.ratelimit.MemoryRateLimiter;
 import dev.llmproxy.testing.FakeVllm;
 import dev.llmproxy.testing.Gateway;
+import dev.llmproxy.testing.Integration;
 import dev.llmproxy.testing.OneConnection;
 import io.javalin.Javalin;
 import java.time.Clock;
@@ -30,6 +31,7 @@ import org.junit.jupiter.api.Test;
  * remembered from one request (Jetty caches header fields per connection) would decide another client's. The
  * calls here are model calls as nginx sends them: an admitted vLLM call is handed back with its label.
  */
+@Integration
 class KeptConnectionTest {
     static final String SECRET = "kept-connection-secret-0123456789abcdef";
     static final String TEAM = "sk-Kept-Team-9c7B1e4794f0905a";

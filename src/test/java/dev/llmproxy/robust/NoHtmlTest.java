@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.llmproxy.contract.ErrorCode;
 import dev.llmproxy.testing.Gateway;
+import dev.llmproxy.testing.Integration;
 import dev.llmproxy.testing.OneConnection;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -20,6 +21,7 @@ import org.junit.jupiter.api.Test;
  * (unparseable requests, upgrades, lengths over a limit, unknown methods and versions): never an HTML page,
  * never a session cookie. Checked directly against the sidecar and through nginx.
  */
+@Integration
 class NoHtmlTest {
     static final ObjectMapper JSON = new ObjectMapper();
     static final String TOKEN = "sk-no-html-team-0123456789";

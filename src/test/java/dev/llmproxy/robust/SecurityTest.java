@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.*;
 
 import dev.llmproxy.testing.Gateway;
 import dev.llmproxy.testing.Http;
+import dev.llmproxy.testing.Integration;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -17,6 +18,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** What a hostile or careless client cannot do, through the real nginx front. */
+@Integration
 class SecurityTest {
     static final String TOKEN = "sk-security-team-0123456789";
     static final String LIMITED = "sk-security-limited-0123456789";

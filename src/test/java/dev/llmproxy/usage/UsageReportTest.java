@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.llmproxy.testing.Gateway;
 import dev.llmproxy.testing.Http;
+import dev.llmproxy.testing.Integration;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -26,6 +27,7 @@ class UsageReportTest {
     }
 
     @Test
+    @Integration
     void reportsPerLabelAndModelFromARealAccessLog() throws Exception {
         String log;
         try (Gateway gw = Gateway.start("[{\"token\":\"" + TEAM + "\",\"label\":\"team-a\",\"rpm\":3},{\"token\":\"" + OTHER + "\",\"label\":\"other\"}]", Map.of())) {

@@ -27,7 +27,7 @@ import net.jqwik.api.constraints.IntRange;
 import net.jqwik.api.constraints.Size;
 
 /** Properties of the pure translators, over generated inputs. */
-class TranslatorProperties {
+class TranslatorPropertiesTest {
     record Message(String role, String content) {}
 
     @Provide
