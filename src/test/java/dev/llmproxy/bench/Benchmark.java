@@ -294,9 +294,13 @@ public final class Benchmark {
         }
 
         @Override
-        public void close() throws Exception {
+        public void close() {
             if (closer != null) {
-                closer.close();
+                try {
+                    closer.close();
+                } catch (Exception e) {
+                    throw new IllegalStateException("could not stop " + url, e);
+                }
             }
         }
     }

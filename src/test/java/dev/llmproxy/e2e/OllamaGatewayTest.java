@@ -90,6 +90,7 @@ class OllamaGatewayTest {
     }
 
     @Test
+    @SuppressWarnings("deprecation") // max_tokens: deprecated by OpenAI, still what most clients send
     void lengthStop() {
         ChatCompletion c = client.chat().completions().create(chat("ollama:llama3.2").maxTokens(2).build());
         assertEquals(ChatCompletion.Choice.FinishReason.LENGTH, c.choices().get(0).finishReason());

@@ -255,6 +255,7 @@ class SidecarDirectTest {
 
     /** A vLLM that reads one request, never answers, and reports when the gateway closes the connection. */
     @Test
+    @SuppressWarnings("try") // the client is closed inside its try on purpose: that is the client leaving
     void aClientLeavingANonStreamedVllmCallClosesTheVllmRequestWithinASecond() throws Exception {
         try (var silentVllm = new java.net.ServerSocket(0, 5, java.net.InetAddress.getLoopbackAddress())) {
             var received = new java.util.concurrent.CompletableFuture<Long>();
