@@ -7,6 +7,7 @@ import java.util.regex.Pattern;
 public final class BearerToken {
     /** The characters RFC 6750 allows in a bearer token; also what TOKENS_JSON accepts. */
     public static final Pattern SYNTAX = Pattern.compile("[A-Za-z0-9\\-._~+/]+=*");
+
     public static final int MAX_LENGTH = 512;
 
     private BearerToken() {}

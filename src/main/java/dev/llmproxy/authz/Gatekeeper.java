@@ -26,29 +26,36 @@ public final class Gatekeeper {
 
     /** Whether the header presents a registered token; decides nothing and counts nothing. */
     public boolean recognises(String authorization) {
-        return authorization != null && BearerToken.parse(authorization).flatMap(tokens::find).isPresent();
+        return authorization != null
+                && BearerToken.parse(authorization).flatMap(tokens::find).isPresent();
     }
 
     /** @param model the requested model, or null for endpoints that have none */
     public Verdict decide(String authorization, ModelRef model) {
         Verdict verdict = evaluate(authorization, model);
         switch (verdict) {
-            case Verdict.Allowed a -> metrics.decision(Metrics.Outcome.ALLOWED, a.token().label());
+            case Verdict.Allowed a ->
+                metrics.decision(Metrics.Outcome.ALLOWED, a.token().label());
             case Verdict.Unauthenticated u -> metrics.decision(Metrics.Outcome.UNAUTHENTICATED, null);
-            case Verdict.Forbidden f -> metrics.decision(Metrics.Outcome.FORBIDDEN, f.token().label());
-            case Verdict.RateLimited r -> metrics.decision(Metrics.Outcome.RATE_LIMITED, r.token().label());
-            case Verdict.StoreUnavailable s -> metrics.decision(Metrics.Outcome.STORE_ERROR, s.token().label());
+            case Verdict.Forbidden f ->
+                metrics.decision(Metrics.Outcome.FORBIDDEN, f.token().label());
+            case Verdict.RateLimited r ->
+                metrics.decision(Metrics.Outcome.RATE_LIMITED, r.token().label());
+            case Verdict.StoreUnavailable s ->
+                metrics.decision(Metrics.Outcome.STORE_ERROR, s.token().label());
         }
         return verdict;
     }
 
     private Verdict evaluate(String authorization, ModelRef model) {
         if (authorization == null || authorization.isBlank()) {
-            return new Verdict.Unauthenticated("You didn't provide an API key. Send it as 'Authorization: Bearer YOUR_KEY'.");
+            return new Verdict.Unauthenticated(
+                    "You didn't provide an API key. Send it as 'Authorization: Bearer YOUR_KEY'.");
         }
         var presented = BearerToken.parse(authorization);
         if (presented.isEmpty()) {
-            return new Verdict.Unauthenticated("Malformed Authorization header. Send it as 'Authorization: Bearer YOUR_KEY'.");
+            return new Verdict.Unauthenticated(
+                    "Malformed Authorization header. Send it as 'Authorization: Bearer YOUR_KEY'.");
         }
         var found = tokens.find(presented.get());
         if (found.isEmpty()) {

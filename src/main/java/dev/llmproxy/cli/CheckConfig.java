@@ -15,7 +15,8 @@ public final class CheckConfig {
     }
 
     static String summary(Config c) {
-        return "configuration OK: " + c.tokens().all().size() + " token(s), default backend " + c.defaultBackend().wireName()
+        return "configuration OK: " + c.tokens().all().size() + " token(s), default backend "
+                + c.defaultBackend().wireName()
                 + ", vLLM " + c.vllm().resolve("/v1") + ", Ollama " + c.ollama().resolve("") + ", store "
                 + c.store().name().toLowerCase(Locale.ROOT) + ", sidecar " + c.sidecarHost() + ":" + c.sidecarPort()
                 + (c.gatewaySecret().isPresent() ? ", nginx secret set" : ", no nginx secret (direct clients only)")

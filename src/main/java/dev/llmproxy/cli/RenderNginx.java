@@ -11,7 +11,8 @@ import java.util.Set;
 
 /** {@code render-nginx}: writes nginx's config for this configuration ({@code serve --out-dir} does it too). */
 public final class RenderNginx {
-    static final Set<String> FLAGS = Set.of("out", "out-dir", "run-dir", "template", "access-log", "error-log", "sidecar-addr");
+    static final Set<String> FLAGS =
+            Set.of("out", "out-dir", "run-dir", "template", "access-log", "error-log", "sidecar-addr");
 
     private RenderNginx() {}
 
@@ -22,7 +23,8 @@ public final class RenderNginx {
 
     /** To {@code --out FILE}, or {@code --out-dir DIR} for DIR/nginx.conf (containers), or standard output. */
     static void write(Config config, Options o) throws IOException {
-        String template = o.has("template") ? Files.readString(Path.of(o.get("template")))
+        String template = o.has("template")
+                ? Files.readString(Path.of(o.get("template")))
                 : NginxConfig.resource(NginxConfig.TEMPLATE_RESOURCE);
         String rendered = NginxConfig.render(template, config, layout(config, o));
         if (o.has("out-dir")) {
@@ -43,7 +45,10 @@ public final class RenderNginx {
                     + " set a fixed port, or give --sidecar-addr HOST:PORT"));
         }
         var defaults = NginxConfig.Layout.local(Path.of(o.get("run-dir", "run")));
-        return new NginxConfig.Layout(defaults.runDir(), o.get("access-log", defaults.accessLog()),
-                o.get("error-log", defaults.errorLog()), o.get("sidecar-addr"));
+        return new NginxConfig.Layout(
+                defaults.runDir(),
+                o.get("access-log", defaults.accessLog()),
+                o.get("error-log", defaults.errorLog()),
+                o.get("sidecar-addr"));
     }
 }

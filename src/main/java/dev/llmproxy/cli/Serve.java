@@ -17,7 +17,8 @@ public final class Serve {
         if (options.has("out-dir")) {
             RenderNginx.write(config, options); // containers: the config nginx will load, from this very config
         }
-        Javalin sidecar = App.create(config, RateLimiters.create(config.store(), config.redisUrl(), config.redis())).start();
+        Javalin sidecar = App.create(config, RateLimiters.create(config.store(), config.redisUrl(), config.redis()))
+                .start();
         // Standard error, beside the sidecar's log lines: standard output holds only what a command produces
         // (a config, a token, a report), and serve produces none.
         System.err.println(listening(config, sidecar.port()));
@@ -26,7 +27,8 @@ public final class Serve {
     /** The port is the one the sidecar got: with SIDECAR_PORT=0, the one the system picked. */
     static String listening(Config config, int port) {
         String host = config.sidecarHost().contains(":") ? "[" + config.sidecarHost() + "]" : config.sidecarHost();
-        return "llm-proxy sidecar listening on " + host + ":" + port + " (store " + config.store().name().toLowerCase(Locale.ROOT)
-                + ", default backend " + config.defaultBackend().wireName() + ")";
+        return "llm-proxy sidecar listening on " + host + ":" + port + " (store "
+                + config.store().name().toLowerCase(Locale.ROOT) + ", default backend "
+                + config.defaultBackend().wireName() + ")";
     }
 }

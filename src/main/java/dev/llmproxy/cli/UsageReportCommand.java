@@ -31,11 +31,12 @@ public final class UsageReportCommand {
                 lines.forEach(report::add);
             }
         }
-        System.out.print(switch (format) {
-            case "json" -> report.json();
-            case "csv" -> report.csv();
-            default -> report.table();
-        });
+        System.out.print(
+                switch (format) {
+                    case "json" -> report.json();
+                    case "csv" -> report.csv();
+                    default -> report.table();
+                });
         if (report.skipped() > 0) {
             System.err.println(report.skipped() + " line(s) were not gateway access-log records and were skipped");
         }

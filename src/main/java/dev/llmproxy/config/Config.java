@@ -42,7 +42,8 @@ public record Config(
      * @param httpRedirectListen with TLS, an extra plain-HTTP listener that redirects to HTTPS
      * @param corsAllowOrigins browser origins allowed to call the gateway ({@code *} for any); empty for none
      */
-    public record NginxSettings(String listen, Optional<Tls> tls, Optional<String> httpRedirectListen, List<String> corsAllowOrigins) {}
+    public record NginxSettings(
+            String listen, Optional<Tls> tls, Optional<String> httpRedirectListen, List<String> corsAllowOrigins) {}
 
     public record Tls(String certificateFile, String keyFile) {}
 }

@@ -23,16 +23,36 @@ public final class ConfigLoader {
     public static final long DEFAULT_MAX_BODY_BYTES = 4L * 1024 * 1024;
     /** The variables the gateway reads (GATEWAY_SECRET_FILE via {@link SecretFile}); deployment files are checked against this list. */
     public static final List<String> VARIABLES = List.of(
-            "DEFAULT_BACKEND", "OLLAMA_BASE_URL", "VLLM_BASE_URL", "VLLM_API_KEY", "TOKENS_JSON",
-            "RATE_LIMIT_STORE", "REDIS_URL", "RATE_LIMIT_FAILURE_MODE", "RATE_LIMIT_KEY_PREFIX", "REDIS_TIMEOUT_MS",
-            "REDIS_POOL_SIZE", "MAX_BODY_BYTES", "BODY_MEMORY_BYTES", "SIDECAR_HOST", "SIDECAR_PORT",
-            "GATEWAY_SECRET", SecretFile.VARIABLE, "UPSTREAM_CONNECT_TIMEOUT_SECONDS", "UPSTREAM_READ_TIMEOUT_SECONDS", "NGINX_LISTEN",
-            "TLS_CERT_FILE", "TLS_KEY_FILE", "NGINX_HTTP_REDIRECT_LISTEN", "CORS_ALLOW_ORIGINS");
+            "DEFAULT_BACKEND",
+            "OLLAMA_BASE_URL",
+            "VLLM_BASE_URL",
+            "VLLM_API_KEY",
+            "TOKENS_JSON",
+            "RATE_LIMIT_STORE",
+            "REDIS_URL",
+            "RATE_LIMIT_FAILURE_MODE",
+            "RATE_LIMIT_KEY_PREFIX",
+            "REDIS_TIMEOUT_MS",
+            "REDIS_POOL_SIZE",
+            "MAX_BODY_BYTES",
+            "BODY_MEMORY_BYTES",
+            "SIDECAR_HOST",
+            "SIDECAR_PORT",
+            "GATEWAY_SECRET",
+            SecretFile.VARIABLE,
+            "UPSTREAM_CONNECT_TIMEOUT_SECONDS",
+            "UPSTREAM_READ_TIMEOUT_SECONDS",
+            "NGINX_LISTEN",
+            "TLS_CERT_FILE",
+            "TLS_KEY_FILE",
+            "NGINX_HTTP_REDIRECT_LISTEN",
+            "CORS_ALLOW_ORIGINS");
 
     private static final Pattern ORIGIN = Pattern.compile("https?://[A-Za-z0-9.-]+(:\\d{1,5})?");
     private static final Pattern KEY_PREFIX = Pattern.compile("[A-Za-z0-9._:-]{1,64}");
     /** Safe inside a quoted nginx string and an HTTP header: no space, quote, backslash, '$' or braces. */
     private static final Pattern CONFIG_SECRET = Pattern.compile("[!#%-\\[\\]-z|~]+");
+
     private static final Pattern LISTEN = Pattern.compile("(?:(?:\\[[0-9a-fA-F:.]+]|[A-Za-z0-9.-]+):)?\\d{1,5}");
     private static final int MIN_GATEWAY_SECRET_LENGTH = 32;
 
@@ -50,7 +70,8 @@ public final class ConfigLoader {
 
     private Config build() {
         Backend defaultBackend = backend();
-        UpstreamUrl ollama = UpstreamUrl.parse("OLLAMA_BASE_URL", text("OLLAMA_BASE_URL", "http://127.0.0.1:11434"), problems);
+        UpstreamUrl ollama =
+                UpstreamUrl.parse("OLLAMA_BASE_URL", text("OLLAMA_BASE_URL", "http://127.0.0.1:11434"), problems);
         UpstreamUrl vllm = UpstreamUrl.parse("VLLM_BASE_URL", text("VLLM_BASE_URL", "http://127.0.0.1:8000"), problems);
         Optional<Secret> vllmApiKey = secret("VLLM_API_KEY", 1);
         TokenRegistry tokens = TokensJson.parse(env.get("TOKENS_JSON"), problems);
@@ -60,7 +81,8 @@ public final class ConfigLoader {
         long maxBody = integer("MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES, 1024, 64L * 1024 * 1024);
         long bodyMemory = integer("BODY_MEMORY_BYTES", 0, 0, 1L << 40); // 0: half the sidecar's heap
         if (bodyMemory > 0 && bodyMemory < 2 * maxBody) { // a call counts twice its body
-            problems.add("BODY_MEMORY_BYTES: must be 0 (half the heap) or at least twice MAX_BODY_BYTES (" + 2 * maxBody + "), got " + bodyMemory);
+            problems.add("BODY_MEMORY_BYTES: must be 0 (half the heap) or at least twice MAX_BODY_BYTES (" + 2 * maxBody
+                    + "), got " + bodyMemory);
         }
         String sidecarHost = text("SIDECAR_HOST", "127.0.0.1");
         int sidecarPort = (int) integer("SIDECAR_PORT", 8081, 0, 65535); // 0: any free port (tests)
@@ -71,8 +93,23 @@ public final class ConfigLoader {
         if (!problems.isEmpty()) {
             throw new ConfigException(problems);
         }
-        return new Config(defaultBackend, ollama, vllm, vllmApiKey, tokens, store, redisUrl, redis, maxBody, bodyMemory, sidecarHost,
-                sidecarPort, gatewaySecret, Duration.ofSeconds(connect), Duration.ofSeconds(read), nginx);
+        return new Config(
+                defaultBackend,
+                ollama,
+                vllm,
+                vllmApiKey,
+                tokens,
+                store,
+                redisUrl,
+                redis,
+                maxBody,
+                bodyMemory,
+                sidecarHost,
+                sidecarPort,
+                gatewaySecret,
+                Duration.ofSeconds(connect),
+                Duration.ofSeconds(read),
+                nginx);
     }
 
     private String text(String name, String fallback) {
@@ -109,7 +146,8 @@ public final class ConfigLoader {
         Optional<Config.Tls> tls = Optional.empty();
         if (hasCert != hasKey) {
             String given = hasCert ? "TLS_CERT_FILE" : "TLS_KEY_FILE";
-            problems.add(given + ": set without " + (hasCert ? "TLS_KEY_FILE" : "TLS_CERT_FILE") + "; give both PEM files to serve HTTPS, or neither");
+            problems.add(given + ": set without " + (hasCert ? "TLS_KEY_FILE" : "TLS_CERT_FILE")
+                    + "; give both PEM files to serve HTTPS, or neither");
         } else if (hasCert) {
             for (String[] f : new String[][] {{"TLS_CERT_FILE", cert.strip()}, {"TLS_KEY_FILE", key.strip()}}) {
                 if (!f[1].startsWith("/") || !CONFIG_SECRET.matcher(f[1]).matches()) {
@@ -119,7 +157,8 @@ public final class ConfigLoader {
             tls = Optional.of(new Config.Tls(cert.strip(), key.strip()));
         }
         Optional<String> redirect = Optional.empty();
-        if (env.get("NGINX_HTTP_REDIRECT_LISTEN") != null && !env.get("NGINX_HTTP_REDIRECT_LISTEN").isBlank()) {
+        if (env.get("NGINX_HTTP_REDIRECT_LISTEN") != null
+                && !env.get("NGINX_HTTP_REDIRECT_LISTEN").isBlank()) {
             redirect = Optional.of(listen("NGINX_HTTP_REDIRECT_LISTEN", ""));
             if (tls.isEmpty()) {
                 problems.add("NGINX_HTTP_REDIRECT_LISTEN: only makes sense with TLS_CERT_FILE and TLS_KEY_FILE");
@@ -132,7 +171,8 @@ public final class ConfigLoader {
                 continue;
             }
             if (!origin.equals("*") && !ORIGIN.matcher(origin).matches()) {
-                problems.add("CORS_ALLOW_ORIGINS: \"" + printable(origin) + "\" is not an origin like https://app.example.com[:port] (or *)");
+                problems.add("CORS_ALLOW_ORIGINS: \"" + printable(origin)
+                        + "\" is not an origin like https://app.example.com[:port] (or *)");
             } else {
                 origins.add(origin);
             }
@@ -154,7 +194,8 @@ public final class ConfigLoader {
             case "open" -> FailureMode.OPEN;
             case "closed" -> FailureMode.CLOSED;
             default -> {
-                problems.add("RATE_LIMIT_FAILURE_MODE: must be \"open\" or \"closed\", got \"" + printable(mode) + "\"");
+                problems.add(
+                        "RATE_LIMIT_FAILURE_MODE: must be \"open\" or \"closed\", got \"" + printable(mode) + "\"");
                 yield FailureMode.OPEN;
             }
         };

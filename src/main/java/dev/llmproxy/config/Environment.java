@@ -10,7 +10,10 @@ public final class Environment {
 
     public static Map<String, String> load() {
         Map<String, String> vars = new HashMap<>();
-        Dotenv.configure().ignoreIfMissing().ignoreIfMalformed().load()
+        Dotenv.configure()
+                .ignoreIfMissing()
+                .ignoreIfMalformed()
+                .load()
                 .entries(Dotenv.Filter.DECLARED_IN_ENV_FILE)
                 .forEach(e -> vars.put(e.getKey(), e.getValue()));
         vars.putAll(System.getenv());

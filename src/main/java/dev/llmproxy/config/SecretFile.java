@@ -43,8 +43,13 @@ public final class SecretFile {
             String fresh = HexFormat.of().formatHex(random);
             try {
                 Files.createDirectories(path.toAbsolutePath().getParent());
-                Files.writeString(Files.createFile(path, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"))),
-                        fresh, StandardCharsets.US_ASCII, StandardOpenOption.WRITE);
+                Files.writeString(
+                        Files.createFile(
+                                path,
+                                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"))),
+                        fresh,
+                        StandardCharsets.US_ASCII,
+                        StandardOpenOption.WRITE);
                 return fresh;
             } catch (FileAlreadyExistsException raced) {
                 // another process created it first: use theirs

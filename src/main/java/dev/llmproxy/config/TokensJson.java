@@ -41,7 +41,8 @@ final class TokensJson {
 
     private TokenRegistry registry(String raw) {
         if (raw == null || raw.isBlank()) {
-            problems.add("TOKENS_JSON: required: a JSON array such as [{\"token\":\"...\",\"label\":\"team-a\",\"rpm\":60,\"rpd\":1000}]");
+            problems.add(
+                    "TOKENS_JSON: required: a JSON array such as [{\"token\":\"...\",\"label\":\"team-a\",\"rpm\":60,\"rpd\":1000}]");
             return new TokenRegistry(List.of());
         }
         JsonNode root;
@@ -51,7 +52,8 @@ final class TokensJson {
         } catch (JsonProcessingException e) {
             // Only the position: Jackson's own message quotes the input, which holds tokens.
             var at = e.getLocation();
-            problems.add("TOKENS_JSON: not valid JSON" + (at == null ? "" : " (line " + at.getLineNr() + ", column " + at.getColumnNr() + ")"));
+            problems.add("TOKENS_JSON: not valid JSON"
+                    + (at == null ? "" : " (line " + at.getLineNr() + ", column " + at.getColumnNr() + ")"));
             return new TokenRegistry(List.of());
         }
         if (!root.isArray() || root.isEmpty()) {
@@ -88,15 +90,19 @@ final class TokensJson {
             return null;
         }
         JsonNode labelNode = entry.get("label");
-        boolean labelOk = labelNode != null && labelNode.isTextual() && LABEL.matcher(labelNode.asText()).matches();
+        boolean labelOk = labelNode != null
+                && labelNode.isTextual()
+                && LABEL.matcher(labelNode.asText()).matches();
         String where = "TOKENS_JSON[" + index + "]" + (labelOk ? " \"" + labelNode.asText() + "\"" : "");
         int before = problems.size();
         if (!labelOk) {
-            problems.add(where + ": label is required: 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit");
+            problems.add(where
+                    + ": label is required: 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit");
         }
         entry.fieldNames().forEachRemaining(f -> {
             if (!ENTRY_FIELDS.contains(f)) {
-                problems.add(where + ": unknown field \"" + ConfigLoader.printable(f) + "\" (known: token, token_sha256, label, rpm, rpd, models)");
+                problems.add(where + ": unknown field \"" + ConfigLoader.printable(f)
+                        + "\" (known: token, token_sha256, label, rpm, rpd, models)");
             }
         });
         TokenDigest digest = digest(where, entry.get("token"), entry.get("token_sha256"));
@@ -116,7 +122,9 @@ final class TokensJson {
         }
         if (token != null) {
             String t = token.isTextual() ? token.asText() : "";
-            if (t.length() < MIN_TOKEN_LENGTH || t.length() > BearerToken.MAX_LENGTH || !BearerToken.SYNTAX.matcher(t).matches()) {
+            if (t.length() < MIN_TOKEN_LENGTH
+                    || t.length() > BearerToken.MAX_LENGTH
+                    || !BearerToken.SYNTAX.matcher(t).matches()) {
                 problems.add(where + ": token must be " + MIN_TOKEN_LENGTH + "-" + BearerToken.MAX_LENGTH
                         + " characters of A-Z a-z 0-9 - . _ ~ + / (optionally ending in =)");
                 return null;
@@ -135,11 +143,13 @@ final class TokensJson {
             return 0; // no limit on this window
         }
         if (!value.isIntegralNumber() || !value.canConvertToLong() || value.asLong() <= 0) {
-            problems.add(where + ": " + field + " must be a positive integer (or absent for no limit), got " + ConfigLoader.printable(value.toString()));
+            problems.add(where + ": " + field + " must be a positive integer (or absent for no limit), got "
+                    + ConfigLoader.printable(value.toString()));
             return 0;
         }
         if (value.asLong() > max) {
-            problems.add(where + ": " + field + " must be at most " + max + " (omit it for no limit), got " + value.asLong());
+            problems.add(where + ": " + field + " must be at most " + max + " (omit it for no limit), got "
+                    + value.asLong());
             return 0;
         }
         return value.asLong();
@@ -157,7 +167,8 @@ final class TokensJson {
         for (JsonNode p : value) {
             String s = p.isTextual() ? p.asText() : "";
             if (s.isEmpty() || s.indexOf('*') != -1 && s.indexOf('*') != s.length() - 1) {
-                problems.add(where + ": models entries must be non-empty strings, '*' only at the end, got " + ConfigLoader.printable(p.toString()));
+                problems.add(where + ": models entries must be non-empty strings, '*' only at the end, got "
+                        + ConfigLoader.printable(p.toString()));
             } else {
                 patterns.add(s);
             }

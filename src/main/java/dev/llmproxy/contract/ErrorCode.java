@@ -16,9 +16,16 @@ import java.util.regex.Pattern;
 public enum ErrorCode {
     BAD_REQUEST(400, Type.INVALID_REQUEST, "bad_request", "Bad request."),
     HTTPS_REQUIRED(400, Type.INVALID_REQUEST, "https_required", "This port speaks HTTPS."),
-    INVALID_JSON(400, Type.INVALID_REQUEST, "invalid_json", "We could not parse the JSON body of your request. It must be a JSON object."),
+    INVALID_JSON(
+            400,
+            Type.INVALID_REQUEST,
+            "invalid_json",
+            "We could not parse the JSON body of your request. It must be a JSON object."),
     MISSING_MODEL(400, Type.INVALID_REQUEST, "missing_model", "You must provide a model parameter."),
-    INVALID_MODEL(400, Type.INVALID_REQUEST, "invalid_model",
+    INVALID_MODEL(
+            400,
+            Type.INVALID_REQUEST,
+            "invalid_model",
             "The model parameter must be 1-256 printable ASCII characters without spaces, quotes or backslashes."),
     /** A field the translation to a backend's API refuses; {@code param} names it, as OpenAI does. */
     INVALID_FIELD(400, Type.INVALID_REQUEST, "invalid_{param}", "{message}"),
@@ -26,29 +33,52 @@ public enum ErrorCode {
     INVALID_API_KEY(401, Type.INVALID_REQUEST, "invalid_api_key", "{reason}"),
     MODEL_NOT_ALLOWED(403, Type.PERMISSION, "model_not_allowed", "The API key '{label}' may not use model '{model}'."),
     UNKNOWN_URL(404, Type.INVALID_REQUEST, "unknown_url", "Unknown request URL."),
-    MODEL_NOT_FOUND(404, Type.INVALID_REQUEST, "model_not_found", "The model '{model}' does not exist on the {backend} backend."),
+    MODEL_NOT_FOUND(
+            404,
+            Type.INVALID_REQUEST,
+            "model_not_found",
+            "The model '{model}' does not exist on the {backend} backend."),
     METHOD_NOT_ALLOWED(405, Type.INVALID_REQUEST, "method_not_allowed", "Method not allowed on this URL."),
     REQUEST_TIMEOUT(408, Type.INVALID_REQUEST, "request_timeout", "The request was not received in time."),
-    REQUEST_TOO_LARGE(413, Type.INVALID_REQUEST, "request_too_large", "Request body is larger than {max_body_bytes} bytes."),
+    REQUEST_TOO_LARGE(
+            413, Type.INVALID_REQUEST, "request_too_large", "Request body is larger than {max_body_bytes} bytes."),
     URI_TOO_LONG(414, Type.INVALID_REQUEST, "uri_too_long", "The request URL is too long."),
-    EXPECTATION_FAILED(417, Type.INVALID_REQUEST, "expectation_failed", "Only the Expect value 100-continue is supported."),
-    RATE_LIMIT_EXCEEDED(429, Type.REQUESTS, "rate_limit_exceeded",
+    EXPECTATION_FAILED(
+            417, Type.INVALID_REQUEST, "expectation_failed", "Only the Expect value 100-continue is supported."),
+    RATE_LIMIT_EXCEEDED(
+            429,
+            Type.REQUESTS,
+            "rate_limit_exceeded",
             "Rate limit reached for '{label}' on {window}: Limit {limit}, Remaining 0. Please try again in {retry_after}."),
     HEADERS_TOO_LARGE(431, Type.INVALID_REQUEST, "headers_too_large", "The request headers are too large."),
     INTERNAL_ERROR(500, Type.SERVER, "internal_error", "The gateway failed to handle the request."),
-    NOT_IMPLEMENTED(501, Type.INVALID_REQUEST, "not_implemented", "The request uses a transfer coding the gateway does not support."),
+    NOT_IMPLEMENTED(
+            501,
+            Type.INVALID_REQUEST,
+            "not_implemented",
+            "The request uses a transfer coding the gateway does not support."),
     BACKEND_UNAVAILABLE(502, Type.SERVER, "backend_unavailable", "The {backend} backend is unreachable."),
     /** Reached, then failed: an error answer, a broken or unreadable answer, a stream cut short. */
     BACKEND_ERROR(502, Type.SERVER, "backend_error", "The {backend} backend failed: {detail}"),
     /** The sidecar cannot be reached, or is stopping: either way it decides no call now. */
-    AUTHZ_UNAVAILABLE(503, Type.SERVER, "authz_unavailable", "The gateway cannot decide calls right now. Please retry."),
-    SERVICE_UNAVAILABLE(503, Type.SERVER, "service_unavailable", "The gateway is temporarily unavailable. Please retry."),
-    RATE_LIMIT_STORE_UNAVAILABLE(503, Type.SERVER, "rate_limit_store_unavailable",
+    AUTHZ_UNAVAILABLE(
+            503, Type.SERVER, "authz_unavailable", "The gateway cannot decide calls right now. Please retry."),
+    SERVICE_UNAVAILABLE(
+            503, Type.SERVER, "service_unavailable", "The gateway is temporarily unavailable. Please retry."),
+    RATE_LIMIT_STORE_UNAVAILABLE(
+            503,
+            Type.SERVER,
+            "rate_limit_store_unavailable",
             "The gateway cannot check rate limits right now. Please retry."),
-    OVERLOADED(503, Type.SERVER, "overloaded", "The gateway is holding as many request bodies as its memory allows. Please retry."),
+    OVERLOADED(
+            503,
+            Type.SERVER,
+            "overloaded",
+            "The gateway is holding as many request bodies as its memory allows. Please retry."),
     BACKEND_BUSY(503, Type.SERVER, "backend_busy", "The {backend} backend is busy. Please retry."),
     BACKEND_TIMEOUT(504, Type.SERVER, "backend_timeout", "The {backend} backend did not answer in time."),
-    UNSUPPORTED_PROTOCOL(505, Type.INVALID_REQUEST, "unsupported_protocol", "Only HTTP/1.1 and HTTP/1.0 are supported.");
+    UNSUPPORTED_PROTOCOL(
+            505, Type.INVALID_REQUEST, "unsupported_protocol", "Only HTTP/1.1 and HTTP/1.0 are supported.");
 
     /** A slot in a template (a holder: an enum's constructor cannot read its own static fields). */
     private static final class Slot {
@@ -142,8 +172,12 @@ public enum ErrorCode {
 
     /** Whether an error has this entry's status, type, code and a message its template can produce. */
     public boolean matches(int status, String type, String code, String message) {
-        return status == this.status && this.type.equals(type) && code != null && asPattern(this.code).matcher(code).matches()
-                && message != null && asPattern(this.message).matcher(message).matches();
+        return status == this.status
+                && this.type.equals(type)
+                && code != null
+                && asPattern(this.code).matcher(code).matches()
+                && message != null
+                && asPattern(this.message).matcher(message).matches();
     }
 
     /** A template as a regular expression: the literal text, each slot any non-empty text. */
@@ -155,7 +189,8 @@ public enum ErrorCode {
             regex.append(Pattern.quote(template.substring(last, m.start()))).append("(?s:.+)");
             last = m.end();
         }
-        return Pattern.compile(regex.append(Pattern.quote(template.substring(last))).toString());
+        return Pattern.compile(
+                regex.append(Pattern.quote(template.substring(last))).toString());
     }
 
     private static String fill(String template, Map<String, String> values) {

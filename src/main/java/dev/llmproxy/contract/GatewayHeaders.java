@@ -25,6 +25,7 @@ public final class GatewayHeaders {
     public static final String UPSTREAM_MODEL = "X-LLM-Upstream-Model";
     /** The nginx named locations a handed-back call goes to: the body as sent, or with the model rewritten. */
     public static final String LOCATION_VLLM = "@llm_vllm";
+
     public static final String LOCATION_VLLM_REWRITTEN = "@llm_vllm_rewritten";
 
     // sidecar answer -> nginx (and some on to the client)
@@ -38,6 +39,7 @@ public final class GatewayHeaders {
     public static final String RETRY_AFTER_MS = "Retry-After-Ms";
     /** Read by the OpenAI SDKs before anything else: {@code false} stops their retries. */
     public static final String SHOULD_RETRY = "X-Should-Retry";
+
     public static final String WWW_AUTHENTICATE = "WWW-Authenticate";
 
     // sidecar answer -> nginx's access log (usage of non-streamed answers; hidden from clients)
@@ -46,13 +48,31 @@ public final class GatewayHeaders {
 
     /** The X- headers above, which the nginx template must use and must not add to. */
     public static final List<String> SHARED_WITH_NGINX = List.of(
-            GATEWAY_SECRET, LLM_MODEL, REAL_IP, REQUEST_ID, RATE_LIMIT_CHECKED, UPSTREAM_MODEL, PROXY_BACKEND,
-            TOKEN_LABEL, AUTHZ_REASON, RATELIMIT_LIMIT, RATELIMIT_REMAINING, RATELIMIT_RESET, RETRY_AFTER,
-            PROMPT_TOKENS, COMPLETION_TOKENS);
+            GATEWAY_SECRET,
+            LLM_MODEL,
+            REAL_IP,
+            REQUEST_ID,
+            RATE_LIMIT_CHECKED,
+            UPSTREAM_MODEL,
+            PROXY_BACKEND,
+            TOKEN_LABEL,
+            AUTHZ_REASON,
+            RATELIMIT_LIMIT,
+            RATELIMIT_REMAINING,
+            RATELIMIT_RESET,
+            RETRY_AFTER,
+            PROMPT_TOKENS,
+            COMPLETION_TOKENS);
 
     /** What a browser app may read of an answer (CORS {@code Access-Control-Expose-Headers}, rendered into nginx). */
     public static final List<String> EXPOSED_TO_BROWSERS = List.of(
-            REQUEST_ID, RATELIMIT_LIMIT, RATELIMIT_REMAINING, RATELIMIT_RESET, RETRY_AFTER, RETRY_AFTER_MS, SHOULD_RETRY);
+            REQUEST_ID,
+            RATELIMIT_LIMIT,
+            RATELIMIT_REMAINING,
+            RATELIMIT_RESET,
+            RETRY_AFTER,
+            RETRY_AFTER_MS,
+            SHOULD_RETRY);
 
     /** {@link #PROXY_BACKEND} of calls the sidecar answers from its own data (listing models), for the log. */
     public static final String BACKEND_SIDECAR = "sidecar";

@@ -41,13 +41,22 @@ public final class VerdictHeaders {
     public static ApiException refusal(Verdict verdict) {
         return switch (verdict) {
             case Verdict.Unauthenticated u ->
-                    new ApiException(ErrorCode.INVALID_API_KEY.error(u.message()), Map.of(WWW_AUTHENTICATE, WWW_AUTHENTICATE_VALUE));
-            case Verdict.Forbidden f -> new ApiException(ErrorCode.MODEL_NOT_ALLOWED.error(f.token().label(), f.model()));
-            case Verdict.RateLimited r -> new ApiException(ErrorCode.RATE_LIMIT_EXCEEDED.error(r.token().label(),
-                    r.decision().window().description(), r.decision().limit(), GoDuration.format(r.decision().retryAfter())),
-                    rateLimit(r.decision()));
+                new ApiException(
+                        ErrorCode.INVALID_API_KEY.error(u.message()), Map.of(WWW_AUTHENTICATE, WWW_AUTHENTICATE_VALUE));
+            case Verdict.Forbidden f ->
+                new ApiException(ErrorCode.MODEL_NOT_ALLOWED.error(f.token().label(), f.model()));
+            case Verdict.RateLimited r ->
+                new ApiException(
+                        ErrorCode.RATE_LIMIT_EXCEEDED.error(
+                                r.token().label(),
+                                r.decision().window().description(),
+                                r.decision().limit(),
+                                GoDuration.format(r.decision().retryAfter())),
+                        rateLimit(r.decision()));
             case Verdict.StoreUnavailable s ->
-                    new ApiException(ErrorCode.RATE_LIMIT_STORE_UNAVAILABLE.error(), Map.of(RETRY_AFTER, UNAVAILABLE_RETRY_AFTER_SECONDS));
+                new ApiException(
+                        ErrorCode.RATE_LIMIT_STORE_UNAVAILABLE.error(),
+                        Map.of(RETRY_AFTER, UNAVAILABLE_RETRY_AFTER_SECONDS));
             case Verdict.Allowed a -> throw new IllegalArgumentException("not a refusal");
         };
     }

@@ -55,12 +55,13 @@ final class Admission {
     }
 
     private static Optional<String> label(Verdict verdict) {
-        return Optional.ofNullable(switch (verdict) {
-            case Verdict.Allowed a -> a.token().label();
-            case Verdict.Forbidden f -> f.token().label();
-            case Verdict.RateLimited r -> r.token().label();
-            case Verdict.StoreUnavailable s -> s.token().label();
-            case Verdict.Unauthenticated u -> null;
-        });
+        return Optional.ofNullable(
+                switch (verdict) {
+                    case Verdict.Allowed a -> a.token().label();
+                    case Verdict.Forbidden f -> f.token().label();
+                    case Verdict.RateLimited r -> r.token().label();
+                    case Verdict.StoreUnavailable s -> s.token().label();
+                    case Verdict.Unauthenticated u -> null;
+                });
     }
 }

@@ -2,12 +2,12 @@ package dev.llmproxy.http;
 
 import dev.llmproxy.authz.Gatekeeper;
 import dev.llmproxy.config.Config;
-import dev.llmproxy.metrics.Metrics;
 import dev.llmproxy.contract.ApiException;
 import dev.llmproxy.contract.Endpoint;
 import dev.llmproxy.contract.ErrorCode;
 import dev.llmproxy.contract.GatewayHeaders;
 import dev.llmproxy.contract.OpenAiError;
+import dev.llmproxy.metrics.Metrics;
 import dev.llmproxy.ollama.OllamaClient;
 import dev.llmproxy.ratelimit.RateLimiter;
 import dev.llmproxy.relay.ModelListing;
@@ -40,15 +40,24 @@ public final class App {
         limiter.errorCount().ifPresent(metrics::storeErrors);
         var gatekeeper = new Gatekeeper(config.tokens(), limiter, metrics);
         var trust = new NginxTrust(config.gatewaySecret());
-        var vllm = new VllmClient(config.vllm(), config.vllmApiKey(), config.upstreamConnectTimeout(), config.upstreamReadTimeout());
+        var vllm = new VllmClient(
+                config.vllm(), config.vllmApiKey(), config.upstreamConnectTimeout(), config.upstreamReadTimeout());
         var ollama = new OllamaClient(config.ollama(), config.upstreamConnectTimeout(), config.upstreamReadTimeout());
         var admission = new Admission(gatekeeper, trust);
         // At least room for one largest body (it counts twice), whatever the heap.
-        var bodyBudget = new BodyBudget(Math.max(2 * config.maxBodyBytes(),
-                config.bodyMemoryBytes() > 0 ? config.bodyMemoryBytes() : Runtime.getRuntime().maxMemory() / 2));
+        var bodyBudget = new BodyBudget(Math.max(
+                2 * config.maxBodyBytes(),
+                config.bodyMemoryBytes() > 0
+                        ? config.bodyMemoryBytes()
+                        : Runtime.getRuntime().maxMemory() / 2));
         metrics.bodyBudget(bodyBudget::available, bodyBudget::refusals);
-        var modelCalls = new ModelCallHandler(admission, config.defaultBackend(), config.maxBodyBytes(), bodyBudget,
-                new VllmRelay(vllm), new OllamaRelay(ollama, metrics));
+        var modelCalls = new ModelCallHandler(
+                admission,
+                config.defaultBackend(),
+                config.maxBodyBytes(),
+                bodyBudget,
+                new VllmRelay(vllm),
+                new OllamaRelay(ollama, metrics));
         var health = new HealthHandlers(limiter, config.redis().failureMode());
 
         return Javalin.create(cfg -> {
@@ -58,10 +67,11 @@ public final class App {
             // Streams must reach the client as written: no gzip buffering in between.
             cfg.http.compressionStrategy = CompressionStrategy.NONE;
             cfg.http.prefer405over404 = true;
-            cfg.events.serverStopped(() -> { // their kept connections
-                ollama.close();
-                vllm.close();
-            });
+            cfg.events.serverStopped(
+                    () -> { // their kept connections
+                        ollama.close();
+                        vllm.close();
+                    });
             // Jetty remembers header fields per connection and by default hands a remembered one back for a
             // later value that differs only in case: on nginx's shared connections, `Bearer abc` would then
             // authenticate `Bearer ABC` with abc's label. Case-sensitive, every value is the one this request sent.
@@ -95,11 +105,16 @@ public final class App {
                     cfg.routes.post(endpoint.path(), ctx -> modelCalls.handle(ctx, endpoint));
                 }
             }
-            cfg.routes.get(Endpoint.MODELS.path(), new ModelsHandler(admission, new ModelListing(vllm, ollama, config.upstreamConnectTimeout())));
+            cfg.routes.get(
+                    Endpoint.MODELS.path(),
+                    new ModelsHandler(admission, new ModelListing(vllm, ollama, config.upstreamConnectTimeout())));
             cfg.routes.get("/healthz", health::alive);
             cfg.routes.get("/readyz", health::ready);
             // Not routed by nginx: scraped on the sidecar's own (private) address.
-            cfg.routes.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(metrics.render()));
+            cfg.routes.get(
+                    "/metrics",
+                    ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8")
+                            .result(metrics.render()));
 
             cfg.routes.after(bodyBudget::release);
             cfg.routes.exception(ApiException.class, (e, ctx) -> {
@@ -108,7 +123,9 @@ public final class App {
                 }
                 render(ctx, e.error(), e.headers());
             });
-            cfg.routes.exception(HttpResponseException.class, (e, ctx) -> render(ctx, errorPages.forStatus(e.getStatus()), Map.of()));
+            cfg.routes.exception(
+                    HttpResponseException.class,
+                    (e, ctx) -> render(ctx, errorPages.forStatus(e.getStatus()), Map.of()));
             cfg.routes.exception(Exception.class, (e, ctx) -> {
                 LOG.error("request {}: {} {} failed", RequestIds.of(ctx), ctx.method(), ctx.path(), e);
                 render(ctx, ErrorCode.INTERNAL_ERROR.error(), Map.of());

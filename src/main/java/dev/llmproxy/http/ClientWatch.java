@@ -33,13 +33,17 @@ final class ClientWatch implements AutoCloseable {
 
     private ClientWatch(SocketChannel channel) {
         this.channel = channel;
-        this.thread = channel == null ? null : Thread.ofVirtual().name("client-watch").start(this::poll);
+        this.thread =
+                channel == null ? null : Thread.ofVirtual().name("client-watch").start(this::poll);
     }
 
     static ClientWatch start(Context ctx) {
         SocketChannel channel = null;
         try {
-            var endPoint = ServletContextRequest.getServletContextRequest(ctx.req()).getConnectionMetaData().getConnection().getEndPoint();
+            var endPoint = ServletContextRequest.getServletContextRequest(ctx.req())
+                    .getConnectionMetaData()
+                    .getConnection()
+                    .getEndPoint();
             if (endPoint instanceof SocketChannelEndPoint s) {
                 channel = s.getChannel();
             }

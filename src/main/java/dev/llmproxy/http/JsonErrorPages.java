@@ -46,20 +46,30 @@ final class JsonErrorPages extends ErrorHandler {
             default -> status >= 500 ? ErrorCode.INTERNAL_ERROR.error() : ErrorCode.BAD_REQUEST.error();
         };
     }
+
     @Override
     public boolean errorPageForMethod(String method) {
         return true; // an unknown method deserves a body too
     }
 
     @Override
-    protected void generateResponse(Request request, Response response, int code, String message, Throwable cause, Callback callback)
+    protected void generateResponse(
+            Request request, Response response, int code, String message, Throwable cause, Callback callback)
             throws IOException {
         OpenAiError error = forStatus(code);
         if (error.status() == 503) {
             response.getHeaders().put(GatewayHeaders.RETRY_AFTER, VerdictHeaders.UNAVAILABLE_RETRY_AFTER_SECONDS);
         }
         response.setStatus(error.status());
-        if (!generateAcceptableResponse(request, response, callback, "application/json", List.of(StandardCharsets.UTF_8), error.status(), message, cause)) {
+        if (!generateAcceptableResponse(
+                request,
+                response,
+                callback,
+                "application/json",
+                List.of(StandardCharsets.UTF_8),
+                error.status(),
+                message,
+                cause)) {
             callback.succeeded();
         }
     }

@@ -32,7 +32,13 @@ final class ModelCallHandler {
     private final VllmRelay vllm;
     private final OllamaRelay ollama;
 
-    ModelCallHandler(Admission admission, Backend defaultBackend, long maxBodyBytes, BodyBudget bodyBudget, VllmRelay vllm, OllamaRelay ollama) {
+    ModelCallHandler(
+            Admission admission,
+            Backend defaultBackend,
+            long maxBodyBytes,
+            BodyBudget bodyBudget,
+            VllmRelay vllm,
+            OllamaRelay ollama) {
         this.admission = admission;
         this.defaultBackend = defaultBackend;
         this.maxBodyBytes = maxBodyBytes;
@@ -66,7 +72,11 @@ final class ModelCallHandler {
                 if (!(behindNginx && handOver(ctx, field, model))) {
                     String query = ctx.queryString();
                     try (var client = JettyClientChannel.open(ctx)) {
-                        vllm.forward(client, query == null ? ctx.path() : ctx.path() + "?" + query, field.withModel(model.name()), RequestIds.of(ctx));
+                        vllm.forward(
+                                client,
+                                query == null ? ctx.path() : ctx.path() + "?" + query,
+                                field.withModel(model.name()),
+                                RequestIds.of(ctx));
                     }
                 }
             }

@@ -1,7 +1,7 @@
 package dev.llmproxy.http;
 
-import dev.llmproxy.contract.GatewayHeaders;
 import dev.llmproxy.config.Secret;
+import dev.llmproxy.contract.GatewayHeaders;
 import io.javalin.http.Context;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -16,14 +16,17 @@ final class NginxTrust {
     private final byte[] secret;
 
     NginxTrust(Optional<Secret> secret) {
-        this.secret = secret.map(s -> s.value().getBytes(StandardCharsets.UTF_8)).orElse(null);
+        this.secret =
+                secret.map(s -> s.value().getBytes(StandardCharsets.UTF_8)).orElse(null);
     }
 
     boolean fromNginx(Context ctx) {
         Boolean known = ctx.attribute(ATTRIBUTE);
         if (known == null) {
             String presented = ctx.header(GatewayHeaders.GATEWAY_SECRET);
-            known = secret != null && presented != null && MessageDigest.isEqual(secret, presented.getBytes(StandardCharsets.UTF_8));
+            known = secret != null
+                    && presented != null
+                    && MessageDigest.isEqual(secret, presented.getBytes(StandardCharsets.UTF_8));
             ctx.attribute(ATTRIBUTE, known);
         }
         return known;

@@ -16,9 +16,12 @@ import org.eclipse.jetty.util.Callback;
  * answers it with Jetty's HTML 404 page and a session cookie.
  */
 final class PlainHttpOnly extends Handler.Wrapper {
-    private static final Set<String> UPGRADE_HEADERS = Set.of("upgrade", "sec-websocket-version", "sec-websocket-key",
-            "sec-websocket-extensions", "sec-websocket-protocol");
-
+    private static final Set<String> UPGRADE_HEADERS = Set.of(
+            "upgrade",
+            "sec-websocket-version",
+            "sec-websocket-key",
+            "sec-websocket-extensions",
+            "sec-websocket-protocol");
 
     @Override
     public boolean handle(Request request, Response response, Callback callback) throws Exception {
@@ -33,11 +36,14 @@ final class PlainHttpOnly extends Handler.Wrapper {
             }
         }
         HttpFields without = kept.asImmutable();
-        return super.handle(new Request.Wrapper(request) {
-            @Override
-            public HttpFields getHeaders() {
-                return without;
-            }
-        }, response, callback);
+        return super.handle(
+                new Request.Wrapper(request) {
+                    @Override
+                    public HttpFields getHeaders() {
+                        return without;
+                    }
+                },
+                response,
+                callback);
     }
 }

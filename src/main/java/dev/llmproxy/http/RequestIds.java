@@ -16,7 +16,9 @@ final class RequestIds {
         String id = ctx.attribute(ATTRIBUTE);
         if (id == null) {
             String given = ctx.header(GatewayHeaders.REQUEST_ID);
-            id = given != null && WELL_FORMED.matcher(given).matches() ? given : UUID.randomUUID().toString().replace("-", "");
+            id = given != null && WELL_FORMED.matcher(given).matches()
+                    ? given
+                    : UUID.randomUUID().toString().replace("-", "");
             ctx.attribute(ATTRIBUTE, id);
         }
         return id;

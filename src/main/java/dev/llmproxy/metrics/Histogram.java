@@ -36,10 +36,32 @@ final class Histogram {
         long cumulative = 0;
         for (int i = 0; i < bounds.length; i++) {
             cumulative += counts[i].sum();
-            out.append(name).append("_bucket{").append(sep).append("le=\"").append(bounds[i]).append("\"} ").append(cumulative).append('\n');
+            out.append(name)
+                    .append("_bucket{")
+                    .append(sep)
+                    .append("le=\"")
+                    .append(bounds[i])
+                    .append("\"} ")
+                    .append(cumulative)
+                    .append('\n');
         }
-        out.append(name).append("_bucket{").append(sep).append("le=\"+Inf\"} ").append(count.sum()).append('\n');
-        out.append(name).append("_sum").append(own).append(' ').append(sumNanos.sum() / 1e9).append('\n');
-        out.append(name).append("_count").append(own).append(' ').append(count.sum()).append('\n');
+        out.append(name)
+                .append("_bucket{")
+                .append(sep)
+                .append("le=\"+Inf\"} ")
+                .append(count.sum())
+                .append('\n');
+        out.append(name)
+                .append("_sum")
+                .append(own)
+                .append(' ')
+                .append(sumNanos.sum() / 1e9)
+                .append('\n');
+        out.append(name)
+                .append("_count")
+                .append(own)
+                .append(' ')
+                .append(count.sum())
+                .append('\n');
     }
 }

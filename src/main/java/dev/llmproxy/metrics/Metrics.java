@@ -12,7 +12,11 @@ import java.util.function.LongSupplier;
 public final class Metrics {
     /** Authz decision outcomes. */
     public enum Outcome {
-        ALLOWED, UNAUTHENTICATED, FORBIDDEN, RATE_LIMITED, STORE_ERROR;
+        ALLOWED,
+        UNAUTHENTICATED,
+        FORBIDDEN,
+        RATE_LIMITED,
+        STORE_ERROR;
 
         String label() {
             return name().toLowerCase();
@@ -26,7 +30,8 @@ public final class Metrics {
     private static final double[] UPSTREAM_BOUNDS = {0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300};
 
     private final Map<DecisionKey, LongAdder> decisions = new ConcurrentHashMap<>();
-    private final Histogram limiterSeconds = new Histogram(0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.05, 0.25);
+    private final Histogram limiterSeconds =
+            new Histogram(0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.05, 0.25);
     private volatile LongSupplier storeErrors = () -> 0;
     private volatile LongSupplier bodyMemoryAvailable = () -> 0;
     private volatile LongSupplier bodyMemoryRefused = () -> 0;
@@ -35,7 +40,9 @@ public final class Metrics {
     private final Map<TokenKey, LongAdder> tokens = new ConcurrentHashMap<>();
 
     public void decision(Outcome outcome, String tokenLabel) {
-        decisions.computeIfAbsent(new DecisionKey(outcome, tokenLabel == null ? "" : tokenLabel), k -> new LongAdder()).increment();
+        decisions
+                .computeIfAbsent(new DecisionKey(outcome, tokenLabel == null ? "" : tokenLabel), k -> new LongAdder())
+                .increment();
     }
 
     public void limiterLatency(long nanos) {
@@ -44,19 +51,27 @@ public final class Metrics {
 
     /** A whole upstream call on the translated path; {@code endpoint} is a route template. */
     public void upstream(String backend, String endpoint, long nanos) {
-        upstreamSeconds.computeIfAbsent("backend=\"" + backend + "\",endpoint=\"" + endpoint + "\"", k -> new Histogram(UPSTREAM_BOUNDS)).record(nanos);
+        upstreamSeconds
+                .computeIfAbsent(
+                        "backend=\"" + backend + "\",endpoint=\"" + endpoint + "\"",
+                        k -> new Histogram(UPSTREAM_BOUNDS))
+                .record(nanos);
     }
 
     /** From the request to the first content written to a streaming client. */
     public void timeToFirstToken(String backend, long nanos) {
-        firstTokenSeconds.computeIfAbsent("backend=\"" + backend + "\"", k -> new Histogram(UPSTREAM_BOUNDS)).record(nanos);
+        firstTokenSeconds
+                .computeIfAbsent("backend=\"" + backend + "\"", k -> new Histogram(UPSTREAM_BOUNDS))
+                .record(nanos);
     }
 
     /** Tokens the model server reported for one answer. */
     public void tokens(String tokenLabel, long prompt, long completion) {
         String label = tokenLabel == null ? "" : tokenLabel;
-        tokens.computeIfAbsent(new TokenKey(label, "prompt"), k -> new LongAdder()).add(prompt);
-        tokens.computeIfAbsent(new TokenKey(label, "completion"), k -> new LongAdder()).add(completion);
+        tokens.computeIfAbsent(new TokenKey(label, "prompt"), k -> new LongAdder())
+                .add(prompt);
+        tokens.computeIfAbsent(new TokenKey(label, "completion"), k -> new LongAdder())
+                .add(completion);
     }
 
     public void storeErrors(LongSupplier errors) {
@@ -74,20 +89,33 @@ public final class Metrics {
         StringBuilder out = new StringBuilder(2048);
         out.append("# HELP llmproxy_authz_decisions_total Authorization decisions by outcome and token label.\n");
         out.append("# TYPE llmproxy_authz_decisions_total counter\n");
-        decisions.forEach((k, v) -> out.append("llmproxy_authz_decisions_total{outcome=\"").append(k.outcome().label())
-                .append("\",token_label=\"").append(k.tokenLabel()).append("\"} ").append(v.sum()).append('\n'));
+        decisions.forEach((k, v) -> out.append("llmproxy_authz_decisions_total{outcome=\"")
+                .append(k.outcome().label())
+                .append("\",token_label=\"")
+                .append(k.tokenLabel())
+                .append("\"} ")
+                .append(v.sum())
+                .append('\n'));
         out.append("# HELP llmproxy_ratelimit_decision_seconds Time to take one rate-limit decision.\n");
         out.append("# TYPE llmproxy_ratelimit_decision_seconds histogram\n");
         limiterSeconds.render(out, "llmproxy_ratelimit_decision_seconds", "");
         out.append("# HELP llmproxy_ratelimit_store_errors_total Calls to the rate-limit store that failed.\n");
         out.append("# TYPE llmproxy_ratelimit_store_errors_total counter\n");
-        out.append("llmproxy_ratelimit_store_errors_total ").append(storeErrors.getAsLong()).append('\n');
-        out.append("# HELP llmproxy_body_memory_available_bytes Room left for request bodies held by the sidecar (a call counts twice its body).\n");
+        out.append("llmproxy_ratelimit_store_errors_total ")
+                .append(storeErrors.getAsLong())
+                .append('\n');
+        out.append(
+                "# HELP llmproxy_body_memory_available_bytes Room left for request bodies held by the sidecar (a call counts twice its body).\n");
         out.append("# TYPE llmproxy_body_memory_available_bytes gauge\n");
-        out.append("llmproxy_body_memory_available_bytes ").append(bodyMemoryAvailable.getAsLong()).append('\n');
-        out.append("# HELP llmproxy_body_memory_refusals_total Calls answered 503 overloaded for want of room for their body.\n");
+        out.append("llmproxy_body_memory_available_bytes ")
+                .append(bodyMemoryAvailable.getAsLong())
+                .append('\n');
+        out.append(
+                "# HELP llmproxy_body_memory_refusals_total Calls answered 503 overloaded for want of room for their body.\n");
         out.append("# TYPE llmproxy_body_memory_refusals_total counter\n");
-        out.append("llmproxy_body_memory_refusals_total ").append(bodyMemoryRefused.getAsLong()).append('\n');
+        out.append("llmproxy_body_memory_refusals_total ")
+                .append(bodyMemoryRefused.getAsLong())
+                .append('\n');
         out.append("# HELP llmproxy_upstream_seconds Duration of calls the sidecar makes to a model server.\n");
         out.append("# TYPE llmproxy_upstream_seconds histogram\n");
         upstreamSeconds.forEach((labels, h) -> h.render(out, "llmproxy_upstream_seconds", labels));
@@ -96,8 +124,13 @@ public final class Metrics {
         firstTokenSeconds.forEach((labels, h) -> h.render(out, "llmproxy_time_to_first_token_seconds", labels));
         out.append("# HELP llmproxy_tokens_total Tokens reported by the model server, by token label and direction.\n");
         out.append("# TYPE llmproxy_tokens_total counter\n");
-        tokens.forEach((k, v) -> out.append("llmproxy_tokens_total{token_label=\"").append(k.tokenLabel())
-                .append("\",direction=\"").append(k.direction()).append("\"} ").append(v.sum()).append('\n'));
+        tokens.forEach((k, v) -> out.append("llmproxy_tokens_total{token_label=\"")
+                .append(k.tokenLabel())
+                .append("\",direction=\"")
+                .append(k.direction())
+                .append("\"} ")
+                .append(v.sum())
+                .append('\n'));
         process(out);
         return out.toString();
     }
@@ -108,11 +141,13 @@ public final class Metrics {
         var threads = java.lang.management.ManagementFactory.getThreadMXBean();
         out.append("# HELP llmproxy_jvm_heap_used_bytes Heap in use.\n# TYPE llmproxy_jvm_heap_used_bytes gauge\n");
         out.append("llmproxy_jvm_heap_used_bytes ").append(heap.getUsed()).append('\n');
-        out.append("# HELP llmproxy_jvm_threads Live platform threads (virtual threads are not counted).\n# TYPE llmproxy_jvm_threads gauge\n");
+        out.append(
+                "# HELP llmproxy_jvm_threads Live platform threads (virtual threads are not counted).\n# TYPE llmproxy_jvm_threads gauge\n");
         out.append("llmproxy_jvm_threads ").append(threads.getThreadCount()).append('\n');
         long rss = residentBytes();
         if (rss >= 0) {
-            out.append("# HELP process_resident_memory_bytes Resident memory size.\n# TYPE process_resident_memory_bytes gauge\n");
+            out.append(
+                    "# HELP process_resident_memory_bytes Resident memory size.\n# TYPE process_resident_memory_bytes gauge\n");
             out.append("process_resident_memory_bytes ").append(rss).append('\n');
         }
     }

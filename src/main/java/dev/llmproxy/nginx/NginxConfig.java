@@ -1,13 +1,13 @@
 package dev.llmproxy.nginx;
 
-import dev.llmproxy.support.Resources;
 import dev.llmproxy.config.Config;
 import dev.llmproxy.config.ConfigException;
 import dev.llmproxy.contract.Endpoint;
 import dev.llmproxy.contract.ErrorCode;
 import dev.llmproxy.contract.GatewayHeaders;
-import dev.llmproxy.contract.VerdictHeaders;
 import dev.llmproxy.contract.OpenAiError;
+import dev.llmproxy.contract.VerdictHeaders;
+import dev.llmproxy.support.Resources;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -35,7 +35,11 @@ public final class NginxConfig {
         /** Everything under {@code runDir}: the local launcher and the tests. */
         public static Layout local(Path runDir) {
             Path logs = runDir.toAbsolutePath().normalize().resolve("logs");
-            return new Layout(runDir, logs.resolve("access.log").toString(), logs.resolve("error.log").toString(), null);
+            return new Layout(
+                    runDir,
+                    logs.resolve("access.log").toString(),
+                    logs.resolve("error.log").toString(),
+                    null);
         }
     }
 
@@ -62,8 +66,12 @@ public final class NginxConfig {
     }
 
     static Map<String, String> values(Config config, Layout layout) {
-        String secret = config.gatewaySecret().orElseThrow(() -> new ConfigException(
-                List.of("GATEWAY_SECRET: required to run behind nginx (at least 32 characters; e.g. openssl rand -hex 32)"))).value();
+        String secret = config.gatewaySecret()
+                .orElseThrow(
+                        () -> new ConfigException(
+                                List.of(
+                                        "GATEWAY_SECRET: required to run behind nginx (at least 32 characters; e.g. openssl rand -hex 32)")))
+                .value();
         Config.NginxSettings nginx = config.nginx();
         Map<String, String> v = new LinkedHashMap<>();
         v.put("RUN_DIR", layout.runDir().toAbsolutePath().normalize().toString());
@@ -77,14 +85,19 @@ public final class NginxConfig {
         v.put("VLLM_HOST", config.vllm().host());
         v.put("VLLM_SCHEME", config.vllm().scheme());
         v.put("VLLM_PATH_PREFIX", config.vllm().pathPrefix());
-        v.put("VLLM_AUTHORIZATION", config.vllmApiKey().map(k -> "Bearer " + k.value()).orElse(""));
+        v.put(
+                "VLLM_AUTHORIZATION",
+                config.vllmApiKey().map(k -> "Bearer " + k.value()).orElse(""));
         v.put("GATEWAY_SECRET", secret);
         v.put("MAX_BODY_BYTES", Long.toString(config.maxBodyBytes()));
         v.put("UPSTREAM_CONNECT_TIMEOUT", config.upstreamConnectTimeout().toSeconds() + "s");
         v.put("UPSTREAM_READ_TIMEOUT", config.upstreamReadTimeout().toSeconds() + "s");
         // Longer than the sidecar can take before it answers itself: room for the body (2 s), the limit store,
         // connecting to and waiting for the model server.
-        v.put("SIDECAR_READ_TIMEOUT", config.upstreamReadTimeout().toSeconds() + config.upstreamConnectTimeout().toSeconds() + 10 + "s");
+        v.put(
+                "SIDECAR_READ_TIMEOUT",
+                config.upstreamReadTimeout().toSeconds()
+                        + config.upstreamConnectTimeout().toSeconds() + 10 + "s");
         v.put("MODEL_CALL_LOCATION", Endpoint.nginxLocationRegex());
         v.put("CORS_EXPOSE_HEADERS", String.join(", ", GatewayHeaders.EXPOSED_TO_BROWSERS));
         v.put("UNAVAILABLE_RETRY_AFTER", VerdictHeaders.UNAVAILABLE_RETRY_AFTER_SECONDS);
@@ -97,12 +110,15 @@ public final class NginxConfig {
      * for every entry nginx can fill: nginx names the backend only as "model", and knows its body limit.
      */
     static Map<String, String> errorReturns(Config config) {
-        Map<String, String> nginxKnows = Map.of("backend", "model", "max_body_bytes", Long.toString(config.maxBodyBytes()));
+        Map<String, String> nginxKnows =
+                Map.of("backend", "model", "max_body_bytes", Long.toString(config.maxBodyBytes()));
         Map<String, String> v = new LinkedHashMap<>();
         for (ErrorCode code : ErrorCode.values()) {
             if (nginxKnows.keySet().containsAll(code.slots())) {
                 OpenAiError error = code.render(nginxKnows);
-                v.put("ERROR_" + code.name(), error.status() + " '" + quoted(new String(error.toJson(), StandardCharsets.UTF_8)) + "\\n'");
+                v.put(
+                        "ERROR_" + code.name(),
+                        error.status() + " '" + quoted(new String(error.toJson(), StandardCharsets.UTF_8)) + "\\n'");
             }
         }
         return v;
@@ -127,7 +143,8 @@ public final class NginxConfig {
             return "listen " + nginx.listen() + ";";
         }
         Config.Tls tls = nginx.tls().get();
-        return String.join("\n        ",
+        return String.join(
+                "\n        ",
                 "listen " + nginx.listen() + " ssl;",
                 "ssl_certificate     " + tls.certificateFile() + ";",
                 "ssl_certificate_key " + tls.keyFile() + ";",
@@ -147,7 +164,8 @@ public final class NginxConfig {
         }
         String port = nginx.listen().replaceAll(".*:", "");
         String target = port.equals("443") ? "https://$host$request_uri" : "https://$host:" + port + "$request_uri";
-        return "server {\n        listen " + nginx.httpRedirectListen().get() + ";\n        return 308 " + target + ";\n    }";
+        return "server {\n        listen " + nginx.httpRedirectListen().get() + ";\n        return 308 " + target
+                + ";\n    }";
     }
 
     /** The body of the map from a request's Origin to the Access-Control-Allow-Origin it gets. */

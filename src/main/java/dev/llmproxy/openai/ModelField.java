@@ -52,7 +52,8 @@ public final class ModelField {
         try (JsonParser p = FACTORY.createParser(body)) {
             // JSON on the wire is UTF-8 (RFC 8259, 8.1); in UTF-16 or -32, which the parser would also read,
             // there are no byte offsets to rewrite at.
-            if (p.nextToken() != JsonToken.START_OBJECT || p.currentTokenLocation().getByteOffset() < 0) {
+            if (p.nextToken() != JsonToken.START_OBJECT
+                    || p.currentTokenLocation().getByteOffset() < 0) {
                 throw new Invalid(ErrorCode.INVALID_JSON.error());
             }
             JsonToken t;

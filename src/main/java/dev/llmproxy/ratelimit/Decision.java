@@ -9,7 +9,8 @@ import java.time.Duration;
  * @param reset time until the window is back to its full limit (OpenAI's meaning of the reset header)
  * @param retryAfter when refused, the earliest moment a retry can succeed; zero when admitted
  */
-public record Decision(boolean allowed, LimitWindow window, long limit, long remaining, Duration reset, Duration retryAfter) {
+public record Decision(
+        boolean allowed, LimitWindow window, long limit, long remaining, Duration reset, Duration retryAfter) {
     static final Decision UNLIMITED = new Decision(true, null, 0, 0, Duration.ZERO, Duration.ZERO);
     /** Admitted without counting: the store could not be asked and the failure mode is open. */
     static final Decision UNCOUNTED = new Decision(true, null, 0, 0, Duration.ZERO, Duration.ZERO);

@@ -30,7 +30,8 @@ public final class Gcra {
 
     private static Decision admitted(Step minute, Step day) {
         Step binding = tighter(minute, day);
-        return new Decision(true, binding.window(), binding.limit(), binding.remaining(), micros(binding.reset()), Duration.ZERO);
+        return new Decision(
+                true, binding.window(), binding.limit(), binding.remaining(), micros(binding.reset()), Duration.ZERO);
     }
 
     private static Decision refused(Step minute, Step day) {
@@ -59,13 +60,14 @@ public final class Gcra {
     }
 
     /** One window's verdict. An unlimited window always allows and never binds. */
-    private record Step(LimitWindow window, long limit, boolean allowed, long newTat, long remaining, long reset, long retryAfter) {
+    private record Step(
+            LimitWindow window, long limit, boolean allowed, long newTat, long remaining, long reset, long retryAfter) {
         static Step of(LimitWindow window, long limit, long tat, long now) {
             if (limit == 0) {
                 return new Step(window, 0, true, tat, Long.MAX_VALUE, 0, 0);
             }
-            long period = window.micros() / limit;          // one request's worth of refill
-            long capacity = period * limit;                 // the full bucket, as time
+            long period = window.micros() / limit; // one request's worth of refill
+            long capacity = period * limit; // the full bucket, as time
             long base = Math.max(tat, now);
             long newTat = base + period;
             if (newTat - now <= capacity) {

@@ -12,7 +12,8 @@ public record Quota(long rpm, long rpd) {
 
     public Quota {
         if (rpm < 0 || rpd < 0 || rpm > MAX_RPM || rpd > MAX_RPD) {
-            throw new IllegalArgumentException("rpm is at most " + MAX_RPM + " and rpd at most " + MAX_RPD + ", or 0 for no limit");
+            throw new IllegalArgumentException(
+                    "rpm is at most " + MAX_RPM + " and rpd at most " + MAX_RPD + ", or 0 for no limit");
         }
     }
 

@@ -15,8 +15,13 @@ public final class RateLimiters {
             case MEMORY -> new MemoryRateLimiter(Clock.systemUTC());
             // Lazy: nothing is asked of Redis until the first decision, so start-up with Redis down
             // follows the failure mode instead of crashing.
-            case REDIS -> new RedisRateLimiter(RedisClients.pooled(redisUrl.orElseThrow(), redis.timeout(), redis.poolSize()), redis.timeout(),
-                    redis.keyPrefix(), redis.failureMode(), new StoreHealth("Redis rate-limit store", redis.failureMode(), Duration.ofSeconds(30)));
+            case REDIS ->
+                new RedisRateLimiter(
+                        RedisClients.pooled(redisUrl.orElseThrow(), redis.timeout(), redis.poolSize()),
+                        redis.timeout(),
+                        redis.keyPrefix(),
+                        redis.failureMode(),
+                        new StoreHealth("Redis rate-limit store", redis.failureMode(), Duration.ofSeconds(30)));
         };
     }
 }

@@ -34,6 +34,7 @@ final class RedisPipeline implements AutoCloseable {
     private final RedisPipelineWatchdog watchdog;
     /** The batch being sent, for the watchdog. */
     private volatile List<Pending> inFlight = List.of();
+
     private volatile boolean closed;
     private volatile String sha;
 
@@ -102,7 +103,9 @@ final class RedisPipeline implements AutoCloseable {
     /** Fails {@code p} if its deadline comes before {@code now}; true when it did. */
     private boolean timeOut(Pending p, long now) {
         return now - p.deadline() >= 0
-                && p.reply().completeExceptionally(new TimeoutException("Redis did not answer within " + Duration.ofNanos(timeoutNanos).toMillis() + " ms"));
+                && p.reply()
+                        .completeExceptionally(new TimeoutException("Redis did not answer within "
+                                + Duration.ofNanos(timeoutNanos).toMillis() + " ms"));
     }
 
     /** Sends one batch and answers each of its calls; throws when Redis cannot be asked. */
@@ -131,7 +134,11 @@ final class RedisPipeline implements AutoCloseable {
         if (reply instanceof List<?> list) {
             p.reply().complete(list);
         } else {
-            p.reply().completeExceptionally(reply instanceof Exception e ? e : new IllegalStateException("not the script's answer: " + reply));
+            p.reply()
+                    .completeExceptionally(
+                            reply instanceof Exception e
+                                    ? e
+                                    : new IllegalStateException("not the script's answer: " + reply));
         }
     }
 

@@ -36,12 +36,19 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
      * @param redis   from {@link RedisClients#pooled}; closed with this limiter
      * @param timeout how long a decision may wait for Redis (the client's socket timeout should be the same)
      */
-    public RedisRateLimiter(RedisClient redis, Duration timeout, String keyPrefix, FailureMode failureMode, StoreHealth health) {
+    public RedisRateLimiter(
+            RedisClient redis, Duration timeout, String keyPrefix, FailureMode failureMode, StoreHealth health) {
         this(redis, timeout, keyPrefix, failureMode, health, RedisClock.SERVER_TIME);
     }
 
     /** @param clock the script's notion of now; tests pass one they move */
-    RedisRateLimiter(RedisClient redis, Duration timeout, String keyPrefix, FailureMode failureMode, StoreHealth health, RedisClock clock) {
+    RedisRateLimiter(
+            RedisClient redis,
+            Duration timeout,
+            String keyPrefix,
+            FailureMode failureMode,
+            StoreHealth health,
+            RedisClock clock) {
         this.redis = redis;
         this.keyPrefix = keyPrefix;
         this.failureMode = failureMode;
@@ -55,11 +62,13 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
         if (quota.unlimited()) {
             return Decision.UNLIMITED; // nothing to count: no round trip
         }
-        CompletableFuture<List<?>> pending = pipeline.evalsha(keyPrefix + "rl:" + key,
+        CompletableFuture<List<?>> pending = pipeline.evalsha(
+                keyPrefix + "rl:" + key,
                 List.of(Long.toString(quota.rpm()), Long.toString(quota.rpd()), clock.nowArgument()));
         List<?> reply;
         try {
-            // Untimed: the pipeline's watchdog ends the wait at the deadline. (A timed wait costs each decision a timer.)
+            // Untimed: the pipeline's watchdog ends the wait at the deadline. (A timed wait costs each decision a
+            // timer.)
             reply = pending.get();
         } catch (ExecutionException e) {
             return failed(e.getCause() instanceof Exception c ? c : e);
@@ -93,7 +102,8 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
             case 2 -> LimitWindow.DAY;
             default -> null;
         };
-        return new Decision(allowed, window, (Long) r.get(2), (Long) r.get(3), micros((Long) r.get(4)), micros((Long) r.get(5)));
+        return new Decision(
+                allowed, window, (Long) r.get(2), (Long) r.get(3), micros((Long) r.get(4)), micros((Long) r.get(5)));
     }
 
     private static Duration micros(long us) {

@@ -37,7 +37,12 @@ public final class StoreHealth {
         long last = lastLogNanos.get();
         if ((started || now - last >= intervalNanos) && lastLogNanos.compareAndSet(last, now)) {
             long n = unloggedErrors.getAndSet(0);
-            LOG.warn("{} unavailable ({}): {} decision(s) failed {} since the last report", name, e.getClass().getSimpleName(), n, failureMode);
+            LOG.warn(
+                    "{} unavailable ({}): {} decision(s) failed {} since the last report",
+                    name,
+                    e.getClass().getSimpleName(),
+                    n,
+                    failureMode);
         }
     }
 

@@ -44,16 +44,18 @@ public final class ModelListing {
         int failed = 0;
         int asked;
         try (var pool = Executors.newVirtualThreadPerTaskExecutor()) {
-            List<Future<List<OpenAiWire.Model>>> lists = List.of(
-                    pool.submit(this::ollamaModels),
-                    pool.submit(() -> vllmModels(requestId)));
+            List<Future<List<OpenAiWire.Model>>> lists =
+                    List.of(pool.submit(this::ollamaModels), pool.submit(() -> vllmModels(requestId)));
             asked = lists.size();
             for (var f : lists) {
                 try {
                     data.addAll(f.get());
                 } catch (ExecutionException e) {
                     failed++;
-                    LOG.debug("request {}: a backend could not list its models: {}", requestId, e.getCause().toString());
+                    LOG.debug(
+                            "request {}: a backend could not list its models: {}",
+                            requestId,
+                            e.getCause().toString());
                 }
             }
         }
@@ -64,7 +66,8 @@ public final class ModelListing {
     }
 
     private List<OpenAiWire.Model> ollamaModels() throws Exception {
-        OllamaWire.Tags tags = Json.MAPPER.readValue(listing(ollama.get("/api/tags", timeout), "Ollama /api/tags"), OllamaWire.Tags.class);
+        OllamaWire.Tags tags = Json.MAPPER.readValue(
+                listing(ollama.get("/api/tags", timeout), "Ollama /api/tags"), OllamaWire.Tags.class);
         List<OpenAiWire.Model> out = new ArrayList<>();
         for (OllamaWire.TagModel m : tags.models() == null ? List.<OllamaWire.TagModel>of() : tags.models()) {
             out.add(new OpenAiWire.Model("ollama:" + m.name(), "model", epochSeconds(m.modifiedAt()), "ollama"));
@@ -74,9 +77,14 @@ public final class ModelListing {
 
     private List<OpenAiWire.Model> vllmModels(String requestId) throws Exception {
         List<OpenAiWire.Model> out = new ArrayList<>();
-        for (JsonNode m : Json.MAPPER.readTree(listing(vllm.get("/v1/models", requestId, timeout), "vLLM /v1/models")).path("data")) {
+        for (JsonNode m : Json.MAPPER
+                .readTree(listing(vllm.get("/v1/models", requestId, timeout), "vLLM /v1/models"))
+                .path("data")) {
             if (m.path("id").isTextual()) {
-                out.add(new OpenAiWire.Model("vllm:" + m.get("id").textValue(), "model", m.path("created").asLong(0),
+                out.add(new OpenAiWire.Model(
+                        "vllm:" + m.get("id").textValue(),
+                        "model",
+                        m.path("created").asLong(0),
                         m.path("owned_by").asText("vllm")));
             }
         }

@@ -17,10 +17,14 @@ final class OllamaErrors {
         String message = message(body);
         return switch (status) {
             case 404 -> ErrorCode.MODEL_NOT_FOUND.error(model, BACKEND);
-            case 400 -> OpenAiError.relayed(400, "invalid_request_error", null, message == null ? "Ollama refused the request." : message);
+            case 400 ->
+                OpenAiError.relayed(
+                        400, "invalid_request_error", null, message == null ? "Ollama refused the request." : message);
             // Ollama's queue is full: a retry soon will do, and it is not the client's rate limit.
             case 429, 503 -> ErrorCode.BACKEND_BUSY.error(BACKEND);
-            default -> ErrorCode.BACKEND_ERROR.error(BACKEND, "HTTP " + status + (message == null ? "." : " (" + message + ")."));
+            default ->
+                ErrorCode.BACKEND_ERROR.error(
+                        BACKEND, "HTTP " + status + (message == null ? "." : " (" + message + ")."));
         };
     }
 

@@ -8,9 +8,9 @@ import dev.llmproxy.contract.GatewayHeaders;
 import dev.llmproxy.metrics.Metrics;
 import dev.llmproxy.ollama.OllamaClient;
 import dev.llmproxy.ollama.OllamaWire;
-import dev.llmproxy.support.Json;
 import dev.llmproxy.openai.OpenAiWire;
 import dev.llmproxy.routing.ModelRef;
+import dev.llmproxy.support.Json;
 import dev.llmproxy.translate.ChatRequests;
 import dev.llmproxy.translate.ChatResponses;
 import dev.llmproxy.translate.ChatStream;
@@ -43,7 +43,8 @@ public final class OllamaRelay {
     private static final String BACKEND = "Ollama";
 
     /** Sent with every stream: no cache, and no buffering by a proxy in between. */
-    static final Map<String, String> EVENT_STREAM_HEADERS = Map.of("Cache-Control", "no-cache", "X-Accel-Buffering", "no");
+    static final Map<String, String> EVENT_STREAM_HEADERS =
+            Map.of("Cache-Control", "no-cache", "X-Accel-Buffering", "no");
 
     private final OllamaClient ollama;
     private final Metrics metrics;
@@ -82,7 +83,8 @@ public final class OllamaRelay {
     }
 
     /** Serves one model call; throws {@link ApiException} for an error answered before any byte of the answer. */
-    public void serve(ClientChannel client, Endpoint endpoint, byte[] body, ModelRef model, String requestId, String tokenLabel) {
+    public void serve(
+            ClientChannel client, Endpoint endpoint, byte[] body, ModelRef model, String requestId, String tokenLabel) {
         JsonNode json;
         try {
             json = Json.MAPPER.readTree(body);
@@ -92,9 +94,17 @@ public final class OllamaRelay {
         Usage usage = new Usage(tokenLabel);
         try {
             switch (endpoint) {
-                case CHAT_COMPLETIONS -> chat(client, ChatRequests.translate(json, model.name()), model.requested(), requestId, usage);
-                case COMPLETIONS -> completions(client, CompletionRequests.translate(json, model.name()), model.requested(), requestId, usage);
-                case EMBEDDINGS -> embeddings(client, Embeddings.translate(json, model.name()), model.requested(), requestId, usage);
+                case CHAT_COMPLETIONS ->
+                    chat(client, ChatRequests.translate(json, model.name()), model.requested(), requestId, usage);
+                case COMPLETIONS ->
+                    completions(
+                            client,
+                            CompletionRequests.translate(json, model.name()),
+                            model.requested(),
+                            requestId,
+                            usage);
+                case EMBEDDINGS ->
+                    embeddings(client, Embeddings.translate(json, model.name()), model.requested(), requestId, usage);
                 case MODELS -> throw new IllegalArgumentException("not a model call: " + endpoint);
             }
         } catch (InvalidRequest e) {
@@ -130,7 +140,8 @@ public final class OllamaRelay {
         });
     }
 
-    private void completions(ClientChannel client, CompletionRequests.Call call, String model, String requestId, Usage usage) {
+    private void completions(
+            ClientChannel client, CompletionRequests.Call call, String model, String requestId, Usage usage) {
         String id = Ids.completion();
         long created = System.currentTimeMillis() / 1000;
         if (!call.stream()) {
@@ -153,7 +164,9 @@ public final class OllamaRelay {
                     }
                 } catch (ExecutionException e) {
                     calls.forEach(Http1Client.Call::cancel); // one failed: the others' answers are not wanted
-                    throw e.getCause() instanceof RuntimeException r ? r : new ApiException(ErrorCode.BACKEND_ERROR.error(BACKEND, "a request failed."));
+                    throw e.getCause() instanceof RuntimeException r
+                            ? r
+                            : new ApiException(ErrorCode.BACKEND_ERROR.error(BACKEND, "a request failed."));
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                     calls.forEach(Http1Client.Call::cancel);
@@ -161,7 +174,11 @@ public final class OllamaRelay {
                 }
             }
             var completion = CompletionResponses.completion(answers, id, created, model);
-            usage.report(client, completion.usage().promptTokens(), completion.usage().completionTokens(), true);
+            usage.report(
+                    client,
+                    completion.usage().promptTokens(),
+                    completion.usage().completionTokens(),
+                    true);
             json(client, completion);
             return;
         }
@@ -176,18 +193,24 @@ public final class OllamaRelay {
             var stream = new CompletionResponses.Stream(id, created, model, i);
             SseWriter sink = out;
             long[] counts = new long[2];
-            boolean finished = relayLines(body, sink, client, requestId, line -> {
-                OpenAiWire.Completion c = stream.next(line);
-                if (c != null) {
-                    sink.event(c);
-                    usage.firstToken();
-                }
-                if (line.done()) {
-                    counts[0] = line.promptEvalCount() == null ? 0 : line.promptEvalCount();
-                    counts[1] = line.evalCount() == null ? 0 : line.evalCount();
-                }
-                return stream.finished();
-            }, i == call.requests().size() - 1 && !call.includeUsage());
+            boolean finished = relayLines(
+                    body,
+                    sink,
+                    client,
+                    requestId,
+                    line -> {
+                        OpenAiWire.Completion c = stream.next(line);
+                        if (c != null) {
+                            sink.event(c);
+                            usage.firstToken();
+                        }
+                        if (line.done()) {
+                            counts[0] = line.promptEvalCount() == null ? 0 : line.promptEvalCount();
+                            counts[1] = line.evalCount() == null ? 0 : line.evalCount();
+                        }
+                        return stream.finished();
+                    },
+                    i == call.requests().size() - 1 && !call.includeUsage());
             if (!finished) {
                 return;
             }
@@ -196,7 +219,8 @@ public final class OllamaRelay {
         }
         usage.report(client, promptTokens, completionTokens, false);
         if (call.includeUsage()) {
-            out.event(CompletionResponses.usageChunk(id, created, model, OpenAiWire.Usage.of(promptTokens, completionTokens)));
+            out.event(CompletionResponses.usageChunk(
+                    id, created, model, OpenAiWire.Usage.of(promptTokens, completionTokens)));
             out.done();
         }
     }
@@ -224,7 +248,8 @@ public final class OllamaRelay {
             return response.body();
         }
         byte[] error = UpstreamCalls.errorBody(response);
-        throw new ApiException(OllamaErrors.map(response.status(), error, model), OllamaErrors.headers(response.status()));
+        throw new ApiException(
+                OllamaErrors.map(response.status(), error, model), OllamaErrors.headers(response.status()));
     }
 
     /** A whole (non-streamed) answer, read and closed. */
@@ -253,7 +278,8 @@ public final class OllamaRelay {
         boolean accept(OllamaWire.Chunk line);
     }
 
-    private boolean relayLines(InputStream body, SseWriter out, ClientChannel client, String requestId, LineHandler handler) {
+    private boolean relayLines(
+            InputStream body, SseWriter out, ClientChannel client, String requestId, LineHandler handler) {
         return relayLines(body, out, client, requestId, handler, true);
     }
 
@@ -262,7 +288,13 @@ public final class OllamaRelay {
      * {@code closeWithDone}. An error line, a broken line or a stream that ends early reach the client as
      * an error event and no {@code [DONE]}: never a failed stream that looks complete.
      */
-    private boolean relayLines(InputStream body, SseWriter out, ClientChannel client, String requestId, LineHandler handler, boolean closeWithDone) {
+    private boolean relayLines(
+            InputStream body,
+            SseWriter out,
+            ClientChannel client,
+            String requestId,
+            LineHandler handler,
+            boolean closeWithDone) {
         try (body) {
             NdjsonReader lines = new NdjsonReader(body);
             String line;
@@ -283,7 +315,8 @@ public final class OllamaRelay {
                 throw new ClientGone();
             }
             LOG.warn("request {}: Ollama stream broke: {}", requestId, e.toString());
-            out.error(ErrorCode.BACKEND_ERROR.error(BACKEND, "the stream broke (" + e.getClass().getSimpleName() + ")."));
+            out.error(ErrorCode.BACKEND_ERROR.error(
+                    BACKEND, "the stream broke (" + e.getClass().getSimpleName() + ")."));
         }
         return false;
     }

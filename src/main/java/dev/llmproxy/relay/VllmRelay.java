@@ -57,7 +57,9 @@ public final class VllmRelay {
         }
     }
 
-    private static void relay(InputStream upstream, OutputStream out, boolean sse, String requestId, ClientChannel client) throws IOException {
+    private static void relay(
+            InputStream upstream, OutputStream out, boolean sse, String requestId, ClientChannel client)
+            throws IOException {
         byte[] buf = new byte[16 * 1024];
         while (true) {
             int n;
@@ -88,7 +90,8 @@ public final class VllmRelay {
      */
     static OpenAiError upstreamError(int status, byte[] body) {
         if (status == 401 || status == 403) {
-            return ErrorCode.BACKEND_ERROR.error(BACKEND, "it refused the gateway's credentials (HTTP " + status + ").");
+            return ErrorCode.BACKEND_ERROR.error(
+                    BACKEND, "it refused the gateway's credentials (HTTP " + status + ").");
         }
         String type = status >= 500 ? "server_error" : "invalid_request_error";
         try {

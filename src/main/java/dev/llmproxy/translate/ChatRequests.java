@@ -22,7 +22,8 @@ public final class ChatRequests {
     /** What the relay needs: the native request and how to answer. */
     public record Call(OllamaWire.ChatRequest request, boolean stream, boolean includeUsage) {}
 
-    private static final Pattern DATA_URL = Pattern.compile("data:(?:image/(?:jpeg|jpg|png|webp))?;base64,(.+)", Pattern.DOTALL);
+    private static final Pattern DATA_URL =
+            Pattern.compile("data:(?:image/(?:jpeg|jpg|png|webp))?;base64,(.+)", Pattern.DOTALL);
 
     private ChatRequests() {}
 
@@ -32,8 +33,14 @@ public final class ChatRequests {
         boolean stream = Fields.bool(body, "stream", false);
         boolean includeUsage = Fields.includeUsage(body);
         JsonNode tools = tools(body);
-        var request = new OllamaWire.ChatRequest(model, messages(body.get("messages")), tools, Fields.format(body),
-                Fields.options(body), stream, Fields.think(body));
+        var request = new OllamaWire.ChatRequest(
+                model,
+                messages(body.get("messages")),
+                tools,
+                Fields.format(body),
+                Fields.options(body),
+                stream,
+                Fields.think(body));
         return new Call(request, stream, includeUsage);
     }
 
@@ -65,7 +72,9 @@ public final class ChatRequests {
         if (choice.isTextual()) {
             return switch (choice.textValue()) {
                 case "none", "auto", "required" -> choice.textValue();
-                default -> throw new InvalidRequest("tool_choice", "tool_choice must be none, auto, required or an object naming a function.");
+                default ->
+                    throw new InvalidRequest(
+                            "tool_choice", "tool_choice must be none, auto, required or an object naming a function.");
             };
         }
         if (!choice.path("function").path("name").isTextual()) {
@@ -93,21 +102,26 @@ public final class ChatRequests {
         FieldTypes.check(m, FieldTypes.CHAT_MESSAGE, "messages", where + ".");
         String role = m.path("role").asText("").toLowerCase(Locale.ROOT);
         switch (role) {
-            case "system", "user", "assistant", "tool" -> { }
+            case "system", "user", "assistant", "tool" -> {}
             case "developer" -> role = "system"; // OpenAI's newer name for system instructions
-            default -> throw new InvalidRequest("messages", where + ".role must be system, developer, user, assistant or tool.");
+            default ->
+                throw new InvalidRequest(
+                        "messages", where + ".role must be system, developer, user, assistant or tool.");
         }
-        List<OllamaWire.ToolCall> toolCalls = role.equals("assistant") ? toolCalls(m.get("tool_calls"), where, toolNamesById) : null;
+        List<OllamaWire.ToolCall> toolCalls =
+                role.equals("assistant") ? toolCalls(m.get("tool_calls"), where, toolNamesById) : null;
         List<String> images = new ArrayList<>();
         String content = content(m.get("content"), where, images, toolCalls != null || role.equals("assistant"));
         String thinking = role.equals("assistant") ? firstText(m, "reasoning", "reasoning_content") : null;
         String toolName = null;
         String toolCallId = null;
         if (role.equals("tool")) {
-            toolCallId = m.path("tool_call_id").isTextual() ? m.get("tool_call_id").textValue() : null;
+            toolCallId =
+                    m.path("tool_call_id").isTextual() ? m.get("tool_call_id").textValue() : null;
             toolName = m.path("name").isTextual() ? m.get("name").textValue() : toolNamesById.get(toolCallId);
         }
-        return new OllamaWire.Message(role, content, thinking, images.isEmpty() ? null : images, toolCalls, toolName, toolCallId);
+        return new OllamaWire.Message(
+                role, content, thinking, images.isEmpty() ? null : images, toolCalls, toolName, toolCallId);
     }
 
     private static String firstText(JsonNode m, String... fields) {
@@ -161,19 +175,25 @@ public final class ChatRequests {
     }
 
     private static String image(JsonNode imageUrl, String at) {
-        String url = imageUrl.isTextual() ? imageUrl.textValue() : imageUrl.path("url").asText("");
+        String url = imageUrl.isTextual()
+                ? imageUrl.textValue()
+                : imageUrl.path("url").asText("");
         if (url.startsWith("http://") || url.startsWith("https://")) {
             // Fetching client-chosen URLs from inside the network would make the gateway an open proxy.
-            throw new InvalidRequest("messages", at + ": image URLs are not supported; send the image inline as a data:image/...;base64, URL.");
+            throw new InvalidRequest(
+                    "messages",
+                    at + ": image URLs are not supported; send the image inline as a data:image/...;base64, URL.");
         }
         Matcher m = DATA_URL.matcher(url);
         if (!m.matches()) {
-            throw new InvalidRequest("messages", at + ": invalid image; expected a data:image/(jpeg|png|webp);base64, URL.");
+            throw new InvalidRequest(
+                    "messages", at + ": invalid image; expected a data:image/(jpeg|png|webp);base64, URL.");
         }
         return m.group(1);
     }
 
-    private static List<OllamaWire.ToolCall> toolCalls(JsonNode calls, String where, Map<String, String> toolNamesById) {
+    private static List<OllamaWire.ToolCall> toolCalls(
+            JsonNode calls, String where, Map<String, String> toolNamesById) {
         if (calls == null || calls.isNull()) {
             return null;
         }
@@ -198,10 +218,12 @@ public final class ChatRequests {
             try {
                 args = rawArgs.isBlank() ? Json.MAPPER.createObjectNode() : Json.MAPPER.readTree(rawArgs);
             } catch (java.io.IOException e) {
-                throw new InvalidRequest("messages", at + ".function.arguments must be a JSON object encoded as a string.");
+                throw new InvalidRequest(
+                        "messages", at + ".function.arguments must be a JSON object encoded as a string.");
             }
             if (!args.isObject()) {
-                throw new InvalidRequest("messages", at + ".function.arguments must be a JSON object encoded as a string.");
+                throw new InvalidRequest(
+                        "messages", at + ".function.arguments must be a JSON object encoded as a string.");
             }
             String id = call.path("id").isTextual() ? call.get("id").textValue() : null;
             String name = fn.get("name").textValue();

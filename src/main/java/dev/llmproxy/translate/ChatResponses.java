@@ -1,8 +1,8 @@
 package dev.llmproxy.translate;
 
 import dev.llmproxy.ollama.OllamaWire;
-import dev.llmproxy.support.Json;
 import dev.llmproxy.openai.OpenAiWire;
+import dev.llmproxy.support.Json;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -19,7 +19,13 @@ public final class ChatResponses {
         String reasoning = m == null || m.thinking() == null || m.thinking().isEmpty() ? null : m.thinking();
         var message = new OpenAiWire.AssistantMessage("assistant", content, reasoning, calls.isEmpty() ? null : calls);
         var choice = new OpenAiWire.ChatChoice(0, message, null, finishReason(answer.doneReason(), !calls.isEmpty()));
-        return new OpenAiWire.ChatCompletion(id, "chat.completion", created, model, FINGERPRINT, List.of(choice),
+        return new OpenAiWire.ChatCompletion(
+                id,
+                "chat.completion",
+                created,
+                model,
+                FINGERPRINT,
+                List.of(choice),
                 OpenAiWire.Usage.of(answer.promptEvalCount(), answer.evalCount()));
     }
 
@@ -40,8 +46,14 @@ public final class ChatResponses {
         int i = firstIndex;
         for (OllamaWire.ToolCall c : calls) {
             String id = c.id() == null || c.id().isEmpty() ? Ids.toolCall() : c.id();
-            String args = c.function().arguments() == null ? "{}" : Json.text(c.function().arguments());
-            out.add(new OpenAiWire.ToolCall(indexed ? i : null, id, "function", new OpenAiWire.FunctionCall(c.function().name(), args)));
+            String args = c.function().arguments() == null
+                    ? "{}"
+                    : Json.text(c.function().arguments());
+            out.add(new OpenAiWire.ToolCall(
+                    indexed ? i : null,
+                    id,
+                    "function",
+                    new OpenAiWire.FunctionCall(c.function().name(), args)));
             i++;
         }
         return out;

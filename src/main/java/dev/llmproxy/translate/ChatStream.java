@@ -43,15 +43,23 @@ public final class ChatStream {
         }
         boolean hasContent = content != null && !content.isEmpty();
         if (hasContent || !calls.isEmpty() || !started && !line.done()) {
-            out.add(delta(new OpenAiWire.Delta(role(), hasContent || calls.isEmpty() ? nullToEmpty(content) : null, null,
+            out.add(delta(new OpenAiWire.Delta(
+                    role(),
+                    hasContent || calls.isEmpty() ? nullToEmpty(content) : null,
+                    null,
                     calls.isEmpty() ? null : calls)));
         }
         if (line.done()) {
             if (!started) {
                 out.add(delta(new OpenAiWire.Delta(role(), "", null, null)));
             }
-            out.add(chunk(List.of(new OpenAiWire.ChunkChoice(0, new OpenAiWire.Delta(null, null, null, null), null,
-                    ChatResponses.finishReason(line.doneReason(), toolCalls > 0))), null));
+            out.add(chunk(
+                    List.of(new OpenAiWire.ChunkChoice(
+                            0,
+                            new OpenAiWire.Delta(null, null, null, null),
+                            null,
+                            ChatResponses.finishReason(line.doneReason(), toolCalls > 0))),
+                    null));
             if (includeUsage) {
                 out.add(chunk(List.of(), OpenAiWire.Usage.of(line.promptEvalCount(), line.evalCount())));
             }
@@ -82,6 +90,7 @@ public final class ChatStream {
     }
 
     private OpenAiWire.ChatCompletionChunk chunk(List<OpenAiWire.ChunkChoice> choices, OpenAiWire.Usage usage) {
-        return new OpenAiWire.ChatCompletionChunk(id, "chat.completion.chunk", created, model, ChatResponses.FINGERPRINT, choices, usage);
+        return new OpenAiWire.ChatCompletionChunk(
+                id, "chat.completion.chunk", created, model, ChatResponses.FINGERPRINT, choices, usage);
     }
 }

@@ -47,7 +47,8 @@ public final class CompletionRequests {
             List<String> out = new ArrayList<>();
             for (JsonNode p : prompt) {
                 if (!p.isTextual()) {
-                    throw new InvalidRequest("prompt", "prompt must be a string or an array of strings; token ids are not supported.");
+                    throw new InvalidRequest(
+                            "prompt", "prompt must be a string or an array of strings; token ids are not supported.");
                 }
                 out.add(p.textValue());
             }

@@ -10,18 +10,28 @@ public final class CompletionResponses {
     private CompletionResponses() {}
 
     /** One choice per native answer, in prompt order; usage summed over them. */
-    public static OpenAiWire.Completion completion(List<OllamaWire.Chunk> answers, String id, long created, String model) {
+    public static OpenAiWire.Completion completion(
+            List<OllamaWire.Chunk> answers, String id, long created, String model) {
         List<OpenAiWire.TextChoice> choices = new ArrayList<>(answers.size());
         long prompt = 0;
         long completion = 0;
         for (int i = 0; i < answers.size(); i++) {
             OllamaWire.Chunk a = answers.get(i);
-            choices.add(new OpenAiWire.TextChoice(a.response() == null ? "" : a.response(), i, null,
+            choices.add(new OpenAiWire.TextChoice(
+                    a.response() == null ? "" : a.response(),
+                    i,
+                    null,
                     ChatResponses.finishReason(a.doneReason(), false)));
             prompt += a.promptEvalCount() == null ? 0 : a.promptEvalCount();
             completion += a.evalCount() == null ? 0 : a.evalCount();
         }
-        return new OpenAiWire.Completion(id, "text_completion", created, model, ChatResponses.FINGERPRINT, choices,
+        return new OpenAiWire.Completion(
+                id,
+                "text_completion",
+                created,
+                model,
+                ChatResponses.FINGERPRINT,
+                choices,
                 OpenAiWire.Usage.of(prompt, completion));
     }
 
@@ -52,8 +62,14 @@ public final class CompletionResponses {
                 return null;
             }
             String finish = line.done() ? ChatResponses.finishReason(line.doneReason(), false) : null;
-            return new OpenAiWire.Completion(id, "text_completion", created, model, ChatResponses.FINGERPRINT,
-                    List.of(new OpenAiWire.TextChoice(text, index, null, finish)), null);
+            return new OpenAiWire.Completion(
+                    id,
+                    "text_completion",
+                    created,
+                    model,
+                    ChatResponses.FINGERPRINT,
+                    List.of(new OpenAiWire.TextChoice(text, index, null, finish)),
+                    null);
         }
 
         public boolean finished() {
@@ -63,6 +79,7 @@ public final class CompletionResponses {
 
     /** The closing {@code choices: []} chunk with the usage of every prompt. */
     public static OpenAiWire.Completion usageChunk(String id, long created, String model, OpenAiWire.Usage usage) {
-        return new OpenAiWire.Completion(id, "text_completion", created, model, ChatResponses.FINGERPRINT, List.of(), usage);
+        return new OpenAiWire.Completion(
+                id, "text_completion", created, model, ChatResponses.FINGERPRINT, List.of(), usage);
     }
 }

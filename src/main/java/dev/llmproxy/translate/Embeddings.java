@@ -24,7 +24,8 @@ public final class Embeddings {
         } else if (input != null && input.isArray() && !input.isEmpty()) {
             for (JsonNode i : input) {
                 if (!i.isTextual()) {
-                    throw new InvalidRequest("input", "input must be a string or an array of strings; token ids are not supported.");
+                    throw new InvalidRequest(
+                            "input", "input must be a string or an array of strings; token ids are not supported.");
                 }
                 inputs.add(i.textValue());
             }
@@ -39,7 +40,8 @@ public final class Embeddings {
         if (dimensions != null && (dimensions < 1 || dimensions > 65_536)) {
             throw new InvalidRequest("dimensions", "dimensions must be a positive integer.");
         }
-        return new Call(new OllamaWire.EmbedRequest(model, inputs, dimensions == null ? null : dimensions.intValue()),
+        return new Call(
+                new OllamaWire.EmbedRequest(model, inputs, dimensions == null ? null : dimensions.intValue()),
                 "base64".equals(format));
     }
 

@@ -17,7 +17,12 @@ import java.util.stream.Collectors;
 public final class FieldTypes {
     /** The JSON types a field may have. {@code INTEGER} is also a {@code NUMBER}. */
     public enum Type {
-        STRING("a string"), BOOLEAN("a boolean"), INTEGER("an integer"), NUMBER("a number"), ARRAY("an array"), OBJECT("an object");
+        STRING("a string"),
+        BOOLEAN("a boolean"),
+        INTEGER("an integer"),
+        NUMBER("a number"),
+        ARRAY("an array"),
+        OBJECT("an object");
 
         private final String article;
 
@@ -48,21 +53,61 @@ public final class FieldTypes {
 
     /** Read by both chat and completions. */
     private static final Map<String, Set<Type>> SAMPLING = fields(
-            "stream", BOOLEAN, "stream_options", OBJECT, "n", INTEGER, "temperature", NUMBER, "top_p", NUMBER,
-            "frequency_penalty", NUMBER, "presence_penalty", NUMBER, "seed", INTEGER, "stop", STRING_OR_ARRAY,
-            "max_tokens", INTEGER, "max_completion_tokens", INTEGER, "response_format", OBJECT, "reasoning_effort", STRING,
-            "reasoning", OBJECT);
+            "stream",
+            BOOLEAN,
+            "stream_options",
+            OBJECT,
+            "n",
+            INTEGER,
+            "temperature",
+            NUMBER,
+            "top_p",
+            NUMBER,
+            "frequency_penalty",
+            NUMBER,
+            "presence_penalty",
+            NUMBER,
+            "seed",
+            INTEGER,
+            "stop",
+            STRING_OR_ARRAY,
+            "max_tokens",
+            INTEGER,
+            "max_completion_tokens",
+            INTEGER,
+            "response_format",
+            OBJECT,
+            "reasoning_effort",
+            STRING,
+            "reasoning",
+            OBJECT);
 
-    public static final Map<String, Set<Type>> CHAT = with(SAMPLING, "messages", ARRAY, "tools", ARRAY, "tool_choice", STRING_OR_OBJECT);
+    public static final Map<String, Set<Type>> CHAT =
+            with(SAMPLING, "messages", ARRAY, "tools", ARRAY, "tool_choice", STRING_OR_OBJECT);
     /** Each element of {@code messages}. */
-    public static final Map<String, Set<Type>> CHAT_MESSAGE = fields("role", STRING, "content", STRING_OR_ARRAY, "name", STRING,
-            "tool_call_id", STRING, "tool_calls", ARRAY, "reasoning", STRING, "reasoning_content", STRING);
+    public static final Map<String, Set<Type>> CHAT_MESSAGE = fields(
+            "role",
+            STRING,
+            "content",
+            STRING_OR_ARRAY,
+            "name",
+            STRING,
+            "tool_call_id",
+            STRING,
+            "tool_calls",
+            ARRAY,
+            "reasoning",
+            STRING,
+            "reasoning_content",
+            STRING);
     /** Each element of an assistant message's {@code tool_calls}, and its {@code function}. */
     public static final Map<String, Set<Type>> TOOL_CALL = fields("id", STRING, "type", STRING, "function", OBJECT);
+
     public static final Map<String, Set<Type>> TOOL_CALL_FUNCTION = fields("name", STRING, "arguments", STRING);
-    public static final Map<String, Set<Type>> COMPLETIONS = with(SAMPLING, "prompt", STRING_OR_ARRAY, "suffix", STRING,
-            "echo", BOOLEAN, "best_of", INTEGER);
-    public static final Map<String, Set<Type>> EMBEDDINGS = fields("input", STRING_OR_ARRAY, "encoding_format", STRING, "dimensions", INTEGER);
+    public static final Map<String, Set<Type>> COMPLETIONS =
+            with(SAMPLING, "prompt", STRING_OR_ARRAY, "suffix", STRING, "echo", BOOLEAN, "best_of", INTEGER);
+    public static final Map<String, Set<Type>> EMBEDDINGS =
+            fields("input", STRING_OR_ARRAY, "encoding_format", STRING, "dimensions", INTEGER);
 
     private FieldTypes() {}
 
@@ -76,7 +121,8 @@ public final class FieldTypes {
             JsonNode v = object.get(field.getKey());
             if (v != null && !v.isNull() && field.getValue().stream().noneMatch(t -> t.matches(v))) {
                 String name = where + field.getKey();
-                throw new InvalidRequest(param == null ? field.getKey() : param, name + " must be " + describe(field.getValue()) + ".");
+                throw new InvalidRequest(
+                        param == null ? field.getKey() : param, name + " must be " + describe(field.getValue()) + ".");
             }
         }
     }

@@ -131,7 +131,9 @@ final class Fields {
             case "medium" -> "medium";
             case "high" -> "high";
             case "xhigh" -> "max";
-            default -> throw new InvalidRequest("reasoning_effort", "reasoning_effort must be one of none, minimal, low, medium, high, xhigh.");
+            default ->
+                throw new InvalidRequest(
+                        "reasoning_effort", "reasoning_effort must be one of none, minimal, low, medium, high, xhigh.");
         };
     }
 
@@ -160,11 +162,14 @@ final class Fields {
             case "json_schema" -> {
                 JsonNode schema = rf.path("json_schema").path("schema");
                 if (!schema.isObject()) {
-                    throw new InvalidRequest("response_format", "response_format.json_schema.schema must be a JSON schema object.");
+                    throw new InvalidRequest(
+                            "response_format", "response_format.json_schema.schema must be a JSON schema object.");
                 }
                 yield schema;
             }
-            default -> throw new InvalidRequest("response_format", "response_format.type must be text, json_object or json_schema.");
+            default ->
+                throw new InvalidRequest(
+                        "response_format", "response_format.type must be text, json_object or json_schema.");
         };
     }
 }

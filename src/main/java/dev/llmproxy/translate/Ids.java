@@ -4,7 +4,8 @@ import java.util.concurrent.ThreadLocalRandom;
 
 /** Response ids: unique per response (Ollama's own are {@code chatcmpl-<0..998>} and repeat). */
 public final class Ids {
-    private static final char[] ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz".toCharArray();
+    private static final char[] ALPHABET =
+            "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz".toCharArray();
 
     private Ids() {}
 

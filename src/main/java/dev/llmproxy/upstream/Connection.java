@@ -22,6 +22,7 @@ final class Connection {
     boolean keepAlive;
     /** A byte of an answer came since the request was sent: a failure now is no stale kept connection. */
     boolean answered;
+
     long idleSince;
     /** The call using this connection; none while it is kept idle. Changed and acted on under {@link #lock}. */
     private Http1Client.Call owner;

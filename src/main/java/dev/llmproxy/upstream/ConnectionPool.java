@@ -11,7 +11,8 @@ import java.util.concurrent.ConcurrentLinkedDeque;
 final class ConnectionPool implements AutoCloseable {
     static final int MAX_IDLE_SECONDS = 4;
     private static final int MAX_IDLE = 64;
-    private static final long MAX_IDLE_NANOS = Duration.ofSeconds(MAX_IDLE_SECONDS).toNanos();
+    private static final long MAX_IDLE_NANOS =
+            Duration.ofSeconds(MAX_IDLE_SECONDS).toNanos();
 
     private final Deque<Connection> idle = new ConcurrentLinkedDeque<>();
 

@@ -120,7 +120,10 @@ public final class Http1Client implements AutoCloseable {
                     throw new EOFException("the upstream closed the connection without answering");
                 } catch (IOException e) {
                     c.close();
-                    boolean stale = reused && !cancelled && !c.answered && !(e instanceof SocketTimeoutException)
+                    boolean stale = reused
+                            && !cancelled
+                            && !c.answered
+                            && !(e instanceof SocketTimeoutException)
                             && System.nanoTime() - sentAt < STALE_FAILURE_NANOS;
                     if (!stale) {
                         throw e;

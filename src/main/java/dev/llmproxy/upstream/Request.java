@@ -27,7 +27,9 @@ final class Request {
 
     /** Adds a header; a value with a line break is refused (it would forge a header of its own). */
     void header(String name, String value) {
-        if (name.chars().anyMatch(ch -> ch <= ' ' || ch == ':' || ch > '~') || value.indexOf('\r') >= 0 || value.indexOf('\n') >= 0) {
+        if (name.chars().anyMatch(ch -> ch <= ' ' || ch == ':' || ch > '~')
+                || value.indexOf('\r') >= 0
+                || value.indexOf('\n') >= 0) {
             throw new IllegalArgumentException("not a valid header: " + name);
         }
         extraHeaders.append(name).append(": ").append(value).append("\r\n");
@@ -38,11 +40,20 @@ final class Request {
         if (path.chars().anyMatch(ch -> ch <= ' ' || ch > '~')) {
             throw new IllegalArgumentException("not a valid path: " + path);
         }
-        StringBuilder h = new StringBuilder(256).append(method).append(' ').append(base.pathPrefix()).append(path).append(" HTTP/1.1\r\n")
-                .append("Host: ").append(base.authority()).append("\r\n")
+        StringBuilder h = new StringBuilder(256)
+                .append(method)
+                .append(' ')
+                .append(base.pathPrefix())
+                .append(path)
+                .append(" HTTP/1.1\r\n")
+                .append("Host: ")
+                .append(base.authority())
+                .append("\r\n")
                 .append("User-Agent: llm-proxy\r\n");
         if (body != null) {
-            h.append("Content-Type: application/json\r\nContent-Length: ").append(body.length).append("\r\n");
+            h.append("Content-Type: application/json\r\nContent-Length: ")
+                    .append(body.length)
+                    .append("\r\n");
         }
         return h.append(extraHeaders).append("\r\n").toString().getBytes(StandardCharsets.ISO_8859_1);
     }

@@ -33,11 +33,16 @@ record ResponseHead(String statusLine, int status, Map<String, String> headers) 
      * kept after it, since an empty body gives the connection back at once.
      */
     InputStream body(Connection c, String method) throws IOException {
-        c.keepAlive = statusLine.startsWith("HTTP/1.1") && !headers.getOrDefault("connection", "").toLowerCase(Locale.ROOT).contains("close");
+        c.keepAlive = statusLine.startsWith("HTTP/1.1")
+                && !headers.getOrDefault("connection", "")
+                        .toLowerCase(Locale.ROOT)
+                        .contains("close");
         if (method.equals("HEAD") || status == 204 || status == 304) {
             return new FixedLengthBody(c, 0);
         }
-        if (headers.getOrDefault("transfer-encoding", "").toLowerCase(Locale.ROOT).contains("chunked")) {
+        if (headers.getOrDefault("transfer-encoding", "")
+                .toLowerCase(Locale.ROOT)
+                .contains("chunked")) {
             return new ChunkedBody(c);
         }
         if (headers.containsKey("content-length")) {
@@ -74,7 +79,10 @@ record ResponseHead(String statusLine, int status, Map<String, String> headers) 
             }
             int colon = h.indexOf(':');
             if (colon > 0) {
-                headers.merge(h.substring(0, colon).trim().toLowerCase(Locale.ROOT), h.substring(colon + 1).trim(), (a, b) -> a + ", " + b);
+                headers.merge(
+                        h.substring(0, colon).trim().toLowerCase(Locale.ROOT),
+                        h.substring(colon + 1).trim(),
+                        (a, b) -> a + ", " + b);
             }
         }
         return headers;

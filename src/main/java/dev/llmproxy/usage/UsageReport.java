@@ -22,8 +22,20 @@ public final class UsageReport {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /** One group's figures. Latencies in milliseconds. */
-    public record Row(String day, String tokenLabel, String model, long requests, long ok, long clientErrors, long rateLimited,
-                      long serverErrors, double p50, double p95, double p99, long promptTokens, long completionTokens) {}
+    public record Row(
+            String day,
+            String tokenLabel,
+            String model,
+            long requests,
+            long ok,
+            long clientErrors,
+            long rateLimited,
+            long serverErrors,
+            double p50,
+            double p95,
+            double p99,
+            long promptTokens,
+            long completionTokens) {}
 
     private record Key(String day, String label, String model) implements Comparable<Key> {
         @Override
@@ -68,8 +80,15 @@ public final class UsageReport {
         if (!path.startsWith("/v1/") || e.path("method").asText("").equals("OPTIONS")) {
             return; // health checks, preflights and stray URLs are not usage
         }
-        String day = byDay ? e.path("time").asText("").substring(0, Math.min(10, e.path("time").asText("").length())) : "";
-        Key key = new Key(day, orDash(e.path("token_label").asText("")), orDash(e.path("model").asText("")));
+        String day = byDay
+                ? e.path("time")
+                        .asText("")
+                        .substring(0, Math.min(10, e.path("time").asText("").length()))
+                : "";
+        Key key = new Key(
+                day,
+                orDash(e.path("token_label").asText("")),
+                orDash(e.path("model").asText("")));
         Group g = groups.computeIfAbsent(key, k -> new Group());
         int status = e.path("status").asInt();
         g.requests++;
@@ -94,9 +113,24 @@ public final class UsageReport {
     public List<Row> rows() {
         List<Row> rows = new ArrayList<>();
         groups.forEach((k, g) -> {
-            double[] sorted = g.latencies.stream().mapToDouble(Double::doubleValue).sorted().toArray();
-            rows.add(new Row(k.day(), k.label(), k.model(), g.requests, g.ok, g.clientErrors, g.rateLimited, g.serverErrors,
-                    percentile(sorted, 50), percentile(sorted, 95), percentile(sorted, 99), g.promptTokens, g.completionTokens));
+            double[] sorted = g.latencies.stream()
+                    .mapToDouble(Double::doubleValue)
+                    .sorted()
+                    .toArray();
+            rows.add(new Row(
+                    k.day(),
+                    k.label(),
+                    k.model(),
+                    g.requests,
+                    g.ok,
+                    g.clientErrors,
+                    g.rateLimited,
+                    g.serverErrors,
+                    percentile(sorted, 50),
+                    percentile(sorted, 95),
+                    percentile(sorted, 99),
+                    g.promptTokens,
+                    g.completionTokens));
         });
         return rows;
     }
@@ -119,13 +153,37 @@ public final class UsageReport {
         return s.isEmpty() ? "-" : s;
     }
 
-    private static final String[] COLUMNS = {"day", "token_label", "model", "requests", "ok", "4xx", "429", "5xx",
-        "p50_ms", "p95_ms", "p99_ms", "prompt_tokens", "completion_tokens"};
+    private static final String[] COLUMNS = {
+        "day",
+        "token_label",
+        "model",
+        "requests",
+        "ok",
+        "4xx",
+        "429",
+        "5xx",
+        "p50_ms",
+        "p95_ms",
+        "p99_ms",
+        "prompt_tokens",
+        "completion_tokens"
+    };
 
     private List<String> cells(Row r) {
-        List<String> c = new ArrayList<>(List.of(r.day(), r.tokenLabel(), r.model(), Long.toString(r.requests()), Long.toString(r.ok()),
-                Long.toString(r.clientErrors()), Long.toString(r.rateLimited()), Long.toString(r.serverErrors()),
-                ms(r.p50()), ms(r.p95()), ms(r.p99()), Long.toString(r.promptTokens()), Long.toString(r.completionTokens())));
+        List<String> c = new ArrayList<>(List.of(
+                r.day(),
+                r.tokenLabel(),
+                r.model(),
+                Long.toString(r.requests()),
+                Long.toString(r.ok()),
+                Long.toString(r.clientErrors()),
+                Long.toString(r.rateLimited()),
+                Long.toString(r.serverErrors()),
+                ms(r.p50()),
+                ms(r.p95()),
+                ms(r.p99()),
+                Long.toString(r.promptTokens()),
+                Long.toString(r.completionTokens())));
         return byDay ? c : c.subList(1, c.size());
     }
 
@@ -165,7 +223,9 @@ public final class UsageReport {
     public String csv() {
         StringBuilder out = new StringBuilder(String.join(",", header())).append('\n');
         for (Row r : rows()) {
-            out.append(String.join(",", cells(r).stream().map(UsageReport::csvCell).toList())).append('\n');
+            out.append(String.join(
+                            ",", cells(r).stream().map(UsageReport::csvCell).toList()))
+                    .append('\n');
         }
         return out.toString();
     }

@@ -25,7 +25,9 @@ class ArchitectureTest {
 
     @BeforeAll
     static void load() {
-        classes = new ClassFileImporter().withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS).importPackages("dev.llmproxy");
+        classes = new ClassFileImporter()
+                .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+                .importPackages("dev.llmproxy");
     }
 
     @Test
@@ -35,59 +37,98 @@ class ArchitectureTest {
 
     @Test
     void onlyTheHttpEdgeKnowsJavalinAndJetty() {
-        noClasses().that().resideOutsideOfPackages("dev.llmproxy.http..", "dev.llmproxy.cli..")
-                .should().dependOnClassesThat().resideInAnyPackage("io.javalin..", "org.eclipse.jetty..", "jakarta.servlet..")
+        noClasses()
+                .that()
+                .resideOutsideOfPackages("dev.llmproxy.http..", "dev.llmproxy.cli..")
+                .should()
+                .dependOnClassesThat()
+                .resideInAnyPackage("io.javalin..", "org.eclipse.jetty..", "jakarta.servlet..")
                 .check(classes);
     }
 
     @Test
     void startUpOnlyStartsTheServer() {
         // serve starts what App.create built and reports its port: nothing of Javalin's but the server itself.
-        noClasses().that().resideInAPackage("dev.llmproxy.cli..")
-                .should().dependOnClassesThat(resideInAnyPackage("io.javalin..", "org.eclipse.jetty..", "jakarta.servlet..")
+        noClasses()
+                .that()
+                .resideInAPackage("dev.llmproxy.cli..")
+                .should()
+                .dependOnClassesThat(resideInAnyPackage("io.javalin..", "org.eclipse.jetty..", "jakarta.servlet..")
                         .and(not(type(Javalin.class))))
                 .check(classes);
     }
 
     @Test
     void nothingButStartUpDependsOnTheHttpEdge() {
-        noClasses().that().resideOutsideOfPackages("dev.llmproxy.http..", "dev.llmproxy.cli..")
-                .should().dependOnClassesThat().resideInAPackage("dev.llmproxy.http..")
+        noClasses()
+                .that()
+                .resideOutsideOfPackages("dev.llmproxy.http..", "dev.llmproxy.cli..")
+                .should()
+                .dependOnClassesThat()
+                .resideInAPackage("dev.llmproxy.http..")
                 .check(classes);
     }
 
     @Test
     void onlyMainDependsOnTheCommandLine() {
-        noClasses().that().resideOutsideOfPackages("dev.llmproxy", "dev.llmproxy.cli..")
-                .should().dependOnClassesThat().resideInAPackage("dev.llmproxy.cli..")
+        noClasses()
+                .that()
+                .resideOutsideOfPackages("dev.llmproxy", "dev.llmproxy.cli..")
+                .should()
+                .dependOnClassesThat()
+                .resideInAPackage("dev.llmproxy.cli..")
                 .check(classes);
     }
 
     @Test
     void translationIsPure() {
-        noClasses().that().resideInAPackage("dev.llmproxy.translate..")
-                .should().dependOnClassesThat().resideInAnyPackage("java.net..", "java.nio.channels..", "java.nio.file..",
-                        "dev.llmproxy.upstream..", "dev.llmproxy.http..", "redis..")
+        noClasses()
+                .that()
+                .resideInAPackage("dev.llmproxy.translate..")
+                .should()
+                .dependOnClassesThat()
+                .resideInAnyPackage(
+                        "java.net..",
+                        "java.nio.channels..",
+                        "java.nio.file..",
+                        "dev.llmproxy.upstream..",
+                        "dev.llmproxy.http..",
+                        "redis..")
                 .check(classes);
     }
 
     @Test
     void theContractIsDataAndRules() {
-        noClasses().that().resideInAPackage("dev.llmproxy.contract..")
-                .should().dependOnClassesThat().resideInAnyPackage("java.net..", "java.nio.channels..", "java.nio.file..",
-                        "dev.llmproxy.upstream..", "dev.llmproxy.relay..", "dev.llmproxy.http..", "dev.llmproxy.nginx..", "redis..")
+        noClasses()
+                .that()
+                .resideInAPackage("dev.llmproxy.contract..")
+                .should()
+                .dependOnClassesThat()
+                .resideInAnyPackage(
+                        "java.net..",
+                        "java.nio.channels..",
+                        "java.nio.file..",
+                        "dev.llmproxy.upstream..",
+                        "dev.llmproxy.relay..",
+                        "dev.llmproxy.http..",
+                        "dev.llmproxy.nginx..",
+                        "redis..")
                 .check(classes);
     }
 
     /** Maven runs the classes named *Test: a class of tests named otherwise would never run (it happened). */
     @Test
     void everyClassOfTestsIsOneMavenRuns() {
-        JavaClasses tests = new ClassFileImporter().withImportOption(ImportOption.Predefined.ONLY_INCLUDE_TESTS).importPackages("dev.llmproxy");
+        JavaClasses tests = new ClassFileImporter()
+                .withImportOption(ImportOption.Predefined.ONLY_INCLUDE_TESTS)
+                .importPackages("dev.llmproxy");
         List<String> classesOfTests = new ArrayList<>();
         List<String> neverRun = new ArrayList<>();
         for (JavaClass c : tests) {
-            boolean hasTests = c.getMethods().stream().anyMatch(m -> m.isAnnotatedWith("org.junit.jupiter.api.Test")
-                    || m.isAnnotatedWith("org.junit.jupiter.params.ParameterizedTest") || m.isAnnotatedWith("net.jqwik.api.Property"));
+            boolean hasTests = c.getMethods().stream()
+                    .anyMatch(m -> m.isAnnotatedWith("org.junit.jupiter.api.Test")
+                            || m.isAnnotatedWith("org.junit.jupiter.params.ParameterizedTest")
+                            || m.isAnnotatedWith("net.jqwik.api.Property"));
             if (!hasTests || c.getModifiers().contains(JavaModifier.ABSTRACT) || c.isNestedClass()) {
                 continue; // a contract suite runs through its subclasses, a nested class through its outer one
             }

@@ -47,7 +47,9 @@ class IntegrationTagTest {
 
     @BeforeAll
     static void load() {
-        tests = new ClassFileImporter().withImportOption(ImportOption.Predefined.ONLY_INCLUDE_TESTS).importPackages("dev.llmproxy");
+        tests = new ClassFileImporter()
+                .withImportOption(ImportOption.Predefined.ONLY_INCLUDE_TESTS)
+                .importPackages("dev.llmproxy");
     }
 
     @Test
@@ -57,10 +59,15 @@ class IntegrationTagTest {
 
     @Test
     void theRuleSeesTheNginxAndRedisTests() {
-        // Guards the rule itself: if it saw no test using the three classes (an import or predicate gone wrong), it would pass vacuously.
-        long users = tests.stream().filter(areTests()).filter(c -> c.getAccessesFromSelf().stream().anyMatch(IntegrationTagTest::startsARealProcess)).count();
+        // Guards the rule itself: if it saw no test using the three classes (an import or predicate gone wrong), it
+        // would pass vacuously.
+        long users = tests.stream()
+                .filter(areTests())
+                .filter(c -> c.getAccessesFromSelf().stream().anyMatch(IntegrationTagTest::startsARealProcess))
+                .count();
         if (users < 10) {
-            throw new AssertionError("expected the nginx and Redis tests among the imported test classes, found " + users);
+            throw new AssertionError(
+                    "expected the nginx and Redis tests among the imported test classes, found " + users);
         }
     }
 
@@ -86,14 +93,21 @@ class IntegrationTagTest {
                 }
                 List<JavaAccess<?>> untagged = c.getAccessesFromSelf().stream()
                         .filter(a -> startsARealProcess(a) && !(isTest(a.getOrigin()) && carriesTheTag(a.getOrigin())))
-                        .sorted(Comparator.comparingInt((JavaAccess<?> a) -> a.getLineNumber())).toList();
+                        .sorted(Comparator.comparingInt((JavaAccess<?> a) -> a.getLineNumber()))
+                        .toList();
                 if (!untagged.isEmpty()) {
                     Set<String> names = new TreeSet<>();
                     untagged.forEach(a -> names.add(a.getOrigin().getName()));
-                    String methods = names.size() <= 4 ? names.toString() : names.stream().limit(4).toList() + " and " + (names.size() - 4) + " more";
-                    events.add(SimpleConditionEvent.violated(c, c.getName() + " uses " + untagged.get(0).getTargetOwner().getSimpleName()
-                            + " " + untagged.get(0).getSourceCodeLocation() + " in " + methods
-                            + " untagged: tag the class or these methods @Integration (./gateway test --unit runs without nginx and redis-server)"));
+                    String methods = names.size() <= 4
+                            ? names.toString()
+                            : names.stream().limit(4).toList() + " and " + (names.size() - 4) + " more";
+                    events.add(
+                            SimpleConditionEvent.violated(
+                                    c,
+                                    c.getName() + " uses "
+                                            + untagged.get(0).getTargetOwner().getSimpleName()
+                                            + " " + untagged.get(0).getSourceCodeLocation() + " in " + methods
+                                            + " untagged: tag the class or these methods @Integration (./gateway test --unit runs without nginx and redis-server)"));
                 }
             }
         };
@@ -116,7 +130,9 @@ class IntegrationTagTest {
 
     static boolean carriesTheTag(HasAnnotations<?> element) {
         return element.isAnnotatedWith(Integration.class)
-                || element.tryGetAnnotationOfType(Tag.class).map(t -> t.value().equals(Integration.TAG)).orElse(false);
+                || element.tryGetAnnotationOfType(Tag.class)
+                        .map(t -> t.value().equals(Integration.TAG))
+                        .orElse(false);
     }
 
     static JavaClass outermost(JavaClass c) {

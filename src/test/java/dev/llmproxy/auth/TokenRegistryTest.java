@@ -28,7 +28,9 @@ class TokenRegistryTest {
         assertFalse(d.matches(TokenDigest.of("sk-aaaaaaab")));
         assertFalse(d.toString().contains(d.hex()));
         assertFalse(token("a", "sk-aaaaaaaa").toString().contains("sk-aaaaaaaa"));
-        assertThrows(IllegalArgumentException.class, () -> new TokenRegistry(List.of(token("a", "sk-x1234567"), token("b", "sk-x1234567"))));
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> new TokenRegistry(List.of(token("a", "sk-x1234567"), token("b", "sk-x1234567"))));
     }
 
     @ParameterizedTest
@@ -38,7 +40,17 @@ class TokenRegistryTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"", "Bearer", "Bearer ", "Basic dXNlcjpwdw==", "Bearer a b", "Bearer sk-\u00e9", "Token sk-abc", "Bearersk-abc"})
+    @ValueSource(
+            strings = {
+                "",
+                "Bearer",
+                "Bearer ",
+                "Basic dXNlcjpwdw==",
+                "Bearer a b",
+                "Bearer sk-\u00e9",
+                "Token sk-abc",
+                "Bearersk-abc"
+            })
     void malformedBearerHeadersDoNot(String header) {
         assertTrue(BearerToken.parse(header).isEmpty());
     }

@@ -29,11 +29,13 @@ public final class Benchmark {
     static final String SECRET = "bench-gateway-secret-0123456789abcdef";
     /** The body limit, nginx's and the sidecar's alike, with its buffer (plain nginx gets the same). */
     static final long MAX_BODY = 8L * 1024 * 1024;
+
     static final List<String> SUT_CORE = List.of("taskset", "-c", "0");
     static final List<String> LOAD_CORE = List.of("taskset", "-c", "1");
-    static final String CHAT_JSON = "{\"id\":\"chatcmpl-bench\",\"object\":\"chat.completion\",\"created\":1764496800,\"model\":\"llama3\","
-            + "\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\"Hello there, how can I help?\"},\"logprobs\":null,"
-            + "\"finish_reason\":\"stop\"}],\"usage\":{\"prompt_tokens\":9,\"completion_tokens\":7,\"total_tokens\":16}}";
+    static final String CHAT_JSON =
+            "{\"id\":\"chatcmpl-bench\",\"object\":\"chat.completion\",\"created\":1764496800,\"model\":\"llama3\","
+                    + "\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\"Hello there, how can I help?\"},\"logprobs\":null,"
+                    + "\"finish_reason\":\"stop\"}],\"usage\":{\"prompt_tokens\":9,\"completion_tokens\":7,\"total_tokens\":16}}";
 
     final int seconds;
     final int connections;
@@ -75,9 +77,16 @@ public final class Benchmark {
     }
 
     void run() throws Exception {
-        System.out.printf(Locale.ROOT, "llm-proxy benchmark, %s, %d cores (%s). nginx, sidecar and Redis pinned to core 0; wrk,%n"
-                + "upstream fakes and stream clients pinned to core 1. %d s per load row after a %d s warm-up (JIT), %d connections.%n%n",
-                LocalDate.now(), cores(), System.getProperty("os.arch"), seconds, warmup, connections);
+        System.out.printf(
+                Locale.ROOT,
+                "llm-proxy benchmark, %s, %d cores (%s). nginx, sidecar and Redis pinned to core 0; wrk,%n"
+                        + "upstream fakes and stream clients pinned to core 1. %d s per load row after a %d s warm-up (JIT), %d connections.%n%n",
+                LocalDate.now(),
+                cores(),
+                System.getProperty("os.arch"),
+                seconds,
+                warmup,
+                connections);
 
         int upstream = fastUpstream();
         FakeVllm sse = new FakeVllm(null);
@@ -120,26 +129,35 @@ public final class Benchmark {
             return;
         }
         Target direct = new Target("http://127.0.0.1:" + upstream, List::of, null);
-        Load.Result seqDirect = Load.run(warmup, "sequential: direct to upstream", direct.url(), direct, seconds / 2 + 1, 1, CHAT_BODY_PLAIN);
-        Load.Result seqPlain = Load.run(warmup, "sequential: plain nginx", plain.url(), plain, seconds / 2 + 1, 1, CHAT_BODY_PLAIN);
+        Load.Result seqDirect = Load.run(
+                warmup, "sequential: direct to upstream", direct.url(), direct, seconds / 2 + 1, 1, CHAT_BODY_PLAIN);
+        Load.Result seqPlain =
+                Load.run(warmup, "sequential: plain nginx", plain.url(), plain, seconds / 2 + 1, 1, CHAT_BODY_PLAIN);
         plain.close();
 
         Target memory = gateway(upstream, Map.of());
-        Load.Result memoryRow = Load.run(warmup, "gateway, memory store", memory.url(), memory, seconds, connections, CHAT_BODY);
+        Load.Result memoryRow =
+                Load.run(warmup, "gateway, memory store", memory.url(), memory, seconds, connections, CHAT_BODY);
         rows.add(memoryRow);
-        Load.Result seqGateway = Load.run(warmup, "sequential: gateway", memory.url(), memory, seconds / 2 + 1, 1, CHAT_BODY);
+        Load.Result seqGateway =
+                Load.run(warmup, "sequential: gateway", memory.url(), memory, seconds / 2 + 1, 1, CHAT_BODY);
         memory.close();
 
-        Load.Result redisHere = redisRow(upstream, redis, "gateway, Redis store, Redis on core 0 (its CPU included)", true);
-        Load.Result redisThere = redisRow(upstream, redisElsewhere, "gateway, Redis store, Redis on core 1 (as on its own host)", false);
+        Load.Result redisHere =
+                redisRow(upstream, redis, "gateway, Redis store, Redis on core 0 (its CPU included)", true);
+        Load.Result redisThere =
+                redisRow(upstream, redisElsewhere, "gateway, Redis store, Redis on core 1 (as on its own host)", false);
         rows.add(redisHere);
         rows.add(redisThere);
 
         System.out.println("Non-streaming chat completions (vLLM path), " + connections + " connections:");
         System.out.println();
         System.out.println(Load.table(rows, rows.get(0)));
-        System.out.printf(Locale.ROOT, "Redis store / memory store, requests/s: %.2f with Redis on core 0, %.2f with Redis on core 1.%n%n",
-                redisHere.rps() / memoryRow.rps(), redisThere.rps() / memoryRow.rps());
+        System.out.printf(
+                Locale.ROOT,
+                "Redis store / memory store, requests/s: %.2f with Redis on core 0, %.2f with Redis on core 1.%n%n",
+                redisHere.rps() / memoryRow.rps(),
+                redisThere.rps() / memoryRow.rps());
         System.out.println("Sequential (one request at a time), added latency over going direct to the upstream:");
         System.out.println();
         System.out.println(Load.sequentialTable(seqDirect, List.of(seqPlain, seqGateway)));
@@ -147,14 +165,19 @@ public final class Benchmark {
 
     /** The gateway with the Redis store; {@code counted}: Redis's CPU is part of the system under test. */
     Load.Result redisRow(int upstream, RedisServer redis, String name, boolean counted) throws Exception {
-        Target withRedis = gateway(upstream, Map.of("RATE_LIMIT_STORE", "redis", "REDIS_URL", redis.url().toString()));
-        Target measured = new Target(withRedis.url(), () -> {
-            List<Long> all = new ArrayList<>(withRedis.pids());
-            if (counted) {
-                all.add(redis.pid());
-            }
-            return all;
-        }, null);
+        Target withRedis = gateway(
+                upstream,
+                Map.of("RATE_LIMIT_STORE", "redis", "REDIS_URL", redis.url().toString()));
+        Target measured = new Target(
+                withRedis.url(),
+                () -> {
+                    List<Long> all = new ArrayList<>(withRedis.pids());
+                    if (counted) {
+                        all.add(redis.pid());
+                    }
+                    return all;
+                },
+                null);
         try {
             return Load.run(warmup, name, measured.url(), measured, seconds, connections, CHAT_BODY);
         } finally {
@@ -167,20 +190,67 @@ public final class Benchmark {
         List<Streams.Result> streamRows = new ArrayList<>();
         // Each stream row is measured after an unmeasured pass of the same kind (JIT, connection pools).
         Target plainSse = plainNginx(sse.port());
-        streamRows.add(Streams.run("vLLM path: plain nginx", plainSse, "/v1/chat/completions", VLLM_STREAM_PLAIN, streams, null, warmup, seconds, STREAM_MILLIS));
+        streamRows.add(Streams.run(
+                "vLLM path: plain nginx",
+                plainSse,
+                "/v1/chat/completions",
+                VLLM_STREAM_PLAIN,
+                streams,
+                null,
+                warmup,
+                seconds,
+                STREAM_MILLIS));
         plainSse.close();
         Target gwSse = gateway(sse.port(), Map.of());
-        streamRows.add(Streams.run("vLLM path: gateway", gwSse, "/v1/chat/completions", VLLM_STREAM, streams, TOKEN, warmup, seconds, STREAM_MILLIS));
+        streamRows.add(Streams.run(
+                "vLLM path: gateway",
+                gwSse,
+                "/v1/chat/completions",
+                VLLM_STREAM,
+                streams,
+                TOKEN,
+                warmup,
+                seconds,
+                STREAM_MILLIS));
         gwSse.close();
         Target plainOllama = plainNginx(ollama.port());
-        streamRows.add(Streams.run("Ollama path: plain nginx (NDJSON)", plainOllama, "/api/chat", OLLAMA_NATIVE_STREAM, streams, null, warmup, seconds, STREAM_MILLIS));
+        streamRows.add(Streams.run(
+                "Ollama path: plain nginx (NDJSON)",
+                plainOllama,
+                "/api/chat",
+                OLLAMA_NATIVE_STREAM,
+                streams,
+                null,
+                warmup,
+                seconds,
+                STREAM_MILLIS));
         plainOllama.close();
         Target gwOllama = gateway(upstream, Map.of("OLLAMA_BASE_URL", "http://127.0.0.1:" + ollama.port()));
-        streamRows.add(Streams.run("Ollama path: gateway (translated)", gwOllama, "/v1/chat/completions", OLLAMA_STREAM, streams, TOKEN, warmup, seconds, STREAM_MILLIS));
-        streamRows.add(Streams.run("Ollama path: gateway, " + manyStreams + " streams", gwOllama, "/v1/chat/completions", OLLAMA_STREAM, manyStreams, TOKEN, warmup, seconds, STREAM_MILLIS));
+        streamRows.add(Streams.run(
+                "Ollama path: gateway (translated)",
+                gwOllama,
+                "/v1/chat/completions",
+                OLLAMA_STREAM,
+                streams,
+                TOKEN,
+                warmup,
+                seconds,
+                STREAM_MILLIS));
+        streamRows.add(Streams.run(
+                "Ollama path: gateway, " + manyStreams + " streams",
+                gwOllama,
+                "/v1/chat/completions",
+                OLLAMA_STREAM,
+                manyStreams,
+                TOKEN,
+                warmup,
+                seconds,
+                STREAM_MILLIS));
         gwOllama.close();
-        System.out.println("Streaming, " + STREAM_CHUNKS + " chunks " + CHUNK_MILLIS + " ms apart per stream; each row keeps its number of streams open for "
-                + seconds + " s (a closed loop of clients, first starts spread over one stream's length), after a " + warmup + " s warm-up:");
+        System.out.println("Streaming, " + STREAM_CHUNKS + " chunks " + CHUNK_MILLIS
+                + " ms apart per stream; each row keeps its number of streams open for " + seconds
+                + " s (a closed loop of clients, first starts spread over one stream's length), after a " + warmup
+                + " s warm-up:");
         System.out.println();
         System.out.println(Streams.table(streamRows));
     }
@@ -196,17 +266,35 @@ public final class Benchmark {
         Target gw = gateway(upstream, Map.of());
         List<Load.Result> rows = new ArrayList<>();
         record Prompt(String name, String body) {}
-        List<Prompt> prompts = List.of(new Prompt("1 KB", prompt(1024)), new Prompt("64 KB", prompt(64 * 1024)),
-                new Prompt("512 KB", prompt(512 * 1024)), new Prompt("4 MB", prompt(4_000_000)), new Prompt("image, 1.5 MB base64", image(1_500_000)));
+        List<Prompt> prompts = List.of(
+                new Prompt("1 KB", prompt(1024)),
+                new Prompt("64 KB", prompt(64 * 1024)),
+                new Prompt("512 KB", prompt(512 * 1024)),
+                new Prompt("4 MB", prompt(4_000_000)),
+                new Prompt("image, 1.5 MB base64", image(1_500_000)));
         String only = System.getProperty("bench.prompts"); // e.g. -Dbench.prompts=1_KB,512_KB in BENCH_JAVA_OPTS
         for (Prompt p : prompts) {
             if (only != null && !List.of(only.split(",")).contains(p.name().replace(' ', '_'))) {
                 continue;
             }
-            rows.add(Load.run(warmup, p.name() + ": plain nginx", plain.url(), plain, seconds, conns, p.body().replace("vllm:llama3", "llama3")));
-            rows.add(Load.run(warmup, p.name() + ": gateway (vllm: prefix rewritten)", gw.url(), gw, seconds, conns, p.body()));
+            rows.add(Load.run(
+                    warmup,
+                    p.name() + ": plain nginx",
+                    plain.url(),
+                    plain,
+                    seconds,
+                    conns,
+                    p.body().replace("vllm:llama3", "llama3")));
+            rows.add(Load.run(
+                    warmup, p.name() + ": gateway (vllm: prefix rewritten)", gw.url(), gw, seconds, conns, p.body()));
             if (p.name().equals("512 KB")) {
-                rows.add(Load.run(warmup, p.name() + ": gateway (no prefix: body untouched)", gw.url(), gw, seconds, conns,
+                rows.add(Load.run(
+                        warmup,
+                        p.name() + ": gateway (no prefix: body untouched)",
+                        gw.url(),
+                        gw,
+                        seconds,
+                        conns,
                         p.body().replace("vllm:llama3", "llama3")));
             }
         }
@@ -215,8 +303,8 @@ public final class Benchmark {
         if (rows.isEmpty()) {
             return;
         }
-        System.out.println("Large prompts (non-streamed chat completions, vLLM path, model last), " + conns + " connections; each × is the "
-                + "gateway's figure over plain nginx's with the same prompt:");
+        System.out.println("Large prompts (non-streamed chat completions, vLLM path, model last), " + conns
+                + " connections; each × is the " + "gateway's figure over plain nginx's with the same prompt:");
         System.out.println();
         System.out.println(Load.promptTable(rows));
     }
@@ -231,22 +319,30 @@ public final class Benchmark {
         sse.recording = false; // thousands of 2 MB bodies: nothing to keep
         List<Streams.Result> rows = new ArrayList<>();
         try {
-            rows.add(underLargePrompts("vLLM path: plain nginx, under 2 MB prompts", plainNginx(sse.port()), big.replace("vllm:llama3", "llama3"),
-                    VLLM_STREAM_PLAIN, null));
-            rows.add(underLargePrompts("vLLM path: gateway, under 2 MB prompts", gateway(sse.port(), Map.of()), big, VLLM_STREAM, TOKEN));
+            rows.add(underLargePrompts(
+                    "vLLM path: plain nginx, under 2 MB prompts",
+                    plainNginx(sse.port()),
+                    big.replace("vllm:llama3", "llama3"),
+                    VLLM_STREAM_PLAIN,
+                    null));
+            rows.add(underLargePrompts(
+                    "vLLM path: gateway, under 2 MB prompts", gateway(sse.port(), Map.of()), big, VLLM_STREAM, TOKEN));
         } finally {
             sse.recording = true;
         }
-        System.out.println("Streams while 4 other clients send 2 MB prompts (" + streams + " streams open; a stalled event loop shows in the tails):");
+        System.out.println("Streams while 4 other clients send 2 MB prompts (" + streams
+                + " streams open; a stalled event loop shows in the tails):");
         System.out.println();
         System.out.println(Streams.stallTable(rows));
     }
 
     /** Streams through {@code system} while 4 clients send it {@code prompt}; the system is closed afterwards. */
-    Streams.Result underLargePrompts(String name, Target system, String prompt, String streamBody, String token) throws Exception {
+    Streams.Result underLargePrompts(String name, Target system, String prompt, String streamBody, String token)
+            throws Exception {
         Process load = Load.background(system.url(), 4, prompt);
         try {
-            return Streams.run(name, system, "/v1/chat/completions", streamBody, streams, token, warmup, seconds, STREAM_MILLIS);
+            return Streams.run(
+                    name, system, "/v1/chat/completions", streamBody, streams, token, warmup, seconds, STREAM_MILLIS);
         } finally {
             load.destroy();
             system.close();
@@ -255,7 +351,8 @@ public final class Benchmark {
 
     /** A chat request of about {@code bytes}: a system prompt and one long user message, escapes and non-ASCII included. */
     static String prompt(int bytes) {
-        String line = "The retrieved passage says: \\\"Gateways should cost nothing.\\\" \u2014 r\u00e9sum\u00e9 of section 4, see the table below.\\n";
+        String line =
+                "The retrieved passage says: \\\"Gateways should cost nothing.\\\" \u2014 r\u00e9sum\u00e9 of section 4, see the table below.\\n";
         StringBuilder text = new StringBuilder();
         while (text.length() < bytes) {
             text.append(line);
@@ -269,22 +366,29 @@ public final class Benchmark {
         byte[] raw = new byte[bytes * 3 / 4];
         new java.util.Random(42).nextBytes(raw);
         return "{\"messages\":[{\"role\":\"user\",\"content\":[{\"type\":\"text\",\"text\":\"What is in this picture?\"},"
-                + "{\"type\":\"image_url\",\"image_url\":{\"url\":\"data:image/png;base64," + java.util.Base64.getEncoder().encodeToString(raw)
+                + "{\"type\":\"image_url\",\"image_url\":{\"url\":\"data:image/png;base64,"
+                + java.util.Base64.getEncoder().encodeToString(raw)
                 + "\"}}]}],\"model\":\"vllm:llama3\",\"max_tokens\":16}";
     }
 
     static final int STREAM_CHUNKS = 50;
     static final int CHUNK_MILLIS = 50;
     static final long STREAM_MILLIS = (long) STREAM_CHUNKS * CHUNK_MILLIS;
-    static final String CHAT_BODY = "{\"model\":\"vllm:llama3\",\"messages\":[{\"role\":\"user\",\"content\":\"Hello\"}],\"max_tokens\":16}";
+    static final String CHAT_BODY =
+            "{\"model\":\"vllm:llama3\",\"messages\":[{\"role\":\"user\",\"content\":\"Hello\"}],\"max_tokens\":16}";
     static final String CHAT_BODY_PLAIN = CHAT_BODY.replace("vllm:llama3", "llama3");
-    static final String VLLM_STREAM = "{\"model\":\"vllm:llama3\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"Hello\"}]}";
+    static final String VLLM_STREAM =
+            "{\"model\":\"vllm:llama3\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"Hello\"}]}";
     static final String VLLM_STREAM_PLAIN = VLLM_STREAM.replace("vllm:llama3", "llama3");
-    static final String OLLAMA_STREAM = "{\"model\":\"ollama:slow\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"Hello\"}]}";
-    static final String OLLAMA_NATIVE_STREAM = "{\"model\":\"slow\",\"messages\":[{\"role\":\"user\",\"content\":\"Hello\"}]}";
+    static final String OLLAMA_STREAM =
+            "{\"model\":\"ollama:slow\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"Hello\"}]}";
+    static final String OLLAMA_NATIVE_STREAM =
+            "{\"model\":\"slow\",\"messages\":[{\"role\":\"user\",\"content\":\"Hello\"}]}";
 
     /** A system under test: its URL, the processes whose CPU it costs (asked when measuring: nginx forks its workers after it listens), and how to stop it. */
-    record Target(String url, java.util.function.Supplier<List<Long>> processes, AutoCloseable closer, String sidecarUrl) implements AutoCloseable {
+    record Target(
+            String url, java.util.function.Supplier<List<Long>> processes, AutoCloseable closer, String sidecarUrl)
+            implements AutoCloseable {
         Target(String url, java.util.function.Supplier<List<Long>> processes, AutoCloseable closer) {
             this(url, processes, closer, null);
         }
@@ -353,7 +457,9 @@ public final class Benchmark {
         int port = Ports.free();
         int sidecarPort = Ports.free();
         Map<String, String> env = new HashMap<>();
-        env.put("TOKENS_JSON", "[{\"token\":\"" + TOKEN + "\",\"label\":\"bench\",\"rpm\":1000000,\"rpd\":1000000000}]");
+        env.put(
+                "TOKENS_JSON",
+                "[{\"token\":\"" + TOKEN + "\",\"label\":\"bench\",\"rpm\":1000000,\"rpd\":1000000000}]");
         env.put("VLLM_BASE_URL", "http://127.0.0.1:" + vllmPort + "/v1");
         env.put("GATEWAY_SECRET", SECRET);
         env.put("SIDECAR_PORT", Integer.toString(sidecarPort));
@@ -361,27 +467,32 @@ public final class Benchmark {
         env.put("MAX_BODY_BYTES", Long.toString(MAX_BODY));
         env.putAll(extra);
         Path dir = NginxProcess.prepareRunDir();
-        Files.writeString(dir.resolve("nginx.conf"), NginxConfig.render(Files.readString(TEMPLATE),
-                ConfigLoader.load(env), NginxConfig.Layout.local(dir)));
+        Files.writeString(
+                dir.resolve("nginx.conf"),
+                NginxConfig.render(Files.readString(TEMPLATE), ConfigLoader.load(env), NginxConfig.Layout.local(dir)));
 
         List<String> command = new ArrayList<>(SUT_CORE);
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         String jfrDir = System.getProperty("bench.jfr"); // profile the sidecar: -Dbench.jfr=DIR
         if (jfrDir != null) {
-            command.add("-XX:StartFlightRecording=dumponexit=true,settings=profile,filename=" + Path.of(jfrDir, "sidecar-" + sidecarPort + ".jfr"));
+            command.add("-XX:StartFlightRecording=dumponexit=true,settings=profile,filename="
+                    + Path.of(jfrDir, "sidecar-" + sidecarPort + ".jfr"));
         }
         String opts = System.getProperty("bench.sidecarOpts"); // e.g. -Dbench.sidecarOpts="-Xmx1g"
         if (opts != null && !opts.isBlank()) {
             command.addAll(List.of(opts.trim().split("\\s+")));
         }
         command.addAll(List.of("-jar", "target/llm-proxy.jar", "serve"));
-        ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(dir.resolve("logs/sidecar.log").toFile());
+        ProcessBuilder pb = new ProcessBuilder(command)
+                .redirectErrorStream(true)
+                .redirectOutput(dir.resolve("logs/sidecar.log").toFile());
         pb.environment().putAll(env);
         Process sidecar = pb.start();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         while (!Ports.open(sidecarPort)) {
             if (!sidecar.isAlive() || System.nanoTime() > deadline) {
-                throw new IllegalStateException("sidecar did not start: " + Files.readString(dir.resolve("logs/sidecar.log")));
+                throw new IllegalStateException(
+                        "sidecar did not start: " + Files.readString(dir.resolve("logs/sidecar.log")));
             }
             Thread.sleep(50);
         }
@@ -391,16 +502,22 @@ public final class Benchmark {
             all.add(sidecar.pid());
             return all;
         };
-        return new Target("http://127.0.0.1:" + port, pids, () -> {
-            nginx.close();
-            sidecar.destroy();
-            sidecar.waitFor(10, TimeUnit.SECONDS);
-        }, "http://127.0.0.1:" + sidecarPort);
+        return new Target(
+                "http://127.0.0.1:" + port,
+                pids,
+                () -> {
+                    nginx.close();
+                    sidecar.destroy();
+                    sidecar.waitFor(10, TimeUnit.SECONDS);
+                },
+                "http://127.0.0.1:" + sidecarPort);
     }
 
     /** The machine's cores (this process itself is pinned to one). */
     static long cores() throws IOException {
-        return Files.readAllLines(Path.of("/proc/cpuinfo")).stream().filter(l -> l.startsWith("processor")).count();
+        return Files.readAllLines(Path.of("/proc/cpuinfo")).stream()
+                .filter(l -> l.startsWith("processor"))
+                .count();
     }
 
     static void check(boolean ok, String message) throws IOException {

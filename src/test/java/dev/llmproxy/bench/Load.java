@@ -12,17 +12,28 @@ import java.util.regex.Pattern;
 
 /** One wrk load row: throughput, latency percentiles, errors and the system under test's CPU per request. */
 final class Load {
-    private static final Pattern LINE = Pattern.compile("BENCH requests=(\\d+) seconds=([\\d.]+) p50=([\\d.]+) p99=([\\d.]+) "
-            + "p999=([\\d.]+) socket_errors=(\\d+) non2xx=(\\d+)");
+    private static final Pattern LINE =
+            Pattern.compile("BENCH requests=(\\d+) seconds=([\\d.]+) p50=([\\d.]+) p99=([\\d.]+) "
+                    + "p999=([\\d.]+) socket_errors=(\\d+) non2xx=(\\d+)");
     /** Linux reports process CPU time in clock ticks of 1/100 s. */
     static final double TICK_US = 10_000;
 
-    record Result(String name, long requests, double rps, double p50, double p99, double p999, long errors, double cpuUsPerRequest,
-                  String cpuSplit) {}
+    record Result(
+            String name,
+            long requests,
+            double rps,
+            double p50,
+            double p99,
+            double p999,
+            long errors,
+            double cpuUsPerRequest,
+            String cpuSplit) {}
 
     private Load() {}
 
-    static Result run(int warmup, String name, String url, Benchmark.Target target, int seconds, int connections, String body) throws Exception {
+    static Result run(
+            int warmup, String name, String url, Benchmark.Target target, int seconds, int connections, String body)
+            throws Exception {
         wrk(url, warmup, connections, body); // warm-up: JIT, connection pools
         List<Long> pids = target.pids();
         long[] before = new long[pids.size()];
@@ -40,8 +51,15 @@ final class Load {
         Benchmark.check(m.find(), "wrk printed no result: " + out);
         long requests = Long.parseLong(m.group(1));
         double cpu = pids.isEmpty() || requests == 0 ? Double.NaN : (cpuAfter - cpuBefore) * TICK_US / requests;
-        return new Result(name, requests, requests / Double.parseDouble(m.group(2)), Double.parseDouble(m.group(3)),
-                Double.parseDouble(m.group(4)), Double.parseDouble(m.group(5)), Long.parseLong(m.group(6)) + Long.parseLong(m.group(7)), cpu,
+        return new Result(
+                name,
+                requests,
+                requests / Double.parseDouble(m.group(2)),
+                Double.parseDouble(m.group(3)),
+                Double.parseDouble(m.group(4)),
+                Double.parseDouble(m.group(5)),
+                Long.parseLong(m.group(6)) + Long.parseLong(m.group(7)),
+                cpu,
                 split.toString());
     }
 
@@ -52,7 +70,14 @@ final class Load {
 
     private static Process start(String url, int seconds, int connections, String body) throws Exception {
         List<String> command = new ArrayList<>(Benchmark.LOAD_CORE);
-        command.addAll(List.of("wrk", "-t1", "-c" + connections, "-d" + seconds + "s", "-s", "bench/post.lua", url + "/v1/chat/completions"));
+        command.addAll(List.of(
+                "wrk",
+                "-t1",
+                "-c" + connections,
+                "-d" + seconds + "s",
+                "-s",
+                "bench/post.lua",
+                url + "/v1/chat/completions"));
         Path file = Files.createTempFile("bench-body", ".json");
         file.toFile().deleteOnExit();
         Files.writeString(file, body);
@@ -84,11 +109,22 @@ final class Load {
 
     static String table(List<Result> rows, Result baseline) {
         StringBuilder out = new StringBuilder();
-        out.append("| system | requests/s | × plain nginx | p50 ms | p99 ms | p99.9 ms | errors | CPU µs/request | CPU ticks by process |\n");
+        out.append(
+                "| system | requests/s | × plain nginx | p50 ms | p99 ms | p99.9 ms | errors | CPU µs/request | CPU ticks by process |\n");
         out.append("|---|---:|---:|---:|---:|---:|---:|---:|---|\n");
         for (Result r : rows) {
-            out.append(String.format(Locale.ROOT, "| %s | %.0f | %.2f | %.2f | %.2f | %.2f | %d | %.0f | %s |%n",
-                    r.name(), r.rps(), r.rps() / baseline.rps(), r.p50(), r.p99(), r.p999(), r.errors(), r.cpuUsPerRequest(), r.cpuSplit()));
+            out.append(String.format(
+                    Locale.ROOT,
+                    "| %s | %.0f | %.2f | %.2f | %.2f | %.2f | %d | %.0f | %s |%n",
+                    r.name(),
+                    r.rps(),
+                    r.rps() / baseline.rps(),
+                    r.p50(),
+                    r.p99(),
+                    r.p999(),
+                    r.errors(),
+                    r.cpuUsPerRequest(),
+                    r.cpuSplit()));
         }
         return out.toString();
     }
@@ -96,16 +132,26 @@ final class Load {
     /** Rows grouped by prompt: the first of each group is plain nginx, the baseline of the rows after it. */
     static String promptTable(List<Result> rows) {
         StringBuilder out = new StringBuilder();
-        out.append("| prompt and system | requests/s | × plain nginx | p50 ms | p99 ms | errors | CPU µs/request | × plain nginx CPU | CPU ticks by process |\n");
+        out.append(
+                "| prompt and system | requests/s | × plain nginx | p50 ms | p99 ms | errors | CPU µs/request | × plain nginx CPU | CPU ticks by process |\n");
         out.append("|---|---:|---:|---:|---:|---:|---:|---:|---|\n");
         Result baseline = rows.get(0);
         for (Result r : rows) {
             if (r.name().contains("plain nginx")) {
                 baseline = r;
             }
-            out.append(String.format(Locale.ROOT, "| %s | %.0f | %.2f | %.2f | %.2f | %d | %.0f | %.2f | %s |%n",
-                    r.name(), r.rps(), r.rps() / baseline.rps(), r.p50(), r.p99(), r.errors(), r.cpuUsPerRequest(),
-                    r.cpuUsPerRequest() / baseline.cpuUsPerRequest(), r.cpuSplit()));
+            out.append(String.format(
+                    Locale.ROOT,
+                    "| %s | %.0f | %.2f | %.2f | %.2f | %d | %.0f | %.2f | %s |%n",
+                    r.name(),
+                    r.rps(),
+                    r.rps() / baseline.rps(),
+                    r.p50(),
+                    r.p99(),
+                    r.errors(),
+                    r.cpuUsPerRequest(),
+                    r.cpuUsPerRequest() / baseline.cpuUsPerRequest(),
+                    r.cpuSplit()));
         }
         return out.toString();
     }
@@ -115,8 +161,14 @@ final class Load {
         out.append("| path | p50 ms | p99 ms | added p50 ms | added p99 ms |\n|---|---:|---:|---:|---:|\n");
         out.append(String.format(Locale.ROOT, "| %s | %.3f | %.3f | | |%n", direct.name(), direct.p50(), direct.p99()));
         for (Result r : rows) {
-            out.append(String.format(Locale.ROOT, "| %s | %.3f | %.3f | %.3f | %.3f |%n",
-                    r.name(), r.p50(), r.p99(), r.p50() - direct.p50(), r.p99() - direct.p99()));
+            out.append(String.format(
+                    Locale.ROOT,
+                    "| %s | %.3f | %.3f | %.3f | %.3f |%n",
+                    r.name(),
+                    r.p50(),
+                    r.p99(),
+                    r.p50() - direct.p50(),
+                    r.p99() - direct.p99()));
         }
         return out.toString();
     }

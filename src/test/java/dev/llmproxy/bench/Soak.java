@@ -61,13 +61,23 @@ public final class Soak {
         bench.running.add(ollama::close);
         RedisServer redis = RedisServer.start(Benchmark.SUT_CORE);
         bench.running.add(redis::close);
-        Benchmark.Target gw = bench.gateway(vllm.port(), Map.of(
-                "TOKENS_JSON", "[{\"token\":\"" + BIG + "\",\"label\":\"soak-big\",\"rpm\":1000000,\"rpd\":1000000000},"
-                        + "{\"token\":\"" + LIMITED + "\",\"label\":\"soak-limited\",\"rpm\":60}]",
-                "RATE_LIMIT_STORE", "redis", "REDIS_URL", redis.url().toString(),
-                "OLLAMA_BASE_URL", "http://127.0.0.1:" + ollama.port()));
+        Benchmark.Target gw = bench.gateway(
+                vllm.port(),
+                Map.of(
+                        "TOKENS_JSON",
+                        "[{\"token\":\"" + BIG + "\",\"label\":\"soak-big\",\"rpm\":1000000,\"rpd\":1000000000},"
+                                + "{\"token\":\"" + LIMITED + "\",\"label\":\"soak-limited\",\"rpm\":60}]",
+                        "RATE_LIMIT_STORE",
+                        "redis",
+                        "REDIS_URL",
+                        redis.url().toString(),
+                        "OLLAMA_BASE_URL",
+                        "http://127.0.0.1:" + ollama.port()));
         bench.running.add(gw);
-        HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
+        HttpClient client = HttpClient.newBuilder()
+                .version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(Duration.ofSeconds(5))
+                .build();
 
         Map<String, Long> start = processFigures(client, gw.sidecarUrl());
         Map<String, LongAdder> outcomes = new ConcurrentHashMap<>();
@@ -85,21 +95,30 @@ public final class Soak {
         }
         Map<String, Long> end = processFigures(client, gw.sidecarUrl());
 
-        double[] sorted = latencies.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+        double[] sorted =
+                latencies.stream().mapToDouble(Double::doubleValue).sorted().toArray();
         long total = outcomes.values().stream().mapToLong(LongAdder::sum).sum();
-        System.out.printf(Locale.ROOT, "llm-proxy soak, %s, %d s, 16 concurrent clients, %d requests (%.0f/s)%n%n",
-                LocalDate.now(), seconds, total, total / (double) seconds);
+        System.out.printf(
+                Locale.ROOT,
+                "llm-proxy soak, %s, %d s, 16 concurrent clients, %d requests (%.0f/s)%n%n",
+                LocalDate.now(),
+                seconds,
+                total,
+                total / (double) seconds);
         System.out.println("| outcome | requests |\n|---|---:|");
         new TreeMap<>(outcomes).forEach((k, v) -> System.out.printf("| %s | %d |%n", k, v.sum()));
-        System.out.printf(Locale.ROOT, "%nnon-streamed latency: p50 %.1f ms, p99 %.1f ms%n%n", pct(sorted, 50), pct(sorted, 99));
+        System.out.printf(
+                Locale.ROOT, "%nnon-streamed latency: p50 %.1f ms, p99 %.1f ms%n%n", pct(sorted, 50), pct(sorted, 99));
         System.out.println("| sidecar | start | end |\n|---|---:|---:|");
-        for (String k : List.of("process_resident_memory_bytes", "llmproxy_jvm_heap_used_bytes", "llmproxy_jvm_threads")) {
+        for (String k :
+                List.of("process_resident_memory_bytes", "llmproxy_jvm_heap_used_bytes", "llmproxy_jvm_threads")) {
             System.out.printf("| %s | %d | %d |%n", k, start.getOrDefault(k, -1L), end.getOrDefault(k, -1L));
         }
     }
 
     /** One request of a random kind; its outcome is counted by kind and status class. */
-    static void one(HttpClient client, String base, Map<String, LongAdder> outcomes, ConcurrentLinkedQueue<Double> latencies) {
+    static void one(
+            HttpClient client, String base, Map<String, LongAdder> outcomes, ConcurrentLinkedQueue<Double> latencies) {
         var r = ThreadLocalRandom.current();
         int pick = r.nextInt(100);
         String token = r.nextInt(10) == 0 ? LIMITED : BIG;
@@ -126,11 +145,16 @@ public final class Soak {
         long t0 = System.nanoTime();
         String outcome;
         try {
-            HttpResponse<String> res = client.send(HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(30))
-                    .header("Authorization", "Bearer " + token).POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+            HttpResponse<String> res = client.send(
+                    HttpRequest.newBuilder(URI.create(base + path))
+                            .timeout(Duration.ofSeconds(30))
+                            .header("Authorization", "Bearer " + token)
+                            .POST(HttpRequest.BodyPublishers.ofString(body))
+                            .build(),
                     HttpResponse.BodyHandlers.ofString());
             int s = res.statusCode();
-            boolean streamOk = !kind.endsWith("stream") || s != 200 || res.body().endsWith("data: [DONE]\n\n");
+            boolean streamOk =
+                    !kind.endsWith("stream") || s != 200 || res.body().endsWith("data: [DONE]\n\n");
             outcome = s == 429 ? "429" : s >= 500 ? "5xx" : s >= 400 ? "4xx" : streamOk ? "2xx" : "stream broken";
             if (s == 200 && !kind.endsWith("stream")) {
                 latencies.add((System.nanoTime() - t0) / 1e6);
@@ -142,9 +166,14 @@ public final class Soak {
     }
 
     static Map<String, Long> processFigures(HttpClient client, String sidecar) throws Exception {
-        String metrics = client.send(HttpRequest.newBuilder(URI.create(sidecar + "/metrics")).build(), HttpResponse.BodyHandlers.ofString()).body();
+        String metrics = client.send(
+                        HttpRequest.newBuilder(URI.create(sidecar + "/metrics")).build(),
+                        HttpResponse.BodyHandlers.ofString())
+                .body();
         Map<String, Long> out = new TreeMap<>();
-        Matcher m = Pattern.compile("(?m)^(process_resident_memory_bytes|llmproxy_jvm_heap_used_bytes|llmproxy_jvm_threads) (\\d+)$").matcher(metrics);
+        Matcher m = Pattern.compile(
+                        "(?m)^(process_resident_memory_bytes|llmproxy_jvm_heap_used_bytes|llmproxy_jvm_threads) (\\d+)$")
+                .matcher(metrics);
         while (m.find()) {
             out.put(m.group(1), Long.parseLong(m.group(2)));
         }

@@ -18,8 +18,18 @@ import java.util.concurrent.TimeUnit;
 
 /** Many concurrent streams: time to first byte, and the largest gap between chunks of each stream. */
 final class Streams {
-    record Result(String name, int concurrent, int streams, double ttfbP50, double ttfbP99, double gapP99, int errors, double cpuMsPerStream,
-                  String cpuSplit, double ttfbMax, double gapMax) {}
+    record Result(
+            String name,
+            int concurrent,
+            int streams,
+            double ttfbP50,
+            double ttfbP99,
+            double gapP99,
+            int errors,
+            double cpuMsPerStream,
+            String cpuSplit,
+            double ttfbMax,
+            double gapMax) {}
 
     private record One(double ttfbMs, double maxGapMs, boolean ok) {}
 
@@ -32,14 +42,31 @@ final class Streams {
      * all in the same millisecond. Only streams begun after the ramp are reported. Before that, {@code warmupSeconds}
      * of the same, unreported: a sidecar just started spends most of its CPU compiling (JIT).
      */
-    static Result run(String name, Benchmark.Target target, String path, String body, int count, String token, int warmupSeconds,
-                      int seconds, long rampMillis) throws Exception {
+    static Result run(
+            String name,
+            Benchmark.Target target,
+            String path,
+            String body,
+            int count,
+            String token,
+            int warmupSeconds,
+            int seconds,
+            long rampMillis)
+            throws Exception {
         measure(name, target, path, body, count, token, warmupSeconds, rampMillis);
         return measure(name, target, path, body, count, token, seconds, rampMillis);
     }
 
-    private static Result measure(String name, Benchmark.Target system, String path, String body, int count, String token, int seconds,
-                                  long rampMillis) throws Exception {
+    private static Result measure(
+            String name,
+            Benchmark.Target system,
+            String path,
+            String body,
+            int count,
+            String token,
+            int seconds,
+            long rampMillis)
+            throws Exception {
         URI target = URI.create(system.url() + path);
         List<Long> pids = system.pids();
         long start = System.nanoTime();
@@ -81,11 +108,26 @@ final class Streams {
         }
         List<One> done = List.copyOf(all);
         double cpuMs = done.isEmpty() ? Double.NaN : ticks * Load.TICK_US / 1000 / done.size();
-        double[] ttfb = done.stream().filter(One::ok).mapToDouble(One::ttfbMs).sorted().toArray();
-        double[] gaps = done.stream().filter(One::ok).mapToDouble(One::maxGapMs).sorted().toArray();
+        double[] ttfb =
+                done.stream().filter(One::ok).mapToDouble(One::ttfbMs).sorted().toArray();
+        double[] gaps = done.stream()
+                .filter(One::ok)
+                .mapToDouble(One::maxGapMs)
+                .sorted()
+                .toArray();
         int errors = (int) done.stream().filter(o -> !o.ok()).count();
-        return new Result(name, count, done.size(), pct(ttfb, 50), pct(ttfb, 99), pct(gaps, 99), errors, cpuMs, split.toString(),
-                pct(ttfb, 100), pct(gaps, 100));
+        return new Result(
+                name,
+                count,
+                done.size(),
+                pct(ttfb, 50),
+                pct(ttfb, 99),
+                pct(gaps, 99),
+                errors,
+                cpuMs,
+                split.toString(),
+                pct(ttfb, 100),
+                pct(gaps, 100));
     }
 
     /**
@@ -114,7 +156,8 @@ final class Streams {
             }
             boolean chunked = false;
             for (String h; (h = asciiLine(in)) != null && !h.isEmpty(); ) {
-                chunked |= h.toLowerCase(Locale.ROOT).startsWith("transfer-encoding:") && h.toLowerCase(Locale.ROOT).contains("chunked");
+                chunked |= h.toLowerCase(Locale.ROOT).startsWith("transfer-encoding:")
+                        && h.toLowerCase(Locale.ROOT).contains("chunked");
             }
             InputStream bodyIn = chunked ? new Chunked(in) : in;
             long last = -1;
@@ -206,22 +249,43 @@ final class Streams {
     }
 
     static String table(List<Result> rows) {
-        StringBuilder out = new StringBuilder("| path | concurrent | streams measured | TTFB p50 ms | TTFB p99 ms | largest chunk gap p99 ms | errors | CPU ms/stream | CPU ticks by process |\n"
-                + "|---|---:|---:|---:|---:|---:|---:|---:|---|\n");
+        StringBuilder out = new StringBuilder(
+                "| path | concurrent | streams measured | TTFB p50 ms | TTFB p99 ms | largest chunk gap p99 ms | errors | CPU ms/stream | CPU ticks by process |\n"
+                        + "|---|---:|---:|---:|---:|---:|---:|---:|---|\n");
         for (Result r : rows) {
-            out.append(String.format(Locale.ROOT, "| %s | %d | %d | %.1f | %.1f | %.1f | %d | %.2f | %s |%n",
-                    r.name(), r.concurrent(), r.streams(), r.ttfbP50(), r.ttfbP99(), r.gapP99(), r.errors(), r.cpuMsPerStream(), r.cpuSplit()));
+            out.append(String.format(
+                    Locale.ROOT,
+                    "| %s | %d | %d | %.1f | %.1f | %.1f | %d | %.2f | %s |%n",
+                    r.name(),
+                    r.concurrent(),
+                    r.streams(),
+                    r.ttfbP50(),
+                    r.ttfbP99(),
+                    r.gapP99(),
+                    r.errors(),
+                    r.cpuMsPerStream(),
+                    r.cpuSplit()));
         }
         return out.toString();
     }
 
     /** Streams measured while large prompts load the same system: the tails, where a stalled event loop shows. */
     static String stallTable(List<Result> rows) {
-        StringBuilder out = new StringBuilder("| path | concurrent | streams measured | TTFB p99 ms | TTFB max ms | largest chunk gap p99 ms | largest chunk gap max ms | errors |\n"
-                + "|---|---:|---:|---:|---:|---:|---:|---:|\n");
+        StringBuilder out = new StringBuilder(
+                "| path | concurrent | streams measured | TTFB p99 ms | TTFB max ms | largest chunk gap p99 ms | largest chunk gap max ms | errors |\n"
+                        + "|---|---:|---:|---:|---:|---:|---:|---:|\n");
         for (Result r : rows) {
-            out.append(String.format(Locale.ROOT, "| %s | %d | %d | %.1f | %.1f | %.1f | %.1f | %d |%n",
-                    r.name(), r.concurrent(), r.streams(), r.ttfbP99(), r.ttfbMax(), r.gapP99(), r.gapMax(), r.errors()));
+            out.append(String.format(
+                    Locale.ROOT,
+                    "| %s | %d | %d | %.1f | %.1f | %.1f | %.1f | %d |%n",
+                    r.name(),
+                    r.concurrent(),
+                    r.streams(),
+                    r.ttfbP99(),
+                    r.ttfbMax(),
+                    r.gapP99(),
+                    r.gapMax(),
+                    r.errors()));
         }
         return out.toString();
     }

@@ -35,7 +35,8 @@ class OptionsTest {
 
     @Test
     void switchesAndArguments() {
-        var o = Options.parse(new String[] {"a.log", "--by-day", "--format", "csv", "-"}, Set.of("format"), Set.of("by-day"), true);
+        var o = Options.parse(
+                new String[] {"a.log", "--by-day", "--format", "csv", "-"}, Set.of("format"), Set.of("by-day"), true);
         assertEquals(List.of("a.log", "-"), o.arguments());
         assertEquals(Set.of("by-day"), o.switches());
         assertEquals("csv", o.get("format"));
@@ -44,6 +45,9 @@ class OptionsTest {
     @Test
     void numbersAreCheckedByName() {
         var o = Options.parse(new String[] {"--rpm", "x"}, FLAGS);
-        assertEquals("--rpm must be a whole number, got x", assertThrows(IllegalArgumentException.class, () -> o.number("rpm")).getMessage());
+        assertEquals(
+                "--rpm must be a whole number, got x",
+                assertThrows(IllegalArgumentException.class, () -> o.number("rpm"))
+                        .getMessage());
     }
 }

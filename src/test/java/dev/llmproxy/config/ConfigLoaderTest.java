@@ -36,7 +36,9 @@ class ConfigLoaderTest {
 
     static void assertProblem(Map<String, String> env, String expected) {
         List<String> p = problems(env);
-        assertTrue(p.stream().anyMatch(s -> s.contains(expected)), "expected a problem containing <" + expected + "> in " + p);
+        assertTrue(
+                p.stream().anyMatch(s -> s.contains(expected)),
+                "expected a problem containing <" + expected + "> in " + p);
     }
 
     static String tokens(String entry) {
@@ -47,8 +49,12 @@ class ConfigLoaderTest {
     void defaults() {
         Config c = ConfigLoader.load(env());
         assertEquals(Backend.VLLM, c.defaultBackend());
-        assertEquals("http://127.0.0.1:8000/v1/models", c.vllm().resolve("/v1/models").toString());
-        assertEquals("http://127.0.0.1:11434/api/chat", c.ollama().resolve("/api/chat").toString());
+        assertEquals(
+                "http://127.0.0.1:8000/v1/models",
+                c.vllm().resolve("/v1/models").toString());
+        assertEquals(
+                "http://127.0.0.1:11434/api/chat",
+                c.ollama().resolve("/api/chat").toString());
         assertEquals(RateLimitStoreKind.MEMORY, c.store());
         assertEquals(4 * 1024 * 1024, c.maxBodyBytes());
         assertEquals("127.0.0.1", c.sidecarHost());
@@ -57,8 +63,13 @@ class ConfigLoaderTest {
         assertTrue(c.vllmApiKey().isEmpty());
         assertEquals(Duration.ofSeconds(5), c.upstreamConnectTimeout());
         assertEquals(Duration.ofSeconds(600), c.upstreamReadTimeout());
-        assertEquals(new Config.NginxSettings("127.0.0.1:8080", java.util.Optional.empty(), java.util.Optional.empty(), List.of()), c.nginx());
-        assertEquals(new RedisSettings("llm-proxy:", dev.llmproxy.ratelimit.FailureMode.OPEN, Duration.ofMillis(250), 4), c.redis());
+        assertEquals(
+                new Config.NginxSettings(
+                        "127.0.0.1:8080", java.util.Optional.empty(), java.util.Optional.empty(), List.of()),
+                c.nginx());
+        assertEquals(
+                new RedisSettings("llm-proxy:", dev.llmproxy.ratelimit.FailureMode.OPEN, Duration.ofMillis(250), 4),
+                c.redis());
         var t = c.tokens().find(SECRET_TOKEN).orElseThrow();
         assertEquals("team-a", t.label());
         assertEquals(60, t.quota().rpm());
@@ -76,20 +87,53 @@ class ConfigLoaderTest {
         "http://[::1]:8000, http://[::1]:8000/v1/chat/completions",
     })
     void vllmUrlIsAcceptedWithOrWithoutV1(String raw, String resolved) {
-        assertEquals(resolved, ConfigLoader.load(env("VLLM_BASE_URL", raw)).vllm().resolve("/v1/chat/completions").toString());
+        assertEquals(
+                resolved,
+                ConfigLoader.load(env("VLLM_BASE_URL", raw))
+                        .vllm()
+                        .resolve("/v1/chat/completions")
+                        .toString());
     }
 
     @Test
     void everyProblemIsReportedAtOnce() {
-        var p = problems(env("DEFAULT_BACKEND", "openai", "VLLM_BASE_URL", "ftp://x", "RATE_LIMIT_STORE", "etcd",
-                "MAX_BODY_BYTES", "lots", "SIDECAR_PORT", "99999", "GATEWAY_SECRET", "short",
-                "UPSTREAM_CONNECT_TIMEOUT_SECONDS", "0", "UPSTREAM_READ_TIMEOUT_SECONDS", "-1", "NGINX_LISTEN", "every where",
-                "OLLAMA_BASE_URL", "not a url",
-                "TOKENS_JSON", "[{\"token\":\"" + SECRET_TOKEN + "\",\"label\":\"a\",\"rpm\":0},{\"label\":\"b\"}]"));
+        var p = problems(env(
+                "DEFAULT_BACKEND",
+                "openai",
+                "VLLM_BASE_URL",
+                "ftp://x",
+                "RATE_LIMIT_STORE",
+                "etcd",
+                "MAX_BODY_BYTES",
+                "lots",
+                "SIDECAR_PORT",
+                "99999",
+                "GATEWAY_SECRET",
+                "short",
+                "UPSTREAM_CONNECT_TIMEOUT_SECONDS",
+                "0",
+                "UPSTREAM_READ_TIMEOUT_SECONDS",
+                "-1",
+                "NGINX_LISTEN",
+                "every where",
+                "OLLAMA_BASE_URL",
+                "not a url",
+                "TOKENS_JSON",
+                "[{\"token\":\"" + SECRET_TOKEN + "\",\"label\":\"a\",\"rpm\":0},{\"label\":\"b\"}]"));
         assertEquals(12, p.size(), String.join("\n", p));
-        for (String variable : List.of("DEFAULT_BACKEND", "VLLM_BASE_URL", "OLLAMA_BASE_URL", "RATE_LIMIT_STORE", "MAX_BODY_BYTES",
-                "SIDECAR_PORT", "GATEWAY_SECRET", "UPSTREAM_CONNECT_TIMEOUT_SECONDS", "UPSTREAM_READ_TIMEOUT_SECONDS",
-                "NGINX_LISTEN", "TOKENS_JSON[0] \"a\": rpm", "TOKENS_JSON[1] \"b\": exactly one")) {
+        for (String variable : List.of(
+                "DEFAULT_BACKEND",
+                "VLLM_BASE_URL",
+                "OLLAMA_BASE_URL",
+                "RATE_LIMIT_STORE",
+                "MAX_BODY_BYTES",
+                "SIDECAR_PORT",
+                "GATEWAY_SECRET",
+                "UPSTREAM_CONNECT_TIMEOUT_SECONDS",
+                "UPSTREAM_READ_TIMEOUT_SECONDS",
+                "NGINX_LISTEN",
+                "TOKENS_JSON[0] \"a\": rpm",
+                "TOKENS_JSON[1] \"b\": exactly one")) {
             assertTrue(p.stream().anyMatch(s -> s.startsWith(variable)), variable + " missing from " + p);
         }
     }
@@ -109,58 +153,75 @@ class ConfigLoaderTest {
         var p = problems(env("TOKENS_JSON", "[{\"token\":\"" + SECRET_TOKEN + "\" \"label\":\"x\"}]"));
         assertEquals(1, p.size());
         assertTrue(p.get(0).matches("TOKENS_JSON: not valid JSON \\(line 1, column \\d+\\)"), p.get(0));
-        assertProblem(env("TOKENS_JSON", "[{\"token\":\"" + SECRET_TOKEN + "\",\"token\":\"x\",\"label\":\"x\"}]"), "not valid JSON");
+        assertProblem(
+                env("TOKENS_JSON", "[{\"token\":\"" + SECRET_TOKEN + "\",\"token\":\"x\",\"label\":\"x\"}]"),
+                "not valid JSON");
     }
 
     @ParameterizedTest
-    @CsvSource(delimiter = '|', value = {
-        "{\"token\":\"sk-abcdefgh1\"}| label is required",
-        "{\"token\":\"sk-abcdefgh1\",\"label\":\"-bad\"}| label is required",
-        "{\"token\":\"sk-abcdefgh1\",\"label\":\"has space\"}| label is required",
-        "{\"token\":\"sk-abcdefgh1\",\"label\":42}| label is required",
-        "{\"label\":\"a\"}| exactly one of \"token\" or \"token_sha256\"",
-        "{\"label\":\"a\",\"token\":\"sk-abcdefgh1\",\"token_sha256\":\"00\"}| exactly one of",
-        "{\"label\":\"a\",\"token\":\"short\"}| token must be 8-512 characters",
-        "{\"label\":\"a\",\"token\":\"has space in it\"}| token must be 8-512 characters",
-        "{\"label\":\"a\",\"token\":12345678901}| token must be 8-512 characters",
-        "{\"label\":\"a\",\"token_sha256\":\"abc\"}| token_sha256 must be 64 hex digits",
-        "{\"label\":\"a\",\"token\":\"sk-abcdefgh1\",\"rpm\":0}| rpm must be a positive integer",
-        "{\"label\":\"a\",\"token\":\"sk-abcdefgh1\",\"rpm\":-5}| rpm must be a positive integer",
-        "{\"label\":\"a\",\"token\":\"sk-abcdefgh1\",\"rpm\":\"60\"}| rpm must be a positive integer",
-        "{\"label\":\"a\",\"token\":\"sk-abcdefgh1\",\"rpd\":1.5}| rpd must be a positive integer",
-        "{\"label\":\"a\",\"token\":\"sk-abcdefgh1\",\"rpd\":99999999999999999999999}| rpd must be a positive integer",
-        "{\"label\":\"a\",\"token\":\"sk-abcdefgh1\",\"rpm\":1000001}| rpm must be at most 1000000",
-        "{\"label\":\"a\",\"token\":\"sk-abcdefgh1\",\"rpd\":1000000001}| rpd must be at most 1000000000",
-        "{\"label\":\"a\",\"token\":\"sk-abcdefgh1\",\"models\":[]}| models must be a non-empty array",
-        "{\"label\":\"a\",\"token\":\"sk-abcdefgh1\",\"models\":\"vllm:*\"}| models must be a non-empty array",
-        "{\"label\":\"a\",\"token\":\"sk-abcdefgh1\",\"models\":[\"*x\"]}| '*' only at the end",
-        "{\"label\":\"a\",\"token\":\"sk-abcdefgh1\",\"models\":[\"\"]}| models entries must be non-empty",
-        "{\"label\":\"a\",\"token\":\"sk-abcdefgh1\",\"rmp\":60}| unknown field \"rmp\"",
-    })
+    @CsvSource(
+            delimiter = '|',
+            value = {
+                "{\"token\":\"sk-abcdefgh1\"}| label is required",
+                "{\"token\":\"sk-abcdefgh1\",\"label\":\"-bad\"}| label is required",
+                "{\"token\":\"sk-abcdefgh1\",\"label\":\"has space\"}| label is required",
+                "{\"token\":\"sk-abcdefgh1\",\"label\":42}| label is required",
+                "{\"label\":\"a\"}| exactly one of \"token\" or \"token_sha256\"",
+                "{\"label\":\"a\",\"token\":\"sk-abcdefgh1\",\"token_sha256\":\"00\"}| exactly one of",
+                "{\"label\":\"a\",\"token\":\"short\"}| token must be 8-512 characters",
+                "{\"label\":\"a\",\"token\":\"has space in it\"}| token must be 8-512 characters",
+                "{\"label\":\"a\",\"token\":12345678901}| token must be 8-512 characters",
+                "{\"label\":\"a\",\"token_sha256\":\"abc\"}| token_sha256 must be 64 hex digits",
+                "{\"label\":\"a\",\"token\":\"sk-abcdefgh1\",\"rpm\":0}| rpm must be a positive integer",
+                "{\"label\":\"a\",\"token\":\"sk-abcdefgh1\",\"rpm\":-5}| rpm must be a positive integer",
+                "{\"label\":\"a\",\"token\":\"sk-abcdefgh1\",\"rpm\":\"60\"}| rpm must be a positive integer",
+                "{\"label\":\"a\",\"token\":\"sk-abcdefgh1\",\"rpd\":1.5}| rpd must be a positive integer",
+                "{\"label\":\"a\",\"token\":\"sk-abcdefgh1\",\"rpd\":99999999999999999999999}| rpd must be a positive integer",
+                "{\"label\":\"a\",\"token\":\"sk-abcdefgh1\",\"rpm\":1000001}| rpm must be at most 1000000",
+                "{\"label\":\"a\",\"token\":\"sk-abcdefgh1\",\"rpd\":1000000001}| rpd must be at most 1000000000",
+                "{\"label\":\"a\",\"token\":\"sk-abcdefgh1\",\"models\":[]}| models must be a non-empty array",
+                "{\"label\":\"a\",\"token\":\"sk-abcdefgh1\",\"models\":\"vllm:*\"}| models must be a non-empty array",
+                "{\"label\":\"a\",\"token\":\"sk-abcdefgh1\",\"models\":[\"*x\"]}| '*' only at the end",
+                "{\"label\":\"a\",\"token\":\"sk-abcdefgh1\",\"models\":[\"\"]}| models entries must be non-empty",
+                "{\"label\":\"a\",\"token\":\"sk-abcdefgh1\",\"rmp\":60}| unknown field \"rmp\"",
+            })
     void tokenEntryRules(String entry, String expected) {
         assertProblem(env("TOKENS_JSON", tokens(entry)), expected);
     }
 
     @Test
     void problemsNameTheEntryByIndexAndLabel() {
-        assertProblem(env("TOKENS_JSON", "[{\"token\":\"sk-abcdefgh1\",\"label\":\"ok\"},{\"token\":\"sk-abcdefgh2\",\"label\":\"ci-bot\",\"rpm\":0}]"),
+        assertProblem(
+                env(
+                        "TOKENS_JSON",
+                        "[{\"token\":\"sk-abcdefgh1\",\"label\":\"ok\"},{\"token\":\"sk-abcdefgh2\",\"label\":\"ci-bot\",\"rpm\":0}]"),
                 "TOKENS_JSON[1] \"ci-bot\": rpm must be a positive integer (or absent for no limit), got 0");
     }
 
     @Test
     void duplicateLabelsAndTokensAreErrors() {
-        assertProblem(env("TOKENS_JSON", "[{\"token\":\"sk-abcdefgh1\",\"label\":\"a\"},{\"token\":\"sk-abcdefgh2\",\"label\":\"a\"}]"),
+        assertProblem(
+                env(
+                        "TOKENS_JSON",
+                        "[{\"token\":\"sk-abcdefgh1\",\"label\":\"a\"},{\"token\":\"sk-abcdefgh2\",\"label\":\"a\"}]"),
                 "TOKENS_JSON[1] \"a\": label is already used by TOKENS_JSON[0] \"a\"");
         // The same token written once in plaintext and once as its hash is still the same token.
-        assertProblem(env("TOKENS_JSON", "[{\"token\":\"" + SECRET_TOKEN + "\",\"label\":\"a\"},{\"token_sha256\":\""
-                        + TokenDigest.of(SECRET_TOKEN).hex().toUpperCase() + "\",\"label\":\"b\"}]"),
+        assertProblem(
+                env(
+                        "TOKENS_JSON",
+                        "[{\"token\":\"" + SECRET_TOKEN + "\",\"label\":\"a\"},{\"token_sha256\":\""
+                                + TokenDigest.of(SECRET_TOKEN).hex().toUpperCase() + "\",\"label\":\"b\"}]"),
                 "TOKENS_JSON[1] \"b\": same token as TOKENS_JSON[0] \"a\"");
     }
 
     @Test
     void tokenEntryOptions() {
-        Config c = ConfigLoader.load(env("TOKENS_JSON", "[{\"token_sha256\":\"" + TokenDigest.of("sk-hashed-123").hex()
-                + "\",\"label\":\"h\",\"rpm\":10,\"models\":[\"ollama:*\",\"vllm:llama3\"]},{\"token\":\"sk-open-1234\",\"label\":\"o\",\"rpd\":null}]"));
+        Config c = ConfigLoader.load(
+                env(
+                        "TOKENS_JSON",
+                        "[{\"token_sha256\":\""
+                                + TokenDigest.of("sk-hashed-123").hex()
+                                + "\",\"label\":\"h\",\"rpm\":10,\"models\":[\"ollama:*\",\"vllm:llama3\"]},{\"token\":\"sk-open-1234\",\"label\":\"o\",\"rpd\":null}]"));
         var h = c.tokens().find("sk-hashed-123").orElseThrow();
         assertEquals(10, h.quota().rpm());
         assertEquals(0, h.quota().rpd());
@@ -171,39 +232,48 @@ class ConfigLoaderTest {
     @Test
     void redisStoreNeedsAUsableUrl() {
         assertProblem(env("RATE_LIMIT_STORE", "redis"), "REDIS_URL: required when RATE_LIMIT_STORE is redis");
-        assertProblem(env("RATE_LIMIT_STORE", "redis", "REDIS_URL", "http://redis:6379"), "REDIS_URL: must look like redis://");
-        assertEquals("redis", ConfigLoader.load(env("RATE_LIMIT_STORE", "REDIS", "REDIS_URL", "redis://:pw@redis:6379/2"))
-                .redisUrl().orElseThrow().getHost().replace("redis", "redis"));
+        assertProblem(
+                env("RATE_LIMIT_STORE", "redis", "REDIS_URL", "http://redis:6379"),
+                "REDIS_URL: must look like redis://");
+        assertEquals(
+                "redis",
+                ConfigLoader.load(env("RATE_LIMIT_STORE", "REDIS", "REDIS_URL", "redis://:pw@redis:6379/2"))
+                        .redisUrl()
+                        .orElseThrow()
+                        .getHost()
+                        .replace("redis", "redis"));
     }
 
     @ParameterizedTest
-    @CsvSource(delimiter = '|', value = {
-        "GATEWAY_SECRET|0123456789abcdef0123456789abcde|at least 32 characters",
-        "GATEWAY_SECRET|0123456789abcdef0123456789abcdef with space|without spaces, quotes",
-        "GATEWAY_SECRET|0123456789abcdef0123456789abcdef$x|'$'",
-        "VLLM_API_KEY|key\"quoted|without spaces, quotes",
-        "VLLM_BASE_URL|http://user:pw@vllm:8000|must not contain credentials",
-        "VLLM_BASE_URL|vllm:8000|must start with http:// or https://",
-        "VLLM_BASE_URL|http://vllm:8000/a b|not a valid URL",
-        "OLLAMA_BASE_URL|http://ollama:11434?x=1|must not contain credentials, a query",
-        "DEFAULT_BACKEND|openai|must be \"vllm\" or \"ollama\"",
-        "MAX_BODY_BYTES|100|must be an integer from 1024",
-        "BODY_MEMORY_BYTES|4194304|must be 0 (half the heap) or at least twice MAX_BODY_BYTES (8388608), got 4194304",
-        "BODY_MEMORY_BYTES|-1|must be an integer from 0",
-        "SIDECAR_PORT|-1|must be an integer from 0 to 65535",
-        "SIDECAR_PORT|65536|must be an integer from 0 to 65535",
-        "NGINX_LISTEN|0.0.0.0:80:80|must be a port or host:port",
-        "RATE_LIMIT_FAILURE_MODE|maybe|must be \"open\" or \"closed\"",
-        "RATE_LIMIT_KEY_PREFIX|has space|must be 1-64 letters",
-        "REDIS_TIMEOUT_MS|5|must be an integer from 10",
-        "REDIS_POOL_SIZE|0|must be an integer from 1",
-        "TLS_CERT_FILE|/etc/tls/cert.pem|give both",
-        "TLS_KEY_FILE|/etc/tls/key.pem|give both",
-        "NGINX_HTTP_REDIRECT_LISTEN|80|only makes sense with TLS",
-        "CORS_ALLOW_ORIGINS|app.example.com|is not an origin like https://app.example.com",
-    })
+    @CsvSource(
+            delimiter = '|',
+            value = {
+                "GATEWAY_SECRET|0123456789abcdef0123456789abcde|at least 32 characters",
+                "GATEWAY_SECRET|0123456789abcdef0123456789abcdef with space|without spaces, quotes",
+                "GATEWAY_SECRET|0123456789abcdef0123456789abcdef$x|'$'",
+                "VLLM_API_KEY|key\"quoted|without spaces, quotes",
+                "VLLM_BASE_URL|http://user:pw@vllm:8000|must not contain credentials",
+                "VLLM_BASE_URL|vllm:8000|must start with http:// or https://",
+                "VLLM_BASE_URL|http://vllm:8000/a b|not a valid URL",
+                "OLLAMA_BASE_URL|http://ollama:11434?x=1|must not contain credentials, a query",
+                "DEFAULT_BACKEND|openai|must be \"vllm\" or \"ollama\"",
+                "MAX_BODY_BYTES|100|must be an integer from 1024",
+                "BODY_MEMORY_BYTES|4194304|must be 0 (half the heap) or at least twice MAX_BODY_BYTES (8388608), got 4194304",
+                "BODY_MEMORY_BYTES|-1|must be an integer from 0",
+                "SIDECAR_PORT|-1|must be an integer from 0 to 65535",
+                "SIDECAR_PORT|65536|must be an integer from 0 to 65535",
+                "NGINX_LISTEN|0.0.0.0:80:80|must be a port or host:port",
+                "RATE_LIMIT_FAILURE_MODE|maybe|must be \"open\" or \"closed\"",
+                "RATE_LIMIT_KEY_PREFIX|has space|must be 1-64 letters",
+                "REDIS_TIMEOUT_MS|5|must be an integer from 10",
+                "REDIS_POOL_SIZE|0|must be an integer from 1",
+                "TLS_CERT_FILE|/etc/tls/cert.pem|give both",
+                "TLS_KEY_FILE|/etc/tls/key.pem|give both",
+                "NGINX_HTTP_REDIRECT_LISTEN|80|only makes sense with TLS",
+                "CORS_ALLOW_ORIGINS|app.example.com|is not an origin like https://app.example.com",
+            })
     void variableRules(String variable, String value, String expected) {
-        assertProblem(env(variable, value), variable + ": " );
+        assertProblem(env(variable, value), variable + ": ");
         assertProblem(env(variable, value), expected);
     }
 
@@ -214,10 +284,15 @@ class ConfigLoaderTest {
 
     @Test
     void secretsAreRedactedInToString() {
-        Config c = ConfigLoader.load(env("GATEWAY_SECRET", "0123456789abcdef0123456789abcdef-secret", "VLLM_API_KEY", "vllm-key-xyz"));
+        Config c = ConfigLoader.load(
+                env("GATEWAY_SECRET", "0123456789abcdef0123456789abcdef-secret", "VLLM_API_KEY", "vllm-key-xyz"));
         assertFalse(c.toString().contains("-secret"));
         assertFalse(c.toString().contains("vllm-key-xyz"));
         assertFalse(c.toString().contains(SECRET_TOKEN));
-        assertEquals("ollama", ConfigLoader.load(env("DEFAULT_BACKEND", "Ollama")).defaultBackend().wireName());
+        assertEquals(
+                "ollama",
+                ConfigLoader.load(env("DEFAULT_BACKEND", "Ollama"))
+                        .defaultBackend()
+                        .wireName());
     }
 }

@@ -16,16 +16,25 @@ class SecretFileTest {
         String secret = first.get("GATEWAY_SECRET");
         assertTrue(secret.matches("[0-9a-f]{64}"), secret);
         assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(file)));
-        assertEquals(secret, SecretFile.resolve(Map.of("GATEWAY_SECRET_FILE", file.toString())).get("GATEWAY_SECRET"), "kept across restarts");
-        assertTrue(ConfigLoader.load(Map.of("TOKENS_JSON", "[{\"token\":\"sk-abcdefgh1\",\"label\":\"a\"}]", "GATEWAY_SECRET", secret))
-                .gatewaySecret().isPresent());
+        assertEquals(
+                secret,
+                SecretFile.resolve(Map.of("GATEWAY_SECRET_FILE", file.toString()))
+                        .get("GATEWAY_SECRET"),
+                "kept across restarts");
+        assertTrue(ConfigLoader.load(Map.of(
+                        "TOKENS_JSON", "[{\"token\":\"sk-abcdefgh1\",\"label\":\"a\"}]", "GATEWAY_SECRET", secret))
+                .gatewaySecret()
+                .isPresent());
     }
 
     @Test
     void anExplicitSecretWinsAndNoFileMeansNoChange() throws Exception {
         Path file = Files.createTempDirectory("secret").resolve("s");
-        var env = Map.of("GATEWAY_SECRET_FILE", file.toString(), "GATEWAY_SECRET", "given-0123456789abcdef0123456789abcdef");
-        assertEquals("given-0123456789abcdef0123456789abcdef", SecretFile.resolve(env).get("GATEWAY_SECRET"));
+        var env = Map.of(
+                "GATEWAY_SECRET_FILE", file.toString(), "GATEWAY_SECRET", "given-0123456789abcdef0123456789abcdef");
+        assertEquals(
+                "given-0123456789abcdef0123456789abcdef",
+                SecretFile.resolve(env).get("GATEWAY_SECRET"));
         assertFalse(Files.exists(file));
         assertNull(SecretFile.resolve(Map.of("TOKENS_JSON", "[]")).get("GATEWAY_SECRET"));
     }

@@ -41,7 +41,8 @@ class ErrorCodeTest {
     @Test
     void anExactCodeWinsOverAFamilyAndUnknownCodesHaveNoEntry() {
         assertEquals(ErrorCode.INVALID_JSON, ErrorCode.of("invalid_json").orElseThrow());
-        assertEquals(ErrorCode.INVALID_FIELD, ErrorCode.of("invalid_tool_choice").orElseThrow());
+        assertEquals(
+                ErrorCode.INVALID_FIELD, ErrorCode.of("invalid_tool_choice").orElseThrow());
         assertTrue(ErrorCode.of("NotFoundError").isEmpty());
         assertTrue(ErrorCode.of(null).isEmpty());
     }
@@ -63,7 +64,9 @@ class ErrorCodeTest {
         assertTrue(e.matches(404, "invalid_request_error", "unknown_url", "Unknown request URL."));
         assertFalse(e.matches(404, "invalid_request_error", "unknown_url", "Unknown request URL: GET /x."));
         assertFalse(e.matches(400, "invalid_request_error", "unknown_url", "Unknown request URL."));
-        assertFalse(ErrorCode.BACKEND_TIMEOUT.matches(504, "server_error", "backend_timeout", "The  backend did not answer in time."),
+        assertFalse(
+                ErrorCode.BACKEND_TIMEOUT.matches(
+                        504, "server_error", "backend_timeout", "The  backend did not answer in time."),
                 "a slot is never empty");
     }
 

@@ -31,7 +31,8 @@ class DeploymentFilesTest {
     static List<JsonNode> k8s() throws Exception {
         List<JsonNode> docs = new ArrayList<>();
         for (String f : List.of("configmap.yaml", "secret.yaml", "redis.yaml", "sidecar.yaml", "nginx.yaml")) {
-            try (var parser = new YAMLFactory().createParser(Path.of("deploy/k8s", f).toFile())) {
+            try (var parser =
+                    new YAMLFactory().createParser(Path.of("deploy/k8s", f).toFile())) {
                 YAML.readValues(parser, JsonNode.class).forEachRemaining(docs::add);
             }
         }
@@ -39,8 +40,11 @@ class DeploymentFilesTest {
     }
 
     static JsonNode k8s(String kind, String name) throws Exception {
-        return k8s().stream().filter(d -> d.path("kind").asText().equals(kind) && d.at("/metadata/name").asText().equals(name))
-                .findFirst().orElseThrow(() -> new AssertionError(kind + " " + name + " missing"));
+        return k8s().stream()
+                .filter(d -> d.path("kind").asText().equals(kind)
+                        && d.at("/metadata/name").asText().equals(name))
+                .findFirst()
+                .orElseThrow(() -> new AssertionError(kind + " " + name + " missing"));
     }
 
     @Test
@@ -60,10 +64,13 @@ class DeploymentFilesTest {
         Files.copy(Path.of(".env.example"), env, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
         Process p;
         try {
-            p = new ProcessBuilder("docker-compose", "--env-file", env.toString(), "-f", "docker-compose.yml", "config", "-q")
-                    .redirectErrorStream(true).start();
+            p = new ProcessBuilder(
+                            "docker-compose", "--env-file", env.toString(), "-f", "docker-compose.yml", "config", "-q")
+                    .redirectErrorStream(true)
+                    .start();
         } catch (java.io.IOException e) {
-            throw new AssertionError("docker-compose is needed to validate docker-compose.yml: apt-get install docker-compose", e);
+            throw new AssertionError(
+                    "docker-compose is needed to validate docker-compose.yml: apt-get install docker-compose", e);
         }
         String out = new String(p.getInputStream().readAllBytes());
         assertTrue(p.waitFor(60, TimeUnit.SECONDS), "docker-compose config hung");
@@ -78,14 +85,19 @@ class DeploymentFilesTest {
         List<String> command = new ArrayList<>();
         sidecar.path("command").forEach(c -> command.add(c.asText()));
         assertEquals("serve", command.get(0));
-        assertEquals("/etc/llm-proxy/nginx", command.get(command.indexOf("--out-dir") + 1), "renders the jar's copy of nginx/");
+        assertEquals(
+                "/etc/llm-proxy/nginx",
+                command.get(command.indexOf("--out-dir") + 1),
+                "renders the jar's copy of nginx/");
         assertEquals("sidecar:8081", command.get(command.indexOf("--sidecar-addr") + 1));
         assertTrue(nginx.path("image").asText().startsWith("nginx:"), "the official nginx image");
         assertTrue(nginx.path("command").toString().contains("/etc/llm-proxy/nginx/nginx.conf"));
         assertTrue(nginx.path("volumes").toString().contains("nginx-config:/etc/llm-proxy/nginx:ro"));
         assertTrue(sidecar.path("volumes").toString().contains("nginx-config:/etc/llm-proxy/nginx"));
-        assertEquals("service_healthy", nginx.at("/depends_on/sidecar/condition").asText());
-        assertEquals("service_healthy", sidecar.at("/depends_on/redis/condition").asText());
+        assertEquals(
+                "service_healthy", nginx.at("/depends_on/sidecar/condition").asText());
+        assertEquals(
+                "service_healthy", sidecar.at("/depends_on/redis/condition").asText());
         for (String s : List.of("sidecar", "nginx", "redis", "ollama", "vllm")) {
             assertTrue(services.path(s).has("healthcheck"), s + " has no healthcheck");
         }
@@ -103,7 +115,8 @@ class DeploymentFilesTest {
         assertEquals(2, from.size(), "build stage and runtime stage");
         assertTrue(from.get(0).contains("temurin:21-jdk") && from.get(1).contains("temurin:21-jre"), from.toString());
         assertTrue(d.contains("COPY --from=build"));
-        String user = d.lines().filter(l -> l.startsWith("USER ")).reduce((a, b) -> b).orElseThrow();
+        String user =
+                d.lines().filter(l -> l.startsWith("USER ")).reduce((a, b) -> b).orElseThrow();
         assertFalse(user.contains("root") || user.matches("USER 0\\b.*"), user);
         assertTrue(d.contains("HEALTHCHECK"));
         assertTrue(d.contains("/healthz"));
@@ -118,8 +131,12 @@ class DeploymentFilesTest {
         assertEquals("/readyz", container.at("/readinessProbe/httpGet/path").asText());
         Map<String, JsonNode> env = new HashMap<>();
         container.path("env").forEach(e -> env.put(e.path("name").asText(), e));
-        assertEquals("llm-proxy-secrets", env.get("TOKENS_JSON").at("/valueFrom/secretKeyRef/name").asText());
-        assertEquals("llm-proxy-secrets", env.get("GATEWAY_SECRET").at("/valueFrom/secretKeyRef/name").asText());
+        assertEquals(
+                "llm-proxy-secrets",
+                env.get("TOKENS_JSON").at("/valueFrom/secretKeyRef/name").asText());
+        assertEquals(
+                "llm-proxy-secrets",
+                env.get("GATEWAY_SECRET").at("/valueFrom/secretKeyRef/name").asText());
         JsonNode config = k8s("ConfigMap", "llm-proxy-config").path("data");
         assertEquals("redis", config.path("RATE_LIMIT_STORE").asText());
         assertTrue(config.path("REDIS_URL").asText().contains("llm-proxy-redis"));

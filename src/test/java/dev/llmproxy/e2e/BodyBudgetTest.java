@@ -35,11 +35,14 @@ class BodyBudgetTest {
     static final long BUDGET = 4L * 1024 * 1024;
 
     static String chat(String model, int bytes) {
-        return "{\"model\":\"" + model + "\",\"messages\":[{\"role\":\"user\",\"content\":\"" + "x".repeat(bytes) + "\"}]}";
+        return "{\"model\":\"" + model + "\",\"messages\":[{\"role\":\"user\",\"content\":\"" + "x".repeat(bytes)
+                + "\"}]}";
     }
 
     static long metric(int port, String name) {
-        Matcher m = Pattern.compile("(?m)^" + name + " (\\d+)$").matcher(Http.get(URI.create("http://127.0.0.1:" + port + "/metrics")).body());
+        Matcher m = Pattern.compile("(?m)^" + name + " (\\d+)$")
+                .matcher(Http.get(URI.create("http://127.0.0.1:" + port + "/metrics"))
+                        .body());
         assertTrue(m.find(), name);
         return Long.parseLong(m.group(1));
     }
@@ -48,10 +51,19 @@ class BodyBudgetTest {
     void bodiesBeyondTheBudgetWaitThenAreAskedToRetryAndTheRoomComesBack() throws Exception {
         FakeVllm vllm = new FakeVllm(null);
         vllm.slowMillis = 4_000; // longer than a call waits for room
-        Config config = ConfigLoader.load(Map.of("TOKENS_JSON", "[{\"token\":\"" + TOKEN + "\",\"label\":\"budget\"}]",
-                "VLLM_BASE_URL", vllm.baseUrl(), "SIDECAR_PORT", "0",
-                "MAX_BODY_BYTES", Integer.toString(1024 * 1024), "BODY_MEMORY_BYTES", Long.toString(BUDGET)));
-        Javalin sidecar = App.create(config, new MemoryRateLimiter(Clock.systemUTC())).start();
+        Config config = ConfigLoader.load(Map.of(
+                "TOKENS_JSON",
+                "[{\"token\":\"" + TOKEN + "\",\"label\":\"budget\"}]",
+                "VLLM_BASE_URL",
+                vllm.baseUrl(),
+                "SIDECAR_PORT",
+                "0",
+                "MAX_BODY_BYTES",
+                Integer.toString(1024 * 1024),
+                "BODY_MEMORY_BYTES",
+                Long.toString(BUDGET)));
+        Javalin sidecar =
+                App.create(config, new MemoryRateLimiter(Clock.systemUTC())).start();
         int port = sidecar.port();
         URI url = URI.create("http://127.0.0.1:" + port + "/v1/chat/completions");
         try (var pool = Executors.newVirtualThreadPerTaskExecutor()) {
@@ -68,11 +80,15 @@ class BodyBudgetTest {
             assertEquals(2, vllm.received().size(), "both slow calls reached vLLM");
 
             long start = System.nanoTime();
-            Future<HttpResponse<String>> waiting = pool.submit(() -> Http.post(url, chat("llama3", 900_000), "Authorization", bearer(TOKEN)));
+            Future<HttpResponse<String>> waiting =
+                    pool.submit(() -> Http.post(url, chat("llama3", 900_000), "Authorization", bearer(TOKEN)));
             Thread.sleep(300);
             // While that one waits for room, a small call goes by: it does not queue behind it.
             long smallStart = System.nanoTime();
-            assertEquals(200, Http.post(url, chat("llama3", 1_000), "Authorization", bearer(TOKEN)).statusCode());
+            assertEquals(
+                    200,
+                    Http.post(url, chat("llama3", 1_000), "Authorization", bearer(TOKEN))
+                            .statusCode());
             assertTrue((System.nanoTime() - smallStart) / 1_000_000 < 1_000, "the small call did not wait");
 
             var refused = waiting.get();
@@ -86,10 +102,19 @@ class BodyBudgetTest {
                 assertEquals(200, f.get().statusCode());
             }
             // Refused after reading (bad JSON, a model the token may not use) or relayed: all their room comes back.
-            assertEquals(400, Http.post(url, "{" + "x".repeat(900_000), "Authorization", bearer(TOKEN)).statusCode());
-            assertEquals(200, Http.post(url, chat("llama3", 900_000), "Authorization", bearer(TOKEN)).statusCode());
+            assertEquals(
+                    400,
+                    Http.post(url, "{" + "x".repeat(900_000), "Authorization", bearer(TOKEN))
+                            .statusCode());
+            assertEquals(
+                    200,
+                    Http.post(url, chat("llama3", 900_000), "Authorization", bearer(TOKEN))
+                            .statusCode());
             // An unknown token is refused before its body is read: it never takes room.
-            assertEquals(401, Http.post(url, chat("llama3", 900_000), "Authorization", bearer("sk-nobody-0000000")).statusCode());
+            assertEquals(
+                    401,
+                    Http.post(url, chat("llama3", 900_000), "Authorization", bearer("sk-nobody-0000000"))
+                            .statusCode());
             assertEquals(BUDGET, metric(port, "llmproxy_body_memory_available_bytes"), "every call gave its room back");
         } finally {
             sidecar.stop();
@@ -100,22 +125,31 @@ class BodyBudgetTest {
     /** Through nginx a call refused for want of room gets the sidecar's own answer (overloaded), not a cut connection. */
     @Test
     void throughNginxARefusedCallGetsTheSidecarsAnswer() throws Exception {
-        try (Gateway gw = Gateway.start("[{\"token\":\"" + TOKEN + "\",\"label\":\"budget\"}]",
-                Map.of("MAX_BODY_BYTES", Integer.toString(1024 * 1024), "BODY_MEMORY_BYTES", Integer.toString(2 * 1024 * 1024)));
-             var pool = Executors.newVirtualThreadPerTaskExecutor()) {
+        try (Gateway gw = Gateway.start(
+                        "[{\"token\":\"" + TOKEN + "\",\"label\":\"budget\"}]",
+                        Map.of(
+                                "MAX_BODY_BYTES",
+                                Integer.toString(1024 * 1024),
+                                "BODY_MEMORY_BYTES",
+                                Integer.toString(2 * 1024 * 1024)));
+                var pool = Executors.newVirtualThreadPerTaskExecutor()) {
             gw.vllm.slowMillis = 4_000;
             // Renamed and over 16 KB: the sidecar relays it, holding its room while vLLM thinks.
-            Future<HttpResponse<String>> slow = pool.submit(() -> Http.post(gw.url("/v1/chat/completions"), chat("vllm:slow", 900_000),
-                    "Authorization", bearer(TOKEN)));
+            Future<HttpResponse<String>> slow = pool.submit(() -> Http.post(
+                    gw.url("/v1/chat/completions"), chat("vllm:slow", 900_000), "Authorization", bearer(TOKEN)));
             long deadline = System.nanoTime() + 3_000_000_000L;
             while (gw.vllm.received().isEmpty() && System.nanoTime() < deadline) {
                 Thread.sleep(10);
             }
-            var refused = Http.post(gw.url("/v1/chat/completions"), chat("llama3", 900_000), "Authorization", bearer(TOKEN));
+            var refused =
+                    Http.post(gw.url("/v1/chat/completions"), chat("llama3", 900_000), "Authorization", bearer(TOKEN));
             NginxGatewayTest.assertOpenAiError(refused, 503, "overloaded");
             assertEquals("1", refused.headers().firstValue("retry-after").orElse(null));
             assertEquals(200, slow.get().statusCode());
-            assertEquals(200, Http.post(gw.url("/v1/chat/completions"), chat("llama3", 900_000), "Authorization", bearer(TOKEN)).statusCode());
+            assertEquals(
+                    200,
+                    Http.post(gw.url("/v1/chat/completions"), chat("llama3", 900_000), "Authorization", bearer(TOKEN))
+                            .statusCode());
         }
     }
 }

@@ -42,7 +42,8 @@ class ErrorCatalogTest {
             ErrorCode.REQUEST_TIMEOUT, "not provoked: Jetty's own idle timeout on a body that stops (30 s and more)",
             ErrorCode.BODY_READ_FAILED, "not provoked: a body whose connection breaks, whose answer nobody reads",
             ErrorCode.INTERNAL_ERROR, "not provoked: a bug; its body is checked in the nginx template test",
-            ErrorCode.SERVICE_UNAVAILABLE, "not provoked: nginx answers 503 on its own only if a limit is added; template test",
+            ErrorCode.SERVICE_UNAVAILABLE,
+                    "not provoked: nginx answers 503 on its own only if a limit is added; template test",
             ErrorCode.BACKEND_BUSY, "OllamaErrorsTest: the fake Ollama has no full queue");
 
     static Gateway gw;
@@ -73,26 +74,45 @@ class ErrorCatalogTest {
         p.put("broken JSON", new Object[] {post(auth, "{\"model\":"), ErrorCode.INVALID_JSON});
         p.put("no model", new Object[] {post(auth, "{\"messages\":[]}"), ErrorCode.MISSING_MODEL});
         p.put("a model with a space", new Object[] {post(auth, "{\"model\":\"a b\"}"), ErrorCode.INVALID_MODEL});
-        p.put("a field of the wrong type", new Object[] {post(auth,
-                "{\"model\":\"ollama:llama3.2\",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}],\"tool_choice\":5}"), ErrorCode.INVALID_FIELD});
+        p.put("a field of the wrong type", new Object[] {
+            post(
+                    auth,
+                    "{\"model\":\"ollama:llama3.2\",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}],\"tool_choice\":5}"),
+            ErrorCode.INVALID_FIELD
+        });
         p.put("no token", new Object[] {post("", CHAT.formatted("vllm:llama3")), ErrorCode.INVALID_API_KEY});
-        p.put("a model outside the allowlist", new Object[] {post("Authorization: " + bearer(ONLY_LLAMA) + "\r\n",
-                CHAT.formatted("vllm:other")), ErrorCode.MODEL_NOT_ALLOWED});
+        p.put("a model outside the allowlist", new Object[] {
+            post("Authorization: " + bearer(ONLY_LLAMA) + "\r\n", CHAT.formatted("vllm:other")),
+            ErrorCode.MODEL_NOT_ALLOWED
+        });
         p.put("an unknown URL", new Object[] {"GET /v1/nowhere HTTP/1.1\r\nHost: gw\r\n\r\n", ErrorCode.UNKNOWN_URL});
-        p.put("GET on a model call", new Object[] {"GET /v1/chat/completions HTTP/1.1\r\nHost: gw\r\n" + auth + "\r\n", ErrorCode.METHOD_NOT_ALLOWED});
-        p.put("a body over the limit", new Object[] {post(auth, CHAT.formatted("vllm:llama3").replace("Hi", "x".repeat(70_000))),
-                ErrorCode.REQUEST_TOO_LARGE});
-        p.put("an Ollama model it does not have", new Object[] {post(auth, CHAT.formatted("ollama:nonexistent")), ErrorCode.MODEL_NOT_FOUND});
-        p.put("a URI too long", new Object[] {"GET /" + "a".repeat(70_000) + " HTTP/1.1\r\nHost: gw\r\n\r\n", ErrorCode.URI_TOO_LONG});
-        p.put("an unknown transfer coding", new Object[] {"POST /v1/chat/completions HTTP/1.1\r\nHost: gw\r\n" + auth
-                + "Transfer-Encoding: gzip\r\n\r\n", ErrorCode.NOT_IMPLEMENTED, ErrorCode.BAD_REQUEST}); // Jetty: 400
-        p.put("an unknown HTTP version", new Object[] {"GET /v1/models HTTP/9.9\r\nHost: gw\r\n\r\n", ErrorCode.UNSUPPORTED_PROTOCOL});
+        p.put("GET on a model call", new Object[] {
+            "GET /v1/chat/completions HTTP/1.1\r\nHost: gw\r\n" + auth + "\r\n", ErrorCode.METHOD_NOT_ALLOWED
+        });
+        p.put("a body over the limit", new Object[] {
+            post(auth, CHAT.formatted("vllm:llama3").replace("Hi", "x".repeat(70_000))), ErrorCode.REQUEST_TOO_LARGE
+        });
+        p.put(
+                "an Ollama model it does not have",
+                new Object[] {post(auth, CHAT.formatted("ollama:nonexistent")), ErrorCode.MODEL_NOT_FOUND});
+        p.put(
+                "a URI too long",
+                new Object[] {"GET /" + "a".repeat(70_000) + " HTTP/1.1\r\nHost: gw\r\n\r\n", ErrorCode.URI_TOO_LONG});
+        p.put("an unknown transfer coding", new Object[] {
+            "POST /v1/chat/completions HTTP/1.1\r\nHost: gw\r\n" + auth + "Transfer-Encoding: gzip\r\n\r\n",
+            ErrorCode.NOT_IMPLEMENTED,
+            ErrorCode.BAD_REQUEST
+        }); // Jetty: 400
+        p.put(
+                "an unknown HTTP version",
+                new Object[] {"GET /v1/models HTTP/9.9\r\nHost: gw\r\n\r\n", ErrorCode.UNSUPPORTED_PROTOCOL});
         return p;
     }
 
     static String post(String headers, String body) {
         return "POST /v1/chat/completions HTTP/1.1\r\nHost: gw\r\nContent-Type: application/json\r\n" + headers
-                + "Content-Length: " + body.getBytes(java.nio.charset.StandardCharsets.UTF_8).length + "\r\n\r\n" + body;
+                + "Content-Length: " + body.getBytes(java.nio.charset.StandardCharsets.UTF_8).length + "\r\n\r\n"
+                + body;
     }
 
     static OneConnection.Answer send(int port, String request) throws Exception {
@@ -105,8 +125,14 @@ class ErrorCatalogTest {
     static List<String> check(String what, OneConnection.Answer a, ErrorCode expected) {
         List<String> problems = new ArrayList<>();
         try {
-            assertTrue(a.header("Content-Type") != null && a.header("Content-Type").startsWith("application/json"), "content type");
-            String code = new ObjectMapper().readTree(a.body()).path("error").path("code").asText();
+            assertTrue(
+                    a.header("Content-Type") != null && a.header("Content-Type").startsWith("application/json"),
+                    "content type");
+            String code = new ObjectMapper()
+                    .readTree(a.body())
+                    .path("error")
+                    .path("code")
+                    .asText();
             assertEquals(expected, ErrorCode.of(code).orElse(null), "code " + code);
             ErrorBodies.assertCatalog(expected, a.status(), a.body());
             seen.add(expected);
@@ -124,7 +150,8 @@ class ErrorCatalogTest {
             ErrorCode expected = (ErrorCode) p.getValue()[1];
             ErrorCode fromSidecar = (ErrorCode) p.getValue()[p.getValue().length - 1];
             problems.addAll(check("nginx, " + p.getKey(), send(gw.url("/").getPort(), request), expected));
-            problems.addAll(check("sidecar, " + p.getKey(), send(gw.sidecarUrl("/").getPort(), request), fromSidecar));
+            problems.addAll(
+                    check("sidecar, " + p.getKey(), send(gw.sidecarUrl("/").getPort(), request), fromSidecar));
         }
         assertTrue(problems.isEmpty(), String.join("\n", problems));
     }
@@ -135,13 +162,26 @@ class ErrorCatalogTest {
         int first = send(gw.url("/").getPort(), once).status();
         assertTrue(first == 200 || first == 429, "the day's one call, or (run again) already spent: " + first);
         List<String> problems = new ArrayList<>();
-        problems.addAll(check("nginx, over the daily limit", send(gw.url("/").getPort(), once), ErrorCode.RATE_LIMIT_EXCEEDED));
-        problems.addAll(check("sidecar, over the daily limit", send(gw.sidecarUrl("/").getPort(), once), ErrorCode.RATE_LIMIT_EXCEEDED));
+        problems.addAll(
+                check("nginx, over the daily limit", send(gw.url("/").getPort(), once), ErrorCode.RATE_LIMIT_EXCEEDED));
+        problems.addAll(check(
+                "sidecar, over the daily limit",
+                send(gw.sidecarUrl("/").getPort(), once),
+                ErrorCode.RATE_LIMIT_EXCEEDED));
         // nginx answers these itself (its 400 for headers, its 100-continue); the sidecar's own words:
-        problems.addAll(check("sidecar, headers too large", send(gw.sidecarUrl("/").getPort(),
-                "GET /v1/models HTTP/1.1\r\nHost: gw\r\nX-Big: " + "a".repeat(20_000) + "\r\n\r\n"), ErrorCode.HEADERS_TOO_LARGE));
-        problems.addAll(check("sidecar, unknown Expect", send(gw.sidecarUrl("/").getPort(), "POST /v1/chat/completions HTTP/1.1\r\nHost: gw\r\n"
-                + "Expect: 100-continue-x\r\nContent-Length: 2\r\n\r\n{}"), ErrorCode.EXPECTATION_FAILED));
+        problems.addAll(check(
+                "sidecar, headers too large",
+                send(
+                        gw.sidecarUrl("/").getPort(),
+                        "GET /v1/models HTTP/1.1\r\nHost: gw\r\nX-Big: " + "a".repeat(20_000) + "\r\n\r\n"),
+                ErrorCode.HEADERS_TOO_LARGE));
+        problems.addAll(check(
+                "sidecar, unknown Expect",
+                send(
+                        gw.sidecarUrl("/").getPort(),
+                        "POST /v1/chat/completions HTTP/1.1\r\nHost: gw\r\n"
+                                + "Expect: 100-continue-x\r\nContent-Length: 2\r\n\r\n{}"),
+                ErrorCode.EXPECTATION_FAILED));
         assertTrue(problems.isEmpty(), String.join("\n", problems));
     }
 
@@ -150,19 +190,32 @@ class ErrorCatalogTest {
         List<String> problems = new ArrayList<>();
         String auth = "Authorization: " + bearer(TEAM) + "\r\n";
         for (String model : List.of("vllm:llama3", "ollama:llama3.2")) {
-            problems.addAll(check("nginx, " + model + " unreachable", send(noBackends.url("/").getPort(), post(auth, CHAT.formatted(model))),
+            problems.addAll(check(
+                    "nginx, " + model + " unreachable",
+                    send(noBackends.url("/").getPort(), post(auth, CHAT.formatted(model))),
                     ErrorCode.BACKEND_UNAVAILABLE));
-            problems.addAll(check("sidecar, " + model + " unreachable", send(noBackends.sidecarUrl("/").getPort(),
-                    post(auth, CHAT.formatted(model))), ErrorCode.BACKEND_UNAVAILABLE));
+            problems.addAll(check(
+                    "sidecar, " + model + " unreachable",
+                    send(noBackends.sidecarUrl("/").getPort(), post(auth, CHAT.formatted(model))),
+                    ErrorCode.BACKEND_UNAVAILABLE));
         }
-        problems.addAll(check("sidecar, no backend lists models", send(noBackends.sidecarUrl("/").getPort(),
-                "GET /v1/models HTTP/1.1\r\nHost: gw\r\n" + auth + "\r\n"), ErrorCode.BACKEND_UNAVAILABLE));
+        problems.addAll(check(
+                "sidecar, no backend lists models",
+                send(noBackends.sidecarUrl("/").getPort(), "GET /v1/models HTTP/1.1\r\nHost: gw\r\n" + auth + "\r\n"),
+                ErrorCode.BACKEND_UNAVAILABLE));
         assertTrue(problems.isEmpty(), String.join("\n", problems));
 
         // A stream that fails midway ends with the catalog's error event.
-        var stream = send(gw.url("/").getPort(), post(auth,
-                "{\"model\":\"ollama:broken\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}"));
-        String event = stream.body().lines().filter(l -> l.startsWith("data: {\"error\"")).findFirst().orElseThrow(() -> new AssertionError(stream.body()));
+        var stream = send(
+                gw.url("/").getPort(),
+                post(
+                        auth,
+                        "{\"model\":\"ollama:broken\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}"));
+        String event = stream.body()
+                .lines()
+                .filter(l -> l.startsWith("data: {\"error\""))
+                .findFirst()
+                .orElseThrow(() -> new AssertionError(stream.body()));
         ErrorBodies.assertCatalog(ErrorCode.BACKEND_ERROR, 502, event.substring("data: ".length()));
         seen.add(ErrorCode.BACKEND_ERROR);
     }

@@ -32,7 +32,9 @@ class LargePromptTest {
 
     @BeforeAll
     static void start() throws Exception {
-        gw = Gateway.start("[{\"token\":\"" + TOKEN + "\",\"label\":\"large\"}]", Map.of("MAX_BODY_BYTES", Integer.toString(6 * 1024 * 1024)));
+        gw = Gateway.start(
+                "[{\"token\":\"" + TOKEN + "\",\"label\":\"large\"}]",
+                Map.of("MAX_BODY_BYTES", Integer.toString(6 * 1024 * 1024)));
     }
 
     @AfterAll
@@ -47,26 +49,33 @@ class LargePromptTest {
 
     /** About {@code bytes} of chat, the model last (as the OpenAI Python SDK writes it), with escapes and non-ASCII. */
     static String prompt(int bytes, String model) {
-        String line = "Context: \\\"quoted\\\", a tab\\t, JSON-looking text {\\\"model\\\": \\\"vllm:evil\\\"} \u2014 r\u00e9sum\u00e9 \ud83d\ude00\\n";
+        String line =
+                "Context: \\\"quoted\\\", a tab\\t, JSON-looking text {\\\"model\\\": \\\"vllm:evil\\\"} \u2014 r\u00e9sum\u00e9 \ud83d\ude00\\n";
         StringBuilder text = new StringBuilder();
         while (text.length() < bytes) {
             text.append(line);
         }
-        return "{\"messages\":[{\"role\":\"user\",\"content\":\"" + text + "\"}],\"seed\":12345678901234567890,\"temperature\":1.0,"
-                + "\"model\":\"" + model + "\",\"max_tokens\":16}";
+        return "{\"messages\":[{\"role\":\"user\",\"content\":\"" + text
+                + "\"}],\"seed\":12345678901234567890,\"temperature\":1.0," + "\"model\":\"" + model
+                + "\",\"max_tokens\":16}";
     }
 
     record Sent(HttpResponse<String> response, String id) {}
 
     static Sent post(String body) {
         String id = "large-" + IDS.incrementAndGet();
-        return new Sent(Http.post(gw.url("/v1/chat/completions"), body, "Authorization", bearer(TOKEN), "X-Request-ID", id), id);
+        return new Sent(
+                Http.post(gw.url("/v1/chat/completions"), body, "Authorization", bearer(TOKEN), "X-Request-ID", id),
+                id);
     }
 
     /** Whether the sidecar handed this call back to nginx (rather than relaying it), from nginx's access log. */
     static boolean handedOver(String id) throws Exception {
         for (int attempt = 0; attempt < 50; attempt++) {
-            var line = gw.accessLog().lines().filter(l -> l.contains("\"request_id\":\"" + id + "\"")).findFirst();
+            var line = gw.accessLog()
+                    .lines()
+                    .filter(l -> l.contains("\"request_id\":\"" + id + "\""))
+                    .findFirst();
             if (line.isPresent()) {
                 return JSON.readTree(line.get()).path("handed_over").asText().equals("1");
             }
@@ -95,31 +104,43 @@ class LargePromptTest {
 
     @Test
     void aSmallBodyIsRewrittenByNginxExactlyEvenWhenTheModelsLiteralOccursTwice() throws Exception {
-        String body = "{\"user\":\"vllm:llama3\",\"model\" : \"vllm:llama3\",\"seed\":12345678901234567890,\"temperature\":1.0,"
-                + "\"top_p\":1e-1,\"messages\":[{\"role\":\"user\",\"content\":\"say \\\"vllm:llama3\\\"\"}]}";
+        String body =
+                "{\"user\":\"vllm:llama3\",\"model\" : \"vllm:llama3\",\"seed\":12345678901234567890,\"temperature\":1.0,"
+                        + "\"top_p\":1e-1,\"messages\":[{\"role\":\"user\",\"content\":\"say \\\"vllm:llama3\\\"\"}]}";
         Sent s = post(body);
         assertEquals(200, s.response().statusCode(), s.response().body());
-        assertEquals(body.replace("\"model\" : \"vllm:llama3\"", "\"model\" : \"llama3\""), gw.vllm.last().body());
+        assertEquals(
+                body.replace("\"model\" : \"vllm:llama3\"", "\"model\" : \"llama3\""),
+                gw.vllm.last().body());
         assertTrue(handedOver(s.id()), "rewritten by nginx");
     }
 
     @Test
     void aNestedModelKeyBeforeTheTopLevelOneIsNeverTheOneRewritten() throws Exception {
-        String body = "{\"metadata\":{\"model\":\"vllm:other\"},\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"f\",\"parameters\":"
-                + "{\"properties\":{\"model\":{\"type\":\"string\"}}}}}],\"model\":\"vllm:llama3\",\"temperature\":1.0,"
-                + "\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}";
+        String body =
+                "{\"metadata\":{\"model\":\"vllm:other\"},\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"f\",\"parameters\":"
+                        + "{\"properties\":{\"model\":{\"type\":\"string\"}}}}}],\"model\":\"vllm:llama3\",\"temperature\":1.0,"
+                        + "\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}";
         Sent s = post(body);
         assertEquals(200, s.response().statusCode(), s.response().body());
-        assertEquals(body.replace("\"model\":\"vllm:llama3\"", "\"model\":\"llama3\""), gw.vllm.last().body());
+        assertEquals(
+                body.replace("\"model\":\"vllm:llama3\"", "\"model\":\"llama3\""),
+                gw.vllm.last().body());
         assertFalse(handedOver(s.id()), "the sidecar relays what nginx's rewrite would get wrong");
     }
 
     @Test
     void aChunkedLargeBodyArrivesWhole() throws Exception {
         byte[] body = prompt(2_000_000, "llama3").getBytes(StandardCharsets.UTF_8);
-        HttpRequest.BodyPublisher chunked = HttpRequest.BodyPublishers.fromPublisher(HttpRequest.BodyPublishers.ofByteArray(body));
-        var r = Http.client().send(HttpRequest.newBuilder(gw.url("/v1/chat/completions")).header("Authorization", bearer(TOKEN))
-                .POST(chunked).build(), HttpResponse.BodyHandlers.ofString());
+        HttpRequest.BodyPublisher chunked =
+                HttpRequest.BodyPublishers.fromPublisher(HttpRequest.BodyPublishers.ofByteArray(body));
+        var r = Http.client()
+                .send(
+                        HttpRequest.newBuilder(gw.url("/v1/chat/completions"))
+                                .header("Authorization", bearer(TOKEN))
+                                .POST(chunked)
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString());
         assertEquals(200, r.statusCode(), r.body());
         assertEquals(new String(body, StandardCharsets.UTF_8), gw.vllm.last().body());
     }
@@ -129,8 +150,17 @@ class LargePromptTest {
     void largeClientHeadersThatNginxAcceptsAreFine() throws Exception {
         String cookie = "c".repeat(7_000);
         for (String model : new String[] {"llama3", "ollama:llama3.2"}) {
-            var r = Http.post(gw.url("/v1/chat/completions"), "{\"model\":\"" + model + "\",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}",
-                    "Authorization", bearer(TOKEN), "Cookie", "a=" + cookie, "X-Trace-A", cookie, "X-Trace-B", cookie);
+            var r = Http.post(
+                    gw.url("/v1/chat/completions"),
+                    "{\"model\":\"" + model + "\",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}",
+                    "Authorization",
+                    bearer(TOKEN),
+                    "Cookie",
+                    "a=" + cookie,
+                    "X-Trace-A",
+                    cookie,
+                    "X-Trace-B",
+                    cookie);
             assertEquals(200, r.statusCode(), model + ": " + r.body());
         }
     }

@@ -20,7 +20,8 @@ class NginxFaultsTest {
 
     @BeforeEach
     void start() throws Exception {
-        gw = Gateway.start("[{\"token\":\"" + TOKEN + "\",\"label\":\"faults\",\"rpm\":1000000}]",
+        gw = Gateway.start(
+                "[{\"token\":\"" + TOKEN + "\",\"label\":\"faults\",\"rpm\":1000000}]",
                 Map.of("UPSTREAM_READ_TIMEOUT_SECONDS", "1"));
     }
 
@@ -31,14 +32,18 @@ class NginxFaultsTest {
 
     @Test
     void sidecarDownIs503WithRetryAfterAndRecoversWhenItIsBack() throws Exception {
-        assertEquals(200, Http.post(gw.url("/v1/chat/completions"), CHAT, "Authorization", bearer(TOKEN)).statusCode());
+        assertEquals(
+                200,
+                Http.post(gw.url("/v1/chat/completions"), CHAT, "Authorization", bearer(TOKEN))
+                        .statusCode());
         gw.stopSidecar();
         for (String path : new String[] {"/v1/chat/completions", "/v1/embeddings"}) {
             var r = Http.post(gw.url(path), CHAT, "Authorization", bearer(TOKEN));
             NginxGatewayTest.assertOpenAiError(r, 503, "authz_unavailable");
             assertEquals("5", r.headers().firstValue("retry-after").orElse(null));
         }
-        NginxGatewayTest.assertOpenAiError(Http.get(gw.url("/v1/models"), "Authorization", bearer(TOKEN)), 503, "authz_unavailable");
+        NginxGatewayTest.assertOpenAiError(
+                Http.get(gw.url("/v1/models"), "Authorization", bearer(TOKEN)), 503, "authz_unavailable");
         gw.restartSidecar();
         var back = Http.post(gw.url("/v1/chat/completions"), CHAT, "Authorization", bearer(TOKEN));
         assertEquals(200, back.statusCode(), back.body());
@@ -53,9 +58,16 @@ class NginxFaultsTest {
                 pool.submit(() -> {
                     while (!stop.get()) {
                         var r = Http.post(gw.url("/v1/chat/completions"), CHAT, "Authorization", bearer(TOKEN));
-                        String kind = r.statusCode() + (r.statusCode() == 503 && r.body().contains("\"code\":\"authz_unavailable\"")
-                                && r.headers().firstValue("retry-after").isPresent() ? " json+retry-after" : "");
-                        statuses.computeIfAbsent(kind, k -> new java.util.concurrent.atomic.LongAdder()).increment();
+                        String kind = r.statusCode()
+                                + (r.statusCode() == 503
+                                                && r.body().contains("\"code\":\"authz_unavailable\"")
+                                                && r.headers()
+                                                        .firstValue("retry-after")
+                                                        .isPresent()
+                                        ? " json+retry-after"
+                                        : "");
+                        statuses.computeIfAbsent(kind, k -> new java.util.concurrent.atomic.LongAdder())
+                                .increment();
                     }
                     return null;
                 });
@@ -69,7 +81,11 @@ class NginxFaultsTest {
         }
         assertEquals(java.util.Set.of("200", "503 json+retry-after"), statuses.keySet(), statuses.toString());
         for (int i = 0; i < 20; i++) {
-            assertEquals(200, Http.post(gw.url("/v1/chat/completions"), CHAT, "Authorization", bearer(TOKEN)).statusCode(), "service is back");
+            assertEquals(
+                    200,
+                    Http.post(gw.url("/v1/chat/completions"), CHAT, "Authorization", bearer(TOKEN))
+                            .statusCode(),
+                    "service is back");
         }
     }
 
@@ -77,12 +93,21 @@ class NginxFaultsTest {
     void vllmTooSlowIs504JsonThroughNginxAndTheSidecar() throws Exception {
         String slow = CHAT.replace("vllm:llama3", "vllm:slow");
         long start = System.nanoTime();
-        NginxGatewayTest.assertOpenAiError(Http.post(gw.url("/v1/chat/completions"), slow, "Authorization", bearer(TOKEN)), 504, "backend_timeout");
+        NginxGatewayTest.assertOpenAiError(
+                Http.post(gw.url("/v1/chat/completions"), slow, "Authorization", bearer(TOKEN)),
+                504,
+                "backend_timeout");
         assertTrue(System.nanoTime() - start < 2_900_000_000L, "answered before vLLM did: the timeout applied");
-        NginxGatewayTest.assertOpenAiError(Http.post(gw.sidecarUrl("/v1/chat/completions"), slow, "Authorization", bearer(TOKEN)), 504, "backend_timeout");
+        NginxGatewayTest.assertOpenAiError(
+                Http.post(gw.sidecarUrl("/v1/chat/completions"), slow, "Authorization", bearer(TOKEN)),
+                504,
+                "backend_timeout");
         // Ollama answers a non-streamed call only when done (about 5 s for the slow model): past the 1 s timeout.
         String slowOllama = CHAT.replace("vllm:llama3", "ollama:slow");
-        NginxGatewayTest.assertOpenAiError(Http.post(gw.url("/v1/chat/completions"), slowOllama, "Authorization", bearer(TOKEN)), 504, "backend_timeout");
+        NginxGatewayTest.assertOpenAiError(
+                Http.post(gw.url("/v1/chat/completions"), slowOllama, "Authorization", bearer(TOKEN)),
+                504,
+                "backend_timeout");
     }
 
     /** A vLLM that sends one event of a stream and then drops the connection: no last chunk, no [DONE]. */
@@ -96,13 +121,17 @@ class NginxFaultsTest {
                     while (!head.toString().endsWith("\r\n\r\n")) {
                         head.append((char) in.readByte());
                     }
-                    var m = java.util.regex.Pattern.compile("(?i)content-length: *(\\d+)").matcher(head);
+                    var m = java.util.regex.Pattern.compile("(?i)content-length: *(\\d+)")
+                            .matcher(head);
                     in.readNBytes(m.find() ? Integer.parseInt(m.group(1)) : 0);
-                    String event = "data: {\"id\":\"chatcmpl-1\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"llama3\","
-                            + "\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"Par\"},\"finish_reason\":null}]}\n\n";
+                    String event =
+                            "data: {\"id\":\"chatcmpl-1\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"llama3\","
+                                    + "\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"Par\"},\"finish_reason\":null}]}\n\n";
                     var out = s.getOutputStream();
-                    out.write(("HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n"
-                            + Integer.toHexString(event.length()) + "\r\n" + event + "\r\n").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                    out.write(
+                            ("HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n"
+                                            + Integer.toHexString(event.length()) + "\r\n" + event + "\r\n")
+                                    .getBytes(java.nio.charset.StandardCharsets.UTF_8));
                     out.flush();
                     s.setSoLinger(true, 0); // die: reset, no terminating chunk
                 } catch (java.io.IOException e) {
@@ -115,14 +144,20 @@ class NginxFaultsTest {
 
     @Test
     void vllmDyingMidStreamIsNeverANormalEnd() throws Exception {
-        String stream = "{\"model\":\"vllm:llama3\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}";
+        String stream =
+                "{\"model\":\"vllm:llama3\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}";
         try (var dying = dyingVllm();
-             Gateway g = Gateway.start("[{\"token\":\"" + TOKEN + "\",\"label\":\"faults\"}]",
-                     Map.of("VLLM_BASE_URL", "http://127.0.0.1:" + dying.getLocalPort() + "/v1"))) {
+                Gateway g = Gateway.start(
+                        "[{\"token\":\"" + TOKEN + "\",\"label\":\"faults\"}]",
+                        Map.of("VLLM_BASE_URL", "http://127.0.0.1:" + dying.getLocalPort() + "/v1"))) {
             // Through nginx, which relays vLLM directly: the response breaks off, it does not end cleanly.
-            var req = java.net.http.HttpRequest.newBuilder(g.url("/v1/chat/completions")).header("Authorization", bearer(TOKEN))
-                    .POST(java.net.http.HttpRequest.BodyPublishers.ofString(stream)).build();
-            assertThrows(java.io.IOException.class, () -> Http.client().send(req, java.net.http.HttpResponse.BodyHandlers.ofString()),
+            var req = java.net.http.HttpRequest.newBuilder(g.url("/v1/chat/completions"))
+                    .header("Authorization", bearer(TOKEN))
+                    .POST(java.net.http.HttpRequest.BodyPublishers.ofString(stream))
+                    .build();
+            assertThrows(
+                    java.io.IOException.class,
+                    () -> Http.client().send(req, java.net.http.HttpResponse.BodyHandlers.ofString()),
                     "a broken stream read as complete");
             // The sidecar relaying vLLM itself: an error event, and no [DONE].
             var direct = Http.post(g.sidecarUrl("/v1/chat/completions"), stream, "Authorization", bearer(TOKEN));
@@ -140,15 +175,23 @@ class NginxFaultsTest {
         // One backend down still lists the other's models; both down is a 502.
         var models = Http.get(gw.url("/v1/models"), "Authorization", bearer(TOKEN));
         assertEquals(200, models.statusCode(), models.body());
-        assertTrue(models.body().contains("\"ollama:llama3.2:latest\"") && !models.body().contains("\"vllm:"), models.body());
+        assertTrue(
+                models.body().contains("\"ollama:llama3.2:latest\"")
+                        && !models.body().contains("\"vllm:"),
+                models.body());
         gw.ollama.close();
-        NginxGatewayTest.assertOpenAiError(Http.get(gw.url("/v1/models"), "Authorization", bearer(TOKEN)), 502, "backend_unavailable");
+        NginxGatewayTest.assertOpenAiError(
+                Http.get(gw.url("/v1/models"), "Authorization", bearer(TOKEN)), 502, "backend_unavailable");
     }
 
     @Test
     void ollamaDownIs502Json() throws Exception {
         gw.ollama.close();
-        var r = Http.post(gw.url("/v1/chat/completions"), CHAT.replace("vllm:llama3", "ollama:llama3.2"), "Authorization", bearer(TOKEN));
+        var r = Http.post(
+                gw.url("/v1/chat/completions"),
+                CHAT.replace("vllm:llama3", "ollama:llama3.2"),
+                "Authorization",
+                bearer(TOKEN));
         NginxGatewayTest.assertOpenAiError(r, 502, "backend_unavailable");
         assertTrue(r.body().contains("Ollama"), r.body());
         var models = Http.get(gw.url("/v1/models"), "Authorization", bearer(TOKEN));

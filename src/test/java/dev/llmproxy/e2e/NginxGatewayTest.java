@@ -6,8 +6,8 @@ import static org.junit.jupiter.api.Assertions.*;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.llmproxy.auth.TokenDigest;
-import dev.llmproxy.testing.FakeVllm;
 import dev.llmproxy.testing.ErrorBodies;
+import dev.llmproxy.testing.FakeVllm;
 import dev.llmproxy.testing.Gateway;
 import dev.llmproxy.testing.Http;
 import dev.llmproxy.testing.Integration;
@@ -44,14 +44,22 @@ class NginxGatewayTest {
 
     @BeforeAll
     static void start() throws Exception {
-        gw = Gateway.start("""
+        gw = Gateway.start(
+                """
                 [{"token":"%s","label":"team-a","rpm":100000,"rpd":1000000},
                  {"token":"%s","label":"rpm5","rpm":5},
                  {"token":"%s","label":"rpm2","rpm":2,"rpd":1000},
                  {"token":"%s","label":"rpd3","rpm":100,"rpd":3},
                  {"token":"%s","label":"only-llama","models":["vllm:llama3"]},
                  {"token_sha256":"%s","label":"hashed"}]
-                """.formatted(TEAM, RPM5, RPM2, RPD3, ONLY_LLAMA, TokenDigest.of(HASHED).hex()), Map.of("MAX_BODY_BYTES", "65536"));
+                """.formatted(
+                                TEAM,
+                                RPM5,
+                                RPM2,
+                                RPD3,
+                                ONLY_LLAMA,
+                                TokenDigest.of(HASHED).hex()),
+                Map.of("MAX_BODY_BYTES", "65536"));
     }
 
     @AfterAll
@@ -74,7 +82,13 @@ class NginxGatewayTest {
 
     @Test
     void chatWithPrefixReachesVllmWithoutPrefixAndWithoutClientToken() throws Exception {
-        var r = Http.post(gw.url("/v1/chat/completions"), CHAT, "Authorization", bearer(TEAM), "Content-Type", "application/json");
+        var r = Http.post(
+                gw.url("/v1/chat/completions"),
+                CHAT,
+                "Authorization",
+                bearer(TEAM),
+                "Content-Type",
+                "application/json");
         assertEquals(200, r.statusCode(), r.body());
         assertEquals("chat.completion", json(r).path("object").asText());
         assertEquals("Hello from vLLM", json(r).at("/choices/0/message/content").asText());
@@ -84,21 +98,28 @@ class NginxGatewayTest {
         assertEquals("Bearer " + Gateway.VLLM_KEY, seen.headers().get("authorization"));
         assertFalse(seen.headers().toString().contains(TEAM), "client token reached vLLM");
         assertFalse(seen.headers().containsKey("x-gateway-secret"), "the sidecar secret reached vLLM");
-        assertEquals("100000", r.headers().firstValue("x-ratelimit-limit-requests").orElse(null));
+        assertEquals(
+                "100000", r.headers().firstValue("x-ratelimit-limit-requests").orElse(null));
         assertTrue(r.headers().firstValue("x-request-id").isPresent());
     }
 
     @Test
     void modelWithoutPrefixGoesToDefaultBackendUnchanged() throws Exception {
-        var r = Http.post(gw.url("/v1/chat/completions"), CHAT.replace("vllm:llama3", "meta-llama/Llama-3.1-8B-Instruct"),
-                "Authorization", bearer(TEAM));
+        var r = Http.post(
+                gw.url("/v1/chat/completions"),
+                CHAT.replace("vllm:llama3", "meta-llama/Llama-3.1-8B-Instruct"),
+                "Authorization",
+                bearer(TEAM));
         assertEquals(200, r.statusCode(), r.body());
-        assertEquals("meta-llama/Llama-3.1-8B-Instruct", gw.vllm.last().json().path("model").asText());
+        assertEquals(
+                "meta-llama/Llama-3.1-8B-Instruct",
+                gw.vllm.last().json().path("model").asText());
     }
 
     @Test
     void prefixStrippingKeepsEveryOtherByte() {
-        String body = "{\"temperature\":1.0,\"seed\":12345678901234567890,\"model\":\"vllm:llama3\",\"messages\":[{\"role\":\"user\",\"content\":\"h\\u00e9\"}]}";
+        String body =
+                "{\"temperature\":1.0,\"seed\":12345678901234567890,\"model\":\"vllm:llama3\",\"messages\":[{\"role\":\"user\",\"content\":\"h\\u00e9\"}]}";
         var r = Http.post(gw.url("/v1/chat/completions"), body, "Authorization", bearer(TEAM));
         assertEquals(200, r.statusCode(), r.body());
         assertEquals(body.replace("vllm:llama3", "llama3"), gw.vllm.last().body());
@@ -106,12 +127,17 @@ class NginxGatewayTest {
 
     @Test
     void completionsAndEmbeddings() throws Exception {
-        var c = Http.post(gw.url("/v1/completions"), "{\"model\":\"vllm:llama3\",\"prompt\":\"Say hi\"}", "Authorization", bearer(TEAM));
+        var c = Http.post(
+                gw.url("/v1/completions"),
+                "{\"model\":\"vllm:llama3\",\"prompt\":\"Say hi\"}",
+                "Authorization",
+                bearer(TEAM));
         assertEquals(200, c.statusCode(), c.body());
         assertEquals("text_completion", json(c).path("object").asText());
         assertEquals("/v1/completions", gw.vllm.last().path());
 
-        var e = Http.post(gw.url("/v1/embeddings"), "{\"model\":\"llama3\",\"input\":\"hello\"}", "Authorization", bearer(TEAM));
+        var e = Http.post(
+                gw.url("/v1/embeddings"), "{\"model\":\"llama3\",\"input\":\"hello\"}", "Authorization", bearer(TEAM));
         assertEquals(200, e.statusCode(), e.body());
         assertEquals(3, json(e).at("/data/0/embedding").size());
         assertEquals("llama3", gw.vllm.last().json().path("model").asText());
@@ -149,11 +175,17 @@ class NginxGatewayTest {
 
     @Test
     void missingMalformedAndUnknownTokensGet401Json() throws Exception {
-        for (String[] headers : new String[][] {{}, {"Authorization", "Basic abc"}, {"Authorization", "Bearer"},
-                {"Authorization", bearer("sk-nobody-0123456789")}}) {
+        for (String[] headers : new String[][] {
+            {},
+            {"Authorization", "Basic abc"},
+            {"Authorization", "Bearer"},
+            {"Authorization", bearer("sk-nobody-0123456789")}
+        }) {
             var r = Http.post(gw.url("/v1/chat/completions"), CHAT, headers);
             assertOpenAiError(r, 401, "invalid_api_key");
-            assertEquals("Bearer realm=\"llm-proxy\"", r.headers().firstValue("www-authenticate").orElse(null));
+            assertEquals(
+                    "Bearer realm=\"llm-proxy\"",
+                    r.headers().firstValue("www-authenticate").orElse(null));
             assertEquals(1, r.headers().allValues("www-authenticate").size());
         }
         assertTrue(gw.vllm.received().isEmpty());
@@ -163,7 +195,9 @@ class NginxGatewayTest {
     void hashedTokenAuthenticates() {
         var r = Http.post(gw.url("/v1/chat/completions"), CHAT, "Authorization", bearer(HASHED));
         assertEquals(200, r.statusCode(), r.body());
-        assertTrue(r.headers().firstValue("x-ratelimit-limit-requests").isEmpty(), "an unlimited token has no limit headers");
+        assertTrue(
+                r.headers().firstValue("x-ratelimit-limit-requests").isEmpty(),
+                "an unlimited token has no limit headers");
     }
 
     @Test
@@ -171,19 +205,27 @@ class NginxGatewayTest {
         for (int i = 0; i < 2; i++) {
             var ok = Http.post(gw.url("/v1/chat/completions"), CHAT, "Authorization", bearer(RPM2));
             assertEquals(200, ok.statusCode(), ok.body());
-            assertEquals("2", ok.headers().firstValue("x-ratelimit-limit-requests").orElse(null));
-            assertEquals(Integer.toString(1 - i), ok.headers().firstValue("x-ratelimit-remaining-requests").orElse(null));
+            assertEquals(
+                    "2", ok.headers().firstValue("x-ratelimit-limit-requests").orElse(null));
+            assertEquals(
+                    Integer.toString(1 - i),
+                    ok.headers().firstValue("x-ratelimit-remaining-requests").orElse(null));
         }
         var r = Http.post(gw.url("/v1/chat/completions"), CHAT, "Authorization", bearer(RPM2));
         assertOpenAiError(r, 429, "rate_limit_exceeded");
         assertEquals("requests", json(r).at("/error/type").asText());
         assertTrue(json(r).at("/error/message").asText().contains("rpm2"));
         long retryAfter = Long.parseLong(r.headers().firstValue("retry-after").orElseThrow());
-        long retryAfterMs = Long.parseLong(r.headers().firstValue("retry-after-ms").orElseThrow());
-        assertTrue(retryAfter >= 1 && retryAfter <= 30, "retry-after " + retryAfter);   // one request refills every 30 s
-        assertTrue(retryAfterMs <= retryAfter * 1000 && retryAfterMs > (retryAfter - 1) * 1000, retryAfterMs + " vs " + retryAfter);
-        assertEquals("0", r.headers().firstValue("x-ratelimit-remaining-requests").orElse(null));
-        assertTrue(r.headers().firstValue("x-ratelimit-reset-requests").orElse("").matches("\\d+s|\\d+m\\d+s"));
+        long retryAfterMs =
+                Long.parseLong(r.headers().firstValue("retry-after-ms").orElseThrow());
+        assertTrue(retryAfter >= 1 && retryAfter <= 30, "retry-after " + retryAfter); // one request refills every 30 s
+        assertTrue(
+                retryAfterMs <= retryAfter * 1000 && retryAfterMs > (retryAfter - 1) * 1000,
+                retryAfterMs + " vs " + retryAfter);
+        assertEquals(
+                "0", r.headers().firstValue("x-ratelimit-remaining-requests").orElse(null));
+        assertTrue(
+                r.headers().firstValue("x-ratelimit-reset-requests").orElse("").matches("\\d+s|\\d+m\\d+s"));
         assertTrue(r.headers().firstValue("x-should-retry").isEmpty(), "a minute limit is worth retrying");
         assertEquals(2, gw.vllm.received().size());
     }
@@ -196,7 +238,8 @@ class NginxGatewayTest {
             for (int i = 0; i < 20; i++) {
                 results.add(pool.submit(() -> {
                     start.await();
-                    return Http.post(gw.url("/v1/chat/completions"), CHAT, "Authorization", bearer(RPM5)).statusCode();
+                    return Http.post(gw.url("/v1/chat/completions"), CHAT, "Authorization", bearer(RPM5))
+                            .statusCode();
                 }));
             }
             start.countDown();
@@ -216,7 +259,10 @@ class NginxGatewayTest {
     @Test
     void dailyExhaustionIsMarkedNotRetryable() throws Exception {
         for (int i = 0; i < 3; i++) {
-            assertEquals(200, Http.post(gw.url("/v1/chat/completions"), CHAT, "Authorization", bearer(RPD3)).statusCode());
+            assertEquals(
+                    200,
+                    Http.post(gw.url("/v1/chat/completions"), CHAT, "Authorization", bearer(RPD3))
+                            .statusCode());
         }
         var r = Http.post(gw.url("/v1/chat/completions"), CHAT, "Authorization", bearer(RPD3));
         assertOpenAiError(r, 429, "rate_limit_exceeded");
@@ -228,9 +274,15 @@ class NginxGatewayTest {
 
     @Test
     void modelOutsideAllowlistIs403() throws Exception {
-        assertEquals(200, Http.post(gw.url("/v1/chat/completions"), CHAT, "Authorization", bearer(ONLY_LLAMA)).statusCode());
-        var r = Http.post(gw.url("/v1/chat/completions"), CHAT.replace("vllm:llama3", "vllm:meta-llama/Llama-3.1-8B-Instruct"),
-                "Authorization", bearer(ONLY_LLAMA));
+        assertEquals(
+                200,
+                Http.post(gw.url("/v1/chat/completions"), CHAT, "Authorization", bearer(ONLY_LLAMA))
+                        .statusCode());
+        var r = Http.post(
+                gw.url("/v1/chat/completions"),
+                CHAT.replace("vllm:llama3", "vllm:meta-llama/Llama-3.1-8B-Instruct"),
+                "Authorization",
+                bearer(ONLY_LLAMA));
         assertOpenAiError(r, 403, "model_not_allowed");
         assertEquals(1, gw.vllm.received().size());
     }
@@ -238,28 +290,64 @@ class NginxGatewayTest {
     @Test
     void bodyOverTheLimitIs413() throws Exception {
         String big = CHAT.replace("Hi", "x".repeat(70_000));
-        assertOpenAiError(Http.post(gw.url("/v1/chat/completions"), big, "Authorization", bearer(TEAM)), 413, "request_too_large");
+        assertOpenAiError(
+                Http.post(gw.url("/v1/chat/completions"), big, "Authorization", bearer(TEAM)),
+                413,
+                "request_too_large");
         assertTrue(gw.vllm.received().isEmpty());
     }
 
     @Test
     void malformedJsonAndMissingModelAre400() throws Exception {
-        assertOpenAiError(Http.post(gw.url("/v1/chat/completions"), "{\"model\":", "Authorization", bearer(TEAM)), 400, "invalid_json");
-        assertOpenAiError(Http.post(gw.url("/v1/chat/completions"), "[1,2]", "Authorization", bearer(TEAM)), 400, "invalid_json");
-        assertOpenAiError(Http.post(gw.url("/v1/chat/completions"), "", "Authorization", bearer(TEAM)), 400, "invalid_json");
-        assertOpenAiError(Http.post(gw.url("/v1/chat/completions"), "{\"messages\":[]}", "Authorization", bearer(TEAM)), 400, "missing_model");
-        assertOpenAiError(Http.post(gw.url("/v1/chat/completions"), "{\"model\":42}", "Authorization", bearer(TEAM)), 400, "invalid_model");
-        assertOpenAiError(Http.post(gw.url("/v1/chat/completions"), "{\"model\":\"a\\nX-Evil: 1\"}", "Authorization", bearer(TEAM)), 400, "invalid_model");
+        assertOpenAiError(
+                Http.post(gw.url("/v1/chat/completions"), "{\"model\":", "Authorization", bearer(TEAM)),
+                400,
+                "invalid_json");
+        assertOpenAiError(
+                Http.post(gw.url("/v1/chat/completions"), "[1,2]", "Authorization", bearer(TEAM)), 400, "invalid_json");
+        assertOpenAiError(
+                Http.post(gw.url("/v1/chat/completions"), "", "Authorization", bearer(TEAM)), 400, "invalid_json");
+        assertOpenAiError(
+                Http.post(gw.url("/v1/chat/completions"), "{\"messages\":[]}", "Authorization", bearer(TEAM)),
+                400,
+                "missing_model");
+        assertOpenAiError(
+                Http.post(gw.url("/v1/chat/completions"), "{\"model\":42}", "Authorization", bearer(TEAM)),
+                400,
+                "invalid_model");
+        assertOpenAiError(
+                Http.post(
+                        gw.url("/v1/chat/completions"), "{\"model\":\"a\\nX-Evil: 1\"}", "Authorization", bearer(TEAM)),
+                400,
+                "invalid_model");
         assertTrue(gw.vllm.received().isEmpty());
     }
 
     @Test
     void clientSuppliedTrustedHeadersChangeNothing() throws Exception {
-        var r = Http.post(gw.url("/v1/chat/completions"), CHAT,
-                "Authorization", bearer(TEAM),
-                "X-Proxy-Backend", "ollama", "x-proxy-backend", "ollama", "X-Token-Label", "admin",
-                "X-RateLimit-Checked", "1", "X-Gateway-Secret", "guess", "X-LLM-Model", "vllm:other",
-                "X-LLM-Backend", "ollama", "X_Proxy_Backend", "ollama", "X-Authz-Reason", "x");
+        var r = Http.post(
+                gw.url("/v1/chat/completions"),
+                CHAT,
+                "Authorization",
+                bearer(TEAM),
+                "X-Proxy-Backend",
+                "ollama",
+                "x-proxy-backend",
+                "ollama",
+                "X-Token-Label",
+                "admin",
+                "X-RateLimit-Checked",
+                "1",
+                "X-Gateway-Secret",
+                "guess",
+                "X-LLM-Model",
+                "vllm:other",
+                "X-LLM-Backend",
+                "ollama",
+                "X_Proxy_Backend",
+                "ollama",
+                "X-Authz-Reason",
+                "x");
         assertEquals(200, r.statusCode(), r.body());
         var seen = gw.vllm.last().headers();
         assertEquals("vllm", seen.get("x-proxy-backend"));
@@ -271,15 +359,18 @@ class NginxGatewayTest {
         assertNull(seen.get("x-authz-reason"));
 
         // Going straight to the sidecar with X-RateLimit-Checked but no secret: counted and checked as usual.
-        var direct = Http.post(gw.sidecarUrl("/v1/chat/completions"), CHAT, "X-RateLimit-Checked", "1", "X-Token-Label", "team-a");
+        var direct = Http.post(
+                gw.sidecarUrl("/v1/chat/completions"), CHAT, "X-RateLimit-Checked", "1", "X-Token-Label", "team-a");
         assertOpenAiError(direct, 401, "invalid_api_key");
     }
 
     @Test
     void unknownPathAndWrongMethodAreJson() throws Exception {
         assertOpenAiError(Http.get(gw.url("/v1/nope"), "Authorization", bearer(TEAM)), 404, "unknown_url");
-        assertOpenAiError(Http.get(gw.url("/v1/chat/completions"), "Authorization", bearer(TEAM)), 405, "method_not_allowed");
-        assertOpenAiError(Http.post(gw.url("/v1/models"), "{}", "Authorization", bearer(TEAM)), 405, "method_not_allowed");
+        assertOpenAiError(
+                Http.get(gw.url("/v1/chat/completions"), "Authorization", bearer(TEAM)), 405, "method_not_allowed");
+        assertOpenAiError(
+                Http.post(gw.url("/v1/models"), "{}", "Authorization", bearer(TEAM)), 405, "method_not_allowed");
         assertOpenAiError(Http.get(gw.url("/internal/authz"), "Authorization", bearer(TEAM)), 404, "unknown_url");
         assertOpenAiError(Http.get(gw.url("/metrics")), 404, "unknown_url");
         assertOpenAiError(Http.get(gw.url("/readyz")), 404, "unknown_url");
@@ -287,7 +378,8 @@ class NginxGatewayTest {
 
     @Test
     void oversizedHeadersAreJsonToo() throws Exception {
-        var r = Http.post(gw.url("/v1/chat/completions"), CHAT, "Authorization", bearer(TEAM), "X-Junk", "x".repeat(20_000));
+        var r = Http.post(
+                gw.url("/v1/chat/completions"), CHAT, "Authorization", bearer(TEAM), "X-Junk", "x".repeat(20_000));
         assertOpenAiError(r, 400, "bad_request");
     }
 
@@ -297,14 +389,19 @@ class NginxGatewayTest {
         assertEquals(200, r.statusCode(), r.body());
         List<String> ids = new ArrayList<>();
         json(r).path("data").forEach(m -> ids.add(m.path("id").asText()));
-        assertTrue(ids.containsAll(FakeVllm.MODELS.stream().map(m -> "vllm:" + m).toList()), ids.toString());
+        assertTrue(
+                ids.containsAll(FakeVllm.MODELS.stream().map(m -> "vllm:" + m).toList()), ids.toString());
         assertTrue(ids.contains("ollama:llama3.2:latest"), ids.toString());
         assertOpenAiError(Http.get(gw.url("/v1/models")), 401, "invalid_api_key");
     }
 
     @Test
     void vllmErrorsPassThroughAsOpenAiJson() throws Exception {
-        var r = Http.post(gw.url("/v1/chat/completions"), CHAT.replace("vllm:llama3", "vllm:missing"), "Authorization", bearer(TEAM));
+        var r = Http.post(
+                gw.url("/v1/chat/completions"),
+                CHAT.replace("vllm:llama3", "vllm:missing"),
+                "Authorization",
+                bearer(TEAM));
         assertEquals(404, r.statusCode());
         assertTrue(json(r).at("/error/message").asText().contains("missing"));
     }
@@ -319,21 +416,34 @@ class NginxGatewayTest {
         assertEquals("llama3.2", gw.ollama.last().body().path("model").asText());
         assertTrue(gw.vllm.received().isEmpty());
         assertEquals(1, gw.ollama.received().size(), "counted once: the sidecar trusted nginx's check");
-        assertTrue(r.headers().firstValue("x-llm-prompt-tokens").isEmpty(), "usage goes to the access log, not the client");
+        assertTrue(
+                r.headers().firstValue("x-llm-prompt-tokens").isEmpty(),
+                "usage goes to the access log, not the client");
     }
 
     @Test
     void requestIdIsKeptWhenWellFormedAndLoggedWithoutTheToken() throws Exception {
-        var r = Http.post(gw.url("/v1/chat/completions"), CHAT, "Authorization", bearer(TEAM), "X-Request-ID", "trace-abc.123");
+        var r = Http.post(
+                gw.url("/v1/chat/completions"), CHAT, "Authorization", bearer(TEAM), "X-Request-ID", "trace-abc.123");
         assertEquals("trace-abc.123", r.headers().firstValue("x-request-id").orElse(null));
         assertEquals("trace-abc.123", gw.vllm.last().headers().get("x-request-id"));
-        var bad = Http.post(gw.url("/v1/chat/completions"), CHAT, "Authorization", bearer(TEAM), "X-Request-ID", "no spaces allowed");
+        var bad = Http.post(
+                gw.url("/v1/chat/completions"),
+                CHAT,
+                "Authorization",
+                bearer(TEAM),
+                "X-Request-ID",
+                "no spaces allowed");
         assertTrue(bad.headers().firstValue("x-request-id").orElseThrow().matches("[0-9a-f]{32}"));
         var err = Http.get(gw.url("/nothing-here"));
         assertTrue(err.headers().firstValue("x-request-id").isPresent());
 
         Thread.sleep(100); // access log lines are written when the request completes
-        String line = gw.accessLog().lines().filter(l -> l.contains("trace-abc.123")).findFirst().orElseThrow();
+        String line = gw.accessLog()
+                .lines()
+                .filter(l -> l.contains("trace-abc.123"))
+                .findFirst()
+                .orElseThrow();
         JsonNode entry = JSON.readTree(line);
         assertEquals("team-a", entry.path("token_label").asText());
         assertEquals("vllm", entry.path("backend").asText());

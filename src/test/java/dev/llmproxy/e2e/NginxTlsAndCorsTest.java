@@ -35,9 +35,25 @@ class NginxTlsAndCorsTest {
         Path dir = Files.createTempDirectory("llm-proxy-tls-");
         Path cert = dir.resolve("cert.pem");
         Path key = dir.resolve("key.pem");
-        Process p = new ProcessBuilder("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
-                "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
-                "-keyout", key.toString(), "-out", cert.toString()).redirectErrorStream(true).start();
+        Process p = new ProcessBuilder(
+                        "openssl",
+                        "req",
+                        "-x509",
+                        "-newkey",
+                        "rsa:2048",
+                        "-nodes",
+                        "-days",
+                        "2",
+                        "-subj",
+                        "/CN=localhost",
+                        "-addext",
+                        "subjectAltName=DNS:localhost,IP:127.0.0.1",
+                        "-keyout",
+                        key.toString(),
+                        "-out",
+                        cert.toString())
+                .redirectErrorStream(true)
+                .start();
         String out = new String(p.getInputStream().readAllBytes());
         assertTrue(p.waitFor(30, TimeUnit.SECONDS) && p.exitValue() == 0, out);
         return new Path[] {cert, key};
@@ -47,7 +63,8 @@ class NginxTlsAndCorsTest {
         KeyStore ks = KeyStore.getInstance(KeyStore.getDefaultType());
         ks.load(null, null);
         try (InputStream in = Files.newInputStream(cert)) {
-            ks.setCertificateEntry("gateway", CertificateFactory.getInstance("X.509").generateCertificate(in));
+            ks.setCertificateEntry(
+                    "gateway", CertificateFactory.getInstance("X.509").generateCertificate(in));
         }
         TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
         tmf.init(ks);
@@ -60,64 +77,139 @@ class NginxTlsAndCorsTest {
     void servesHttpsWithVerificationOnAndRedirectsPlainHttp() throws Exception {
         Path[] tls = selfSigned();
         int redirectPort = Ports.free();
-        try (Gateway gw = Gateway.start(TOKENS, Map.of("TLS_CERT_FILE", tls[0].toString(), "TLS_KEY_FILE", tls[1].toString(),
-                "NGINX_HTTP_REDIRECT_LISTEN", "127.0.0.1:" + redirectPort))) {
+        try (Gateway gw = Gateway.start(
+                TOKENS,
+                Map.of(
+                        "TLS_CERT_FILE",
+                        tls[0].toString(),
+                        "TLS_KEY_FILE",
+                        tls[1].toString(),
+                        "NGINX_HTTP_REDIRECT_LISTEN",
+                        "127.0.0.1:" + redirectPort))) {
             HttpClient client = trusting(tls[0]);
-            var r = client.send(HttpRequest.newBuilder(gw.httpsUrl("/v1/chat/completions")).header("Authorization", bearer(TOKEN))
-                    .POST(HttpRequest.BodyPublishers.ofString(CHAT)).build(), HttpResponse.BodyHandlers.ofString());
+            var r = client.send(
+                    HttpRequest.newBuilder(gw.httpsUrl("/v1/chat/completions"))
+                            .header("Authorization", bearer(TOKEN))
+                            .POST(HttpRequest.BodyPublishers.ofString(CHAT))
+                            .build(),
+                    HttpResponse.BodyHandlers.ofString());
             assertEquals(200, r.statusCode(), r.body());
             assertEquals("HTTP_1_1", r.version().name());
             assertTrue(r.headers().firstValue("strict-transport-security").isPresent());
 
             // Without trusting our certificate, the client refuses: verification really is on.
-            assertThrows(SSLHandshakeException.class, () -> HttpClient.newHttpClient().send(
-                    HttpRequest.newBuilder(gw.httpsUrl("/healthz")).build(), HttpResponse.BodyHandlers.ofString()));
+            assertThrows(
+                    SSLHandshakeException.class,
+                    () -> HttpClient.newHttpClient()
+                            .send(
+                                    HttpRequest.newBuilder(gw.httpsUrl("/healthz"))
+                                            .build(),
+                                    HttpResponse.BodyHandlers.ofString()));
 
             // Plain HTTP to the TLS port: nginx's own answer, in JSON like every other.
-            var plain = Http.get(URI.create("http://127.0.0.1:" + gw.httpsUrl("/").getPort() + "/v1/models"));
+            var plain =
+                    Http.get(URI.create("http://127.0.0.1:" + gw.httpsUrl("/").getPort() + "/v1/models"));
             NginxGatewayTest.assertOpenAiError(plain, 400, "https_required");
 
             var redirect = Http.get(URI.create("http://127.0.0.1:" + redirectPort + "/v1/models?x=1"));
             assertEquals(308, redirect.statusCode());
-            assertEquals("https://127.0.0.1:" + gw.httpsUrl("/").getPort() + "/v1/models?x=1", redirect.headers().firstValue("location").orElse(null));
+            assertEquals(
+                    "https://127.0.0.1:" + gw.httpsUrl("/").getPort() + "/v1/models?x=1",
+                    redirect.headers().firstValue("location").orElse(null));
         }
     }
 
     @Test
     void corsForAllowedOriginsOnlyWithPreflightAnsweredByNginx() throws Exception {
-        try (Gateway gw = Gateway.start(TOKENS, Map.of("CORS_ALLOW_ORIGINS", "https://app.example.com, http://localhost:3000"))) {
+        try (Gateway gw =
+                Gateway.start(TOKENS, Map.of("CORS_ALLOW_ORIGINS", "https://app.example.com, http://localhost:3000"))) {
             String allowed = "https://app.example.com";
-            var preflight = Http.send(HttpRequest.newBuilder(gw.url("/v1/chat/completions")).method("OPTIONS", HttpRequest.BodyPublishers.noBody()),
-                    "Origin", allowed, "Access-Control-Request-Method", "POST", "Access-Control-Request-Headers", "authorization,content-type,x-stainless-os");
+            var preflight = Http.send(
+                    HttpRequest.newBuilder(gw.url("/v1/chat/completions"))
+                            .method("OPTIONS", HttpRequest.BodyPublishers.noBody()),
+                    "Origin",
+                    allowed,
+                    "Access-Control-Request-Method",
+                    "POST",
+                    "Access-Control-Request-Headers",
+                    "authorization,content-type,x-stainless-os");
             assertEquals(204, preflight.statusCode());
-            assertEquals(allowed, preflight.headers().firstValue("access-control-allow-origin").orElse(null));
-            assertTrue(preflight.headers().firstValue("access-control-allow-methods").orElse("").contains("POST"));
-            assertEquals("authorization,content-type,x-stainless-os", preflight.headers().firstValue("access-control-allow-headers").orElse(null));
+            assertEquals(
+                    allowed,
+                    preflight
+                            .headers()
+                            .firstValue("access-control-allow-origin")
+                            .orElse(null));
+            assertTrue(preflight
+                    .headers()
+                    .firstValue("access-control-allow-methods")
+                    .orElse("")
+                    .contains("POST"));
+            assertEquals(
+                    "authorization,content-type,x-stainless-os",
+                    preflight
+                            .headers()
+                            .firstValue("access-control-allow-headers")
+                            .orElse(null));
             Thread.sleep(50);
-            String logged = gw.accessLog().lines().filter(l -> l.contains("\"method\":\"OPTIONS\"")).findFirst().orElseThrow();
-            assertTrue(logged.contains("\"upstream_status\":\"\""), "the preflight reached no upstream, not even authz: " + logged);
+            String logged = gw.accessLog()
+                    .lines()
+                    .filter(l -> l.contains("\"method\":\"OPTIONS\""))
+                    .findFirst()
+                    .orElseThrow();
+            assertTrue(
+                    logged.contains("\"upstream_status\":\"\""),
+                    "the preflight reached no upstream, not even authz: " + logged);
 
             var ok = Http.post(gw.url("/v1/chat/completions"), CHAT, "Authorization", bearer(TOKEN), "Origin", allowed);
             assertEquals(200, ok.statusCode());
-            assertEquals(allowed, ok.headers().firstValue("access-control-allow-origin").orElse(null));
-            assertTrue(ok.headers().firstValue("access-control-expose-headers").orElse("").contains("X-RateLimit-Remaining-Requests"));
-            assertTrue(ok.headers().firstValue("access-control-allow-methods").isEmpty(), "preflight headers only on preflights");
+            assertEquals(
+                    allowed,
+                    ok.headers().firstValue("access-control-allow-origin").orElse(null));
+            assertTrue(ok.headers()
+                    .firstValue("access-control-expose-headers")
+                    .orElse("")
+                    .contains("X-RateLimit-Remaining-Requests"));
+            assertTrue(
+                    ok.headers().firstValue("access-control-allow-methods").isEmpty(),
+                    "preflight headers only on preflights");
 
-            var limited = Http.post(gw.url("/v1/chat/completions"), CHAT, "Authorization", bearer(TOKEN), "Origin", allowed);
+            var limited =
+                    Http.post(gw.url("/v1/chat/completions"), CHAT, "Authorization", bearer(TOKEN), "Origin", allowed);
             assertEquals(429, limited.statusCode());
-            assertEquals(allowed, limited.headers().firstValue("access-control-allow-origin").orElse(null), "errors carry CORS headers too");
+            assertEquals(
+                    allowed,
+                    limited.headers().firstValue("access-control-allow-origin").orElse(null),
+                    "errors carry CORS headers too");
             var unauthorized = Http.post(gw.url("/v1/chat/completions"), CHAT, "Origin", "http://localhost:3000");
             assertEquals(401, unauthorized.statusCode());
-            assertEquals("http://localhost:3000", unauthorized.headers().firstValue("access-control-allow-origin").orElse(null));
+            assertEquals(
+                    "http://localhost:3000",
+                    unauthorized
+                            .headers()
+                            .firstValue("access-control-allow-origin")
+                            .orElse(null));
 
             String evil = "https://evil.example.net";
-            var badPreflight = Http.send(HttpRequest.newBuilder(gw.url("/v1/chat/completions")).method("OPTIONS", HttpRequest.BodyPublishers.noBody()),
-                    "Origin", evil, "Access-Control-Request-Method", "POST");
+            var badPreflight = Http.send(
+                    HttpRequest.newBuilder(gw.url("/v1/chat/completions"))
+                            .method("OPTIONS", HttpRequest.BodyPublishers.noBody()),
+                    "Origin",
+                    evil,
+                    "Access-Control-Request-Method",
+                    "POST");
             assertNotEquals(204, badPreflight.statusCode());
-            assertTrue(badPreflight.headers().firstValue("access-control-allow-origin").isEmpty());
-            var badCall = Http.post(gw.url("/v1/chat/completions"), CHAT, "Authorization", bearer(TOKEN), "Origin", evil);
-            assertTrue(badCall.headers().firstValue("access-control-allow-origin").isEmpty());
-            assertTrue(badCall.headers().firstValue("access-control-expose-headers").isEmpty());
+            assertTrue(badPreflight
+                    .headers()
+                    .firstValue("access-control-allow-origin")
+                    .isEmpty());
+            var badCall =
+                    Http.post(gw.url("/v1/chat/completions"), CHAT, "Authorization", bearer(TOKEN), "Origin", evil);
+            assertTrue(
+                    badCall.headers().firstValue("access-control-allow-origin").isEmpty());
+            assertTrue(badCall.headers()
+                    .firstValue("access-control-expose-headers")
+                    .isEmpty());
         }
     }
 }

@@ -28,23 +28,38 @@ class OllamaConcurrencyTest {
         try (FakeOllama ollama = new FakeOllama()) {
             ollama.tokenDelayMillis = 100;
             ollama.slowTokens = 10; // each stream lasts about a second
-            Config config = ConfigLoader.load(Map.of("TOKENS_JSON", "[{\"token\":\"" + TOKEN + "\",\"label\":\"many\"}]",
-                    "OLLAMA_BASE_URL", ollama.baseUrl(), "DEFAULT_BACKEND", "ollama", "SIDECAR_PORT", "0"));
-            Javalin sidecar = App.create(config, RateLimiters.create(config.store(), config.redisUrl(), config.redis())).start();
+            Config config = ConfigLoader.load(Map.of(
+                    "TOKENS_JSON",
+                    "[{\"token\":\"" + TOKEN + "\",\"label\":\"many\"}]",
+                    "OLLAMA_BASE_URL",
+                    ollama.baseUrl(),
+                    "DEFAULT_BACKEND",
+                    "ollama",
+                    "SIDECAR_PORT",
+                    "0"));
+            Javalin sidecar = App.create(config, RateLimiters.create(config.store(), config.redisUrl(), config.redis()))
+                    .start();
             int port = sidecar.port();
             try {
                 var body = "{\"model\":\"slow\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}";
                 List<CompletableFuture<HttpResponse<String>>> streams = new ArrayList<>();
                 for (int i = 0; i < 1000; i++) {
-                    streams.add(Http.client().sendAsync(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v1/chat/completions"))
-                            .header("Authorization", "Bearer " + TOKEN).POST(HttpRequest.BodyPublishers.ofString(body)).build(),
-                            HttpResponse.BodyHandlers.ofString()));
+                    streams.add(Http.client()
+                            .sendAsync(
+                                    HttpRequest.newBuilder(
+                                                    URI.create("http://127.0.0.1:" + port + "/v1/chat/completions"))
+                                            .header("Authorization", "Bearer " + TOKEN)
+                                            .POST(HttpRequest.BodyPublishers.ofString(body))
+                                            .build(),
+                                    HttpResponse.BodyHandlers.ofString()));
                 }
                 int complete = 0;
                 List<String> failures = new ArrayList<>();
                 for (var f : streams) {
                     HttpResponse<String> r = f.get(60, TimeUnit.SECONDS);
-                    if (r.statusCode() == 200 && r.body().endsWith("data: [DONE]\n\n") && r.body().contains("t9 ")) {
+                    if (r.statusCode() == 200
+                            && r.body().endsWith("data: [DONE]\n\n")
+                            && r.body().contains("t9 ")) {
                         complete++;
                     } else if (failures.size() < 3) {
                         failures.add(r.statusCode() + " " + r.body());

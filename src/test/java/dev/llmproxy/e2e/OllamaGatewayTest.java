@@ -11,19 +11,19 @@ import com.openai.core.JsonValue;
 import com.openai.core.http.StreamResponse;
 import com.openai.errors.NotFoundException;
 import com.openai.errors.OpenAIException;
+import com.openai.models.FunctionDefinition;
+import com.openai.models.FunctionParameters;
 import com.openai.models.ResponseFormatJsonObject;
 import com.openai.models.chat.completions.ChatCompletion;
 import com.openai.models.chat.completions.ChatCompletionChunk;
 import com.openai.models.chat.completions.ChatCompletionCreateParams;
+import com.openai.models.chat.completions.ChatCompletionFunctionTool;
 import com.openai.models.chat.completions.ChatCompletionMessageToolCall;
-import com.openai.models.chat.completions.ChatCompletionToolMessageParam;
 import com.openai.models.chat.completions.ChatCompletionStreamOptions;
+import com.openai.models.chat.completions.ChatCompletionToolMessageParam;
 import com.openai.models.completions.CompletionCreateParams;
 import com.openai.models.embeddings.EmbeddingCreateParams;
 import com.openai.models.models.Model;
-import com.openai.models.FunctionDefinition;
-import com.openai.models.FunctionParameters;
-import com.openai.models.chat.completions.ChatCompletionFunctionTool;
 import dev.llmproxy.testing.Gateway;
 import dev.llmproxy.testing.Http;
 import dev.llmproxy.testing.Integration;
@@ -51,8 +51,13 @@ class OllamaGatewayTest {
 
     @BeforeAll
     static void start() throws Exception {
-        gw = Gateway.start("[{\"token\":\"" + TOKEN + "\",\"label\":\"ollama-user\"}]", Map.of("DEFAULT_BACKEND", "ollama"));
-        client = OpenAIOkHttpClient.builder().baseUrl(gw.url("/v1").toString()).apiKey(TOKEN).maxRetries(0).build();
+        gw = Gateway.start(
+                "[{\"token\":\"" + TOKEN + "\",\"label\":\"ollama-user\"}]", Map.of("DEFAULT_BACKEND", "ollama"));
+        client = OpenAIOkHttpClient.builder()
+                .baseUrl(gw.url("/v1").toString())
+                .apiKey(TOKEN)
+                .maxRetries(0)
+                .build();
     }
 
     @AfterAll
@@ -71,8 +76,12 @@ class OllamaGatewayTest {
 
     @Test
     void chatCompletion() {
-        ChatCompletion c = client.chat().completions().create(chat("ollama:llama3.2").maxCompletionTokens(100).build());
-        assertEquals("Hél" + "lo from Ollama 😀", c.choices().get(0).message().content().orElseThrow());
+        ChatCompletion c = client.chat()
+                .completions()
+                .create(chat("ollama:llama3.2").maxCompletionTokens(100).build());
+        assertEquals(
+                "Hél" + "lo from Ollama 😀",
+                c.choices().get(0).message().content().orElseThrow());
         assertEquals(ChatCompletion.Choice.FinishReason.STOP, c.choices().get(0).finishReason());
         assertEquals("ollama:llama3.2", c.model());
         assertTrue(c.id().startsWith("chatcmpl-"));
@@ -85,33 +94,47 @@ class OllamaGatewayTest {
 
     @Test
     void unprefixedModelUsesTheDefaultBackend() {
-        assertEquals("llama3.2", client.chat().completions().create(chat("llama3.2").build()).model());
+        assertEquals(
+                "llama3.2",
+                client.chat().completions().create(chat("llama3.2").build()).model());
         assertEquals("/api/chat", gw.ollama.last().path());
     }
 
     @Test
     @SuppressWarnings("deprecation") // max_tokens: deprecated by OpenAI, still what most clients send
     void lengthStop() {
-        ChatCompletion c = client.chat().completions().create(chat("ollama:llama3.2").maxTokens(2).build());
-        assertEquals(ChatCompletion.Choice.FinishReason.LENGTH, c.choices().get(0).finishReason());
+        ChatCompletion c = client.chat()
+                .completions()
+                .create(chat("ollama:llama3.2").maxTokens(2).build());
+        assertEquals(
+                ChatCompletion.Choice.FinishReason.LENGTH, c.choices().get(0).finishReason());
         assertEquals("Hél" + "lo", c.choices().get(0).message().content().orElseThrow());
     }
 
     @Test
     void streamingChatWithUsage() {
         List<ChatCompletionChunk> chunks = new ArrayList<>();
-        try (StreamResponse<ChatCompletionChunk> s = client.chat().completions().createStreaming(chat("ollama:llama3.2")
-                .streamOptions(ChatCompletionStreamOptions.builder().includeUsage(true).build()).build())) {
+        try (StreamResponse<ChatCompletionChunk> s = client.chat()
+                .completions()
+                .createStreaming(chat("ollama:llama3.2")
+                        .streamOptions(ChatCompletionStreamOptions.builder()
+                                .includeUsage(true)
+                                .build())
+                        .build())) {
             s.stream().forEach(chunks::add);
         }
         StringBuilder text = new StringBuilder();
         chunks.forEach(c -> c.choices().forEach(ch -> ch.delta().content().ifPresent(text::append)));
         assertEquals("Hél" + "lo from Ollama 😀", text.toString());
-        assertEquals(ChatCompletionChunk.Choice.Delta.Role.ASSISTANT, chunks.get(0).choices().get(0).delta().role().orElseThrow());
+        assertEquals(
+                ChatCompletionChunk.Choice.Delta.Role.ASSISTANT,
+                chunks.get(0).choices().get(0).delta().role().orElseThrow());
         ChatCompletionChunk last = chunks.get(chunks.size() - 1);
         assertTrue(last.choices().isEmpty());
         assertEquals(5, last.usage().orElseThrow().completionTokens());
-        assertEquals(ChatCompletionChunk.Choice.FinishReason.STOP, chunks.get(chunks.size() - 2).choices().get(0).finishReason().orElseThrow());
+        assertEquals(
+                ChatCompletionChunk.Choice.FinishReason.STOP,
+                chunks.get(chunks.size() - 2).choices().get(0).finishReason().orElseThrow());
         assertEquals(1, chunks.stream().map(ChatCompletionChunk::id).distinct().count(), "one id for the whole stream");
     }
 
@@ -119,67 +142,119 @@ class OllamaGatewayTest {
     void linesAndCharactersCutAcrossReadsArriveWhole() {
         gw.ollama.splitWrites = true;
         StringBuilder text = new StringBuilder();
-        try (StreamResponse<ChatCompletionChunk> s = client.chat().completions().createStreaming(chat("ollama:llama3.2").build())) {
-            s.stream().forEach(c -> c.choices().forEach(ch -> ch.delta().content().ifPresent(text::append)));
+        try (StreamResponse<ChatCompletionChunk> s = client.chat()
+                .completions()
+                .createStreaming(chat("ollama:llama3.2").build())) {
+            s.stream()
+                    .forEach(c -> c.choices().forEach(ch -> ch.delta().content().ifPresent(text::append)));
         }
         assertEquals("Hél" + "lo from Ollama 😀", text.toString());
     }
 
     @Test
     void toolCallRoundTrip() {
-        var tool = ChatCompletionFunctionTool.builder().function(FunctionDefinition.builder().name("get_weather")
-                .parameters(FunctionParameters.builder().putAdditionalProperty("type", JsonValue.from("object")).build()).build()).build();
-        ChatCompletion first = client.chat().completions().create(chat("ollama:llama3.2").addTool(tool).build());
-        assertEquals(ChatCompletion.Choice.FinishReason.TOOL_CALLS, first.choices().get(0).finishReason());
-        ChatCompletionMessageToolCall call = first.choices().get(0).message().toolCalls().orElseThrow().get(0);
+        var tool = ChatCompletionFunctionTool.builder()
+                .function(FunctionDefinition.builder()
+                        .name("get_weather")
+                        .parameters(FunctionParameters.builder()
+                                .putAdditionalProperty("type", JsonValue.from("object"))
+                                .build())
+                        .build())
+                .build();
+        ChatCompletion first = client.chat()
+                .completions()
+                .create(chat("ollama:llama3.2").addTool(tool).build());
+        assertEquals(
+                ChatCompletion.Choice.FinishReason.TOOL_CALLS,
+                first.choices().get(0).finishReason());
+        ChatCompletionMessageToolCall call =
+                first.choices().get(0).message().toolCalls().orElseThrow().get(0);
         assertEquals("get_weather", call.asFunction().function().name());
         assertEquals("{\"city\":\"Paris\"}", call.asFunction().function().arguments());
 
-        ChatCompletion second = client.chat().completions().create(chat("ollama:llama3.2").addTool(tool)
-                .addMessage(first.choices().get(0).message())
-                .addMessage(ChatCompletionToolMessageParam.builder().toolCallId(call.asFunction().id()).content("18C and sunny").build())
-                .build());
-        assertEquals("The tool said: 18C and sunny", second.choices().get(0).message().content().orElseThrow());
+        ChatCompletion second = client.chat()
+                .completions()
+                .create(chat("ollama:llama3.2")
+                        .addTool(tool)
+                        .addMessage(first.choices().get(0).message())
+                        .addMessage(ChatCompletionToolMessageParam.builder()
+                                .toolCallId(call.asFunction().id())
+                                .content("18C and sunny")
+                                .build())
+                        .build());
+        assertEquals(
+                "The tool said: 18C and sunny",
+                second.choices().get(0).message().content().orElseThrow());
         JsonNode sent = gw.ollama.last().body().path("messages");
-        assertEquals("Paris", sent.get(1).path("tool_calls").get(0).path("function").path("arguments").path("city").asText(),
+        assertEquals(
+                "Paris",
+                sent.get(1)
+                        .path("tool_calls")
+                        .get(0)
+                        .path("function")
+                        .path("arguments")
+                        .path("city")
+                        .asText(),
                 "arguments went back to Ollama as an object");
         assertEquals("get_weather", sent.get(2).path("tool_name").asText(), "tool name found from the call id");
     }
 
     @Test
     void streamedToolCall() {
-        var tool = ChatCompletionFunctionTool.builder().function(FunctionDefinition.builder().name("lookup").build()).build();
+        var tool = ChatCompletionFunctionTool.builder()
+                .function(FunctionDefinition.builder().name("lookup").build())
+                .build();
         List<ChatCompletionChunk> chunks = new ArrayList<>();
-        try (var s = client.chat().completions().createStreaming(chat("ollama:llama3.2").addTool(tool).build())) {
+        try (var s = client.chat()
+                .completions()
+                .createStreaming(chat("ollama:llama3.2").addTool(tool).build())) {
             s.stream().forEach(chunks::add);
         }
-        var calls = chunks.stream().flatMap(c -> c.choices().stream()).flatMap(ch -> ch.delta().toolCalls().orElse(List.of()).stream()).toList();
+        var calls = chunks.stream()
+                .flatMap(c -> c.choices().stream())
+                .flatMap(ch -> ch.delta().toolCalls().orElse(List.of()).stream())
+                .toList();
         assertEquals(1, calls.size());
         assertEquals(0, calls.get(0).index());
         assertEquals("lookup", calls.get(0).function().orElseThrow().name().orElseThrow());
-        assertEquals(ChatCompletionChunk.Choice.FinishReason.TOOL_CALLS,
+        assertEquals(
+                ChatCompletionChunk.Choice.FinishReason.TOOL_CALLS,
                 chunks.get(chunks.size() - 1).choices().get(0).finishReason().orElseThrow());
     }
 
     @Test
     void jsonMode() {
-        ChatCompletion c = client.chat().completions().create(chat("ollama:llama3.2")
-                .responseFormat(ResponseFormatJsonObject.builder().build()).build());
+        ChatCompletion c = client.chat()
+                .completions()
+                .create(chat("ollama:llama3.2")
+                        .responseFormat(ResponseFormatJsonObject.builder().build())
+                        .build());
         assertEquals("{\"answer\": 42}", c.choices().get(0).message().content().orElseThrow());
         assertEquals("json", gw.ollama.last().body().path("format").asText());
     }
 
     @Test
     void completionsWithOneChoicePerPrompt() {
-        var c = client.completions().create(CompletionCreateParams.builder().model("ollama:llama3.2")
-                .prompt(CompletionCreateParams.Prompt.ofArrayOfStrings(List.of("Tell me", "Tell you"))).build());
+        var c = client.completions()
+                .create(CompletionCreateParams.builder()
+                        .model("ollama:llama3.2")
+                        .prompt(CompletionCreateParams.Prompt.ofArrayOfStrings(List.of("Tell me", "Tell you")))
+                        .build());
         assertEquals(2, c.choices().size());
         assertEquals("Once upon a time", c.choices().get(1).text());
         assertEquals(1, c.choices().get(1).index());
-        assertEquals(2, gw.ollama.received().stream().filter(r -> r.path().equals("/api/generate")).count());
+        assertEquals(
+                2,
+                gw.ollama.received().stream()
+                        .filter(r -> r.path().equals("/api/generate"))
+                        .count());
 
         StringBuilder text = new StringBuilder();
-        try (var s = client.completions().createStreaming(CompletionCreateParams.builder().model("ollama:llama3.2").prompt("Tell me").build())) {
+        try (var s = client.completions()
+                .createStreaming(CompletionCreateParams.builder()
+                        .model("ollama:llama3.2")
+                        .prompt("Tell me")
+                        .build())) {
             s.stream().forEach(ch -> ch.choices().forEach(t -> text.append(t.text())));
         }
         assertEquals("Once upon a time", text.toString());
@@ -187,19 +262,32 @@ class OllamaGatewayTest {
 
     @Test
     void embeddingsFloatAndBase64() {
-        var floats = client.embeddings().create(EmbeddingCreateParams.builder().model("ollama:llama3.2").input("hello")
-                .encodingFormat(EmbeddingCreateParams.EncodingFormat.FLOAT).build());
+        var floats = client.embeddings()
+                .create(EmbeddingCreateParams.builder()
+                        .model("ollama:llama3.2")
+                        .input("hello")
+                        .encodingFormat(EmbeddingCreateParams.EncodingFormat.FLOAT)
+                        .build());
         List<Float> v = floats.data().get(0).embedding();
         assertEquals(4, v.size());
         // The SDK decodes base64 itself: same numbers, fewer bytes on the wire.
-        var viaBase64 = client.embeddings().create(EmbeddingCreateParams.builder().model("ollama:llama3.2").input("hello")
-                .encodingFormat(EmbeddingCreateParams.EncodingFormat.BASE64).build());
+        var viaBase64 = client.embeddings()
+                .create(EmbeddingCreateParams.builder()
+                        .model("ollama:llama3.2")
+                        .input("hello")
+                        .encodingFormat(EmbeddingCreateParams.EncodingFormat.BASE64)
+                        .build());
         assertEquals(v, viaBase64.data().get(0).embedding());
-        var raw = Http.post(gw.url("/v1/embeddings"), "{\"model\":\"ollama:llama3.2\",\"input\":[\"a\",\"bb\"],\"encoding_format\":\"base64\"}",
-                "Authorization", bearer(TOKEN));
+        var raw = Http.post(
+                gw.url("/v1/embeddings"),
+                "{\"model\":\"ollama:llama3.2\",\"input\":[\"a\",\"bb\"],\"encoding_format\":\"base64\"}",
+                "Authorization",
+                bearer(TOKEN));
         JsonNode data = readJson(raw.body()).path("data");
         assertEquals(2, data.size());
-        var buf = ByteBuffer.wrap(Base64.getDecoder().decode(data.get(1).path("embedding").asText())).order(ByteOrder.LITTLE_ENDIAN);
+        var buf = ByteBuffer.wrap(
+                        Base64.getDecoder().decode(data.get(1).path("embedding").asText()))
+                .order(ByteOrder.LITTLE_ENDIAN);
         assertEquals(16, buf.remaining());
     }
 
@@ -212,25 +300,39 @@ class OllamaGatewayTest {
 
     @Test
     void unknownModelIs404ModelNotFound() {
-        var e = assertThrows(NotFoundException.class, () -> client.chat().completions().create(chat("ollama:nope").build()));
+        var e = assertThrows(
+                NotFoundException.class,
+                () -> client.chat().completions().create(chat("ollama:nope").build()));
         assertEquals("model_not_found", e.code().orElse(null));
         assertTrue(e.getMessage().contains("ollama:nope"), e.getMessage());
     }
 
     @Test
     void errorMidStreamIsAnErrorNotANormalEnd() throws Exception {
-        var r = Http.post(gw.url("/v1/chat/completions"), "{\"model\":\"ollama:broken\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}",
-                "Authorization", bearer(TOKEN));
+        var r = Http.post(
+                gw.url("/v1/chat/completions"),
+                "{\"model\":\"ollama:broken\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}",
+                "Authorization",
+                bearer(TOKEN));
         assertEquals(200, r.statusCode());
         assertFalse(r.body().contains("[DONE]"), r.body());
-        assertTrue(r.body().contains("\"error\":{\"message\":\"The Ollama backend failed: llama runner process has terminated"), r.body());
+        assertTrue(
+                r.body()
+                        .contains(
+                                "\"error\":{\"message\":\"The Ollama backend failed: llama runner process has terminated"),
+                r.body());
         assertThrows(OpenAIException.class, () -> {
-            try (var s = client.chat().completions().createStreaming(chat("ollama:broken").build())) {
-                s.stream().forEach(c -> { });
+            try (var s = client.chat()
+                    .completions()
+                    .createStreaming(chat("ollama:broken").build())) {
+                s.stream().forEach(c -> {});
             }
         });
-        var dropped = Http.post(gw.url("/v1/chat/completions"), "{\"model\":\"ollama:dropping\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}",
-                "Authorization", bearer(TOKEN));
+        var dropped = Http.post(
+                gw.url("/v1/chat/completions"),
+                "{\"model\":\"ollama:dropping\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}",
+                "Authorization",
+                bearer(TOKEN));
         assertFalse(dropped.body().contains("[DONE]"), dropped.body());
         assertTrue(dropped.body().contains("\"error\""), dropped.body());
     }
@@ -238,8 +340,12 @@ class OllamaGatewayTest {
     @Test
     void clientAbortMidStreamClosesTheOllamaRequestWithinASecond() throws Exception {
         gw.ollama.tokenDelayMillis = 100;
-        var req = HttpRequest.newBuilder(gw.url("/v1/chat/completions")).header("Authorization", bearer(TOKEN))
-                .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"ollama:slow\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}")).build();
+        var req = HttpRequest.newBuilder(gw.url("/v1/chat/completions"))
+                .header("Authorization", bearer(TOKEN))
+                .POST(
+                        HttpRequest.BodyPublishers.ofString(
+                                "{\"model\":\"ollama:slow\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}"))
+                .build();
         HttpResponse<InputStream> r = Http.client().send(req, HttpResponse.BodyHandlers.ofInputStream());
         assertEquals(200, r.statusCode());
         InputStream in = r.body();
@@ -252,8 +358,11 @@ class OllamaGatewayTest {
     @Test
     void clientAbortWhileWaitingForAWholeAnswerClosesTheOllamaRequestWithinASecond() throws Exception {
         gw.ollama.tokenDelayMillis = 100; // 50 tokens: 5 s before Ollama would answer
-        var req = HttpRequest.newBuilder(gw.url("/v1/chat/completions")).header("Authorization", bearer(TOKEN))
-                .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"ollama:slow\",\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}")).build();
+        var req = HttpRequest.newBuilder(gw.url("/v1/chat/completions"))
+                .header("Authorization", bearer(TOKEN))
+                .POST(HttpRequest.BodyPublishers.ofString(
+                        "{\"model\":\"ollama:slow\",\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}"))
+                .build();
         var pending = Http.client().sendAsync(req, HttpResponse.BodyHandlers.ofString());
         Thread.sleep(500);
         long abortedAt = System.nanoTime();
@@ -264,8 +373,11 @@ class OllamaGatewayTest {
     @Test
     void clientAbortAfterOnePromptOfSeveralWasAnsweredClosesTheOthers() throws Exception {
         gw.ollama.tokenDelayMillis = 100; // "quick" is answered at once, the other prompt takes 5 s
-        var req = HttpRequest.newBuilder(gw.url("/v1/completions")).header("Authorization", bearer(TOKEN))
-                .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"ollama:slow\",\"prompt\":[\"quick\",\"long\"]}")).build();
+        var req = HttpRequest.newBuilder(gw.url("/v1/completions"))
+                .header("Authorization", bearer(TOKEN))
+                .POST(HttpRequest.BodyPublishers.ofString(
+                        "{\"model\":\"ollama:slow\",\"prompt\":[\"quick\",\"long\"]}"))
+                .build();
         var pending = Http.client().sendAsync(req, HttpResponse.BodyHandlers.ofString());
         Thread.sleep(800);
         long abortedAt = System.nanoTime();

@@ -25,7 +25,8 @@ class OllamaSilenceTest {
 
     @BeforeAll
     static void start() throws Exception {
-        gw = Gateway.start("[{\"token\":\"" + TOKEN + "\",\"label\":\"silence\"}]",
+        gw = Gateway.start(
+                "[{\"token\":\"" + TOKEN + "\",\"label\":\"silence\"}]",
                 Map.of("DEFAULT_BACKEND", "ollama", "UPSTREAM_READ_TIMEOUT_SECONDS", "1"));
         gw.ollama.tokenDelayMillis = 2_500; // each token: longer than the 1 s read timeout
     }
@@ -39,8 +40,10 @@ class OllamaSilenceTest {
     void aStreamThatFallsSilentEndsWithAnErrorEventAndNoDone() throws Exception {
         long start = System.nanoTime();
         var request = HttpRequest.newBuilder(gw.url("/v1/chat/completions"))
-                .header("Authorization", bearer(TOKEN)).header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"slow\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}"));
+                .header("Authorization", bearer(TOKEN))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(
+                        "{\"model\":\"slow\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}"));
         HttpResponse<InputStream> r = Http.client().send(request.build(), HttpResponse.BodyHandlers.ofInputStream());
         long headMs = (System.nanoTime() - start) / 1_000_000;
         String body = new String(r.body().readAllBytes(), StandardCharsets.UTF_8);
@@ -54,8 +57,11 @@ class OllamaSilenceTest {
 
     @Test
     void aWholeAnswerThatNeverComesIsA504() {
-        var r = Http.post(gw.url("/v1/chat/completions"), "{\"model\":\"slow\",\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}",
-                "Authorization", bearer(TOKEN));
+        var r = Http.post(
+                gw.url("/v1/chat/completions"),
+                "{\"model\":\"slow\",\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}",
+                "Authorization",
+                bearer(TOKEN));
         assertEquals(504, r.statusCode(), r.body());
         assertTrue(r.body().contains("\"code\":\"backend_timeout\""), r.body());
     }

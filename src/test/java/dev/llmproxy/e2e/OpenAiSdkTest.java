@@ -5,8 +5,8 @@ import static org.junit.jupiter.api.Assertions.*;
 import com.openai.client.OpenAIClient;
 import com.openai.client.okhttp.OpenAIOkHttpClient;
 import com.openai.core.http.StreamResponse;
-import com.openai.errors.UnauthorizedException;
 import com.openai.errors.RateLimitException;
+import com.openai.errors.UnauthorizedException;
 import com.openai.models.chat.completions.ChatCompletion;
 import com.openai.models.chat.completions.ChatCompletionChunk;
 import com.openai.models.chat.completions.ChatCompletionCreateParams;
@@ -30,8 +30,10 @@ class OpenAiSdkTest {
 
     @BeforeAll
     static void start() throws Exception {
-        gw = Gateway.start("[{\"token\":\"" + TOKEN + "\",\"label\":\"sdk\",\"rpm\":1000},"
-                + "{\"token\":\"" + LIMITED + "\",\"label\":\"sdk-limited\",\"rpm\":1}]", Map.of());
+        gw = Gateway.start(
+                "[{\"token\":\"" + TOKEN + "\",\"label\":\"sdk\",\"rpm\":1000}," + "{\"token\":\"" + LIMITED
+                        + "\",\"label\":\"sdk-limited\",\"rpm\":1}]",
+                Map.of());
     }
 
     @AfterAll
@@ -40,11 +42,18 @@ class OpenAiSdkTest {
     }
 
     static OpenAIClient client(String token) {
-        return OpenAIOkHttpClient.builder().baseUrl(gw.url("/v1").toString()).apiKey(token).maxRetries(0).build();
+        return OpenAIOkHttpClient.builder()
+                .baseUrl(gw.url("/v1").toString())
+                .apiKey(token)
+                .maxRetries(0)
+                .build();
     }
 
     static ChatCompletionCreateParams chat(String model) {
-        return ChatCompletionCreateParams.builder().model(model).addUserMessage("Hello").build();
+        return ChatCompletionCreateParams.builder()
+                .model(model)
+                .addUserMessage("Hello")
+                .build();
     }
 
     @Test
@@ -57,24 +66,35 @@ class OpenAiSdkTest {
     @Test
     void streamingChatCompletion() {
         List<String> pieces = new ArrayList<>();
-        try (StreamResponse<ChatCompletionChunk> stream = client(TOKEN).chat().completions().createStreaming(chat("vllm:llama3"))) {
-            stream.stream().forEach(chunk -> chunk.choices().forEach(ch -> ch.delta().content().ifPresent(pieces::add)));
+        try (StreamResponse<ChatCompletionChunk> stream =
+                client(TOKEN).chat().completions().createStreaming(chat("vllm:llama3"))) {
+            stream.stream()
+                    .forEach(chunk ->
+                            chunk.choices().forEach(ch -> ch.delta().content().ifPresent(pieces::add)));
         }
         assertEquals("tok0 tok1 tok2 tok3 tok4 ", String.join("", pieces));
     }
 
     @Test
     void embeddingsAndModels() {
-        var e = client(TOKEN).embeddings().create(EmbeddingCreateParams.builder().model("vllm:llama3").input("hi").build());
+        var e = client(TOKEN)
+                .embeddings()
+                .create(EmbeddingCreateParams.builder()
+                        .model("vllm:llama3")
+                        .input("hi")
+                        .build());
         assertEquals(List.of(0.125f, -0.5f, 0.25f), e.data().get(0).embedding());
-        List<String> ids = client(TOKEN).models().list().data().stream().map(Model::id).toList();
+        List<String> ids =
+                client(TOKEN).models().list().data().stream().map(Model::id).toList();
         assertTrue(ids.contains("vllm:llama3"), ids.toString());
     }
 
     @Test
     void rateLimitIsTheSdksRateLimitException() {
         client(LIMITED).chat().completions().create(chat("llama3"));
-        var e = assertThrows(RateLimitException.class, () -> client(LIMITED).chat().completions().create(chat("llama3")));
+        var e = assertThrows(
+                RateLimitException.class,
+                () -> client(LIMITED).chat().completions().create(chat("llama3")));
         assertEquals(429, e.statusCode());
         assertEquals("rate_limit_exceeded", e.code().orElse(null));
         assertTrue(e.headers().values("retry-after").size() == 1);
@@ -82,7 +102,9 @@ class OpenAiSdkTest {
 
     @Test
     void unknownTokenIsTheSdksUnauthorizedException() {
-        var e = assertThrows(UnauthorizedException.class, () -> client("sk-wrong-0123456789").chat().completions().create(chat("llama3")));
+        var e = assertThrows(
+                UnauthorizedException.class,
+                () -> client("sk-wrong-0123456789").chat().completions().create(chat("llama3")));
         assertEquals(401, e.statusCode());
     }
 }

@@ -63,11 +63,24 @@ class RedisGatewayTest {
     }
 
     URI sidecar(String mode) {
-        Map<String, String> env = new HashMap<>(Map.of("TOKENS_JSON", TOKENS, "VLLM_BASE_URL", vllm.baseUrl(),
-                "RATE_LIMIT_STORE", "redis", "REDIS_URL", redis.url().toString(), "RATE_LIMIT_FAILURE_MODE", mode,
-                "REDIS_TIMEOUT_MS", "200", "SIDECAR_PORT", "0"));
+        Map<String, String> env = new HashMap<>(Map.of(
+                "TOKENS_JSON",
+                TOKENS,
+                "VLLM_BASE_URL",
+                vllm.baseUrl(),
+                "RATE_LIMIT_STORE",
+                "redis",
+                "REDIS_URL",
+                redis.url().toString(),
+                "RATE_LIMIT_FAILURE_MODE",
+                mode,
+                "REDIS_TIMEOUT_MS",
+                "200",
+                "SIDECAR_PORT",
+                "0"));
         Config config = ConfigLoader.load(env);
-        Javalin sidecar = App.create(config, RateLimiters.create(config.store(), config.redisUrl(), config.redis())).start();
+        Javalin sidecar = App.create(config, RateLimiters.create(config.store(), config.redisUrl(), config.redis()))
+                .start();
         sidecars.add(sidecar);
         return URI.create("http://127.0.0.1:" + sidecar.port());
     }
@@ -80,7 +93,8 @@ class RedisGatewayTest {
                 URI target = sidecars.get(i % sidecars.size()).resolve("/v1/chat/completions");
                 results.add(pool.submit(() -> {
                     go.await();
-                    return Http.post(target, CHAT, "Authorization", bearer(token)).statusCode();
+                    return Http.post(target, CHAT, "Authorization", bearer(token))
+                            .statusCode();
                 }));
             }
             go.countDown();
@@ -107,20 +121,29 @@ class RedisGatewayTest {
     @Test
     void failClosedRefusesWith503WhileRedisIsDownAndRecoversByItself() throws Exception {
         URI s = sidecar("closed");
-        assertEquals(200, Http.post(s.resolve("/v1/chat/completions"), CHAT, "Authorization", bearer(RPD7)).statusCode());
+        assertEquals(
+                200,
+                Http.post(s.resolve("/v1/chat/completions"), CHAT, "Authorization", bearer(RPD7))
+                        .statusCode());
         redis.kill();
         long start = System.nanoTime();
         var r = Http.post(s.resolve("/v1/chat/completions"), CHAT, "Authorization", bearer(RPD7));
         assertTrue(System.nanoTime() - start < 2_000_000_000L, "no request hangs on a dead Redis");
         NginxGatewayTest.assertOpenAiError(r, 503, "rate_limit_store_unavailable");
         assertEquals("5", r.headers().firstValue("retry-after").orElse(null));
-        NginxGatewayTest.assertOpenAiError(Http.post(s.resolve("/v1/chat/completions"), CHAT, "Authorization", bearer("sk-unknown-123")), 401, "invalid_api_key");
+        NginxGatewayTest.assertOpenAiError(
+                Http.post(s.resolve("/v1/chat/completions"), CHAT, "Authorization", bearer("sk-unknown-123")),
+                401,
+                "invalid_api_key");
         var ready = Http.get(s.resolve("/readyz"));
         assertEquals(503, ready.statusCode());
         assertEquals("closed", JSON.readTree(ready.body()).path("failure_mode").asText());
 
         redis.restart();
-        assertEquals(200, Http.post(s.resolve("/v1/chat/completions"), CHAT, "Authorization", bearer(RPD7)).statusCode());
+        assertEquals(
+                200,
+                Http.post(s.resolve("/v1/chat/completions"), CHAT, "Authorization", bearer(RPD7))
+                        .statusCode());
         assertEquals(200, Http.get(s.resolve("/readyz")).statusCode());
     }
 
@@ -131,7 +154,9 @@ class RedisGatewayTest {
         for (int i = 0; i < 4; i++) {
             var r = Http.post(s.resolve("/v1/chat/completions"), CHAT, "Authorization", bearer(OPEN));
             assertEquals(200, r.statusCode(), "open: served although rpm is 2");
-            assertTrue(r.headers().firstValue("x-ratelimit-remaining-requests").isEmpty(), "nothing was counted, nothing claimed");
+            assertTrue(
+                    r.headers().firstValue("x-ratelimit-remaining-requests").isEmpty(),
+                    "nothing was counted, nothing claimed");
         }
         var ready = Http.get(s.resolve("/readyz"));
         assertEquals(200, ready.statusCode());
@@ -140,22 +165,47 @@ class RedisGatewayTest {
         long errors = Long.parseLong(metrics.replaceAll("(?s).*llmproxy_ratelimit_store_errors_total (\\d+).*", "$1"));
         assertTrue(errors >= 4, metrics);
         redis.restart();
-        assertEquals(200, Http.post(s.resolve("/v1/chat/completions"), CHAT, "Authorization", bearer(OPEN)).statusCode());
-        assertEquals(200, Http.post(s.resolve("/v1/chat/completions"), CHAT, "Authorization", bearer(OPEN)).statusCode());
-        assertEquals(429, Http.post(s.resolve("/v1/chat/completions"), CHAT, "Authorization", bearer(OPEN)).statusCode());
+        assertEquals(
+                200,
+                Http.post(s.resolve("/v1/chat/completions"), CHAT, "Authorization", bearer(OPEN))
+                        .statusCode());
+        assertEquals(
+                200,
+                Http.post(s.resolve("/v1/chat/completions"), CHAT, "Authorization", bearer(OPEN))
+                        .statusCode());
+        assertEquals(
+                429,
+                Http.post(s.resolve("/v1/chat/completions"), CHAT, "Authorization", bearer(OPEN))
+                        .statusCode());
     }
 
     @Test
     void throughNginxAClosedStoreOutageIs503Json() throws Exception {
-        try (Gateway gw = Gateway.start(TOKENS, Map.of("RATE_LIMIT_STORE", "redis", "REDIS_URL", redis.url().toString(),
-                "RATE_LIMIT_FAILURE_MODE", "closed", "REDIS_TIMEOUT_MS", "200"))) {
-            assertEquals(200, Http.post(gw.url("/v1/chat/completions"), CHAT, "Authorization", bearer(RPD7)).statusCode());
+        try (Gateway gw = Gateway.start(
+                TOKENS,
+                Map.of(
+                        "RATE_LIMIT_STORE",
+                        "redis",
+                        "REDIS_URL",
+                        redis.url().toString(),
+                        "RATE_LIMIT_FAILURE_MODE",
+                        "closed",
+                        "REDIS_TIMEOUT_MS",
+                        "200"))) {
+            assertEquals(
+                    200,
+                    Http.post(gw.url("/v1/chat/completions"), CHAT, "Authorization", bearer(RPD7))
+                            .statusCode());
             redis.kill();
             var r = Http.post(gw.url("/v1/chat/completions"), CHAT, "Authorization", bearer(RPD7));
-            NginxGatewayTest.assertOpenAiError(r, 503, "rate_limit_store_unavailable"); // the same answer as from the sidecar alone
+            NginxGatewayTest.assertOpenAiError(
+                    r, 503, "rate_limit_store_unavailable"); // the same answer as from the sidecar alone
             assertEquals("5", r.headers().firstValue("retry-after").orElse(null));
             redis.restart();
-            assertEquals(200, Http.post(gw.url("/v1/chat/completions"), CHAT, "Authorization", bearer(RPD7)).statusCode());
+            assertEquals(
+                    200,
+                    Http.post(gw.url("/v1/chat/completions"), CHAT, "Authorization", bearer(RPD7))
+                            .statusCode());
         }
     }
 }

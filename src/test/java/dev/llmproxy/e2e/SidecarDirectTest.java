@@ -46,17 +46,24 @@ class SidecarDirectTest {
     static void start() throws Exception {
         vllm = new FakeVllm("upstream-key-1");
         Config config = ConfigLoader.load(Map.of(
-                "TOKENS_JSON", """
+                "TOKENS_JSON",
+                """
                         [{"token":"%s","label":"team"},{"token":"%s","label":"rpm3","rpm":3},
                          {"token":"%s","label":"rpd1","rpd":1},{"token":"%s","label":"llama-only","models":["vllm:llama3"]},
                          {"token":"%s","label":"authz-rpm2","rpm":2}]
                         """.formatted(TEAM, RPM3, RPD1, LLAMA_ONLY, AUTHZ_RPM2),
-                "VLLM_BASE_URL", vllm.baseUrl(),
-                "VLLM_API_KEY", "upstream-key-1",
-                "OLLAMA_BASE_URL", "http://127.0.0.1:" + Ports.free(),
-                "GATEWAY_SECRET", SECRET,
-                "SIDECAR_PORT", "0",
-                "MAX_BODY_BYTES", "2048"));
+                "VLLM_BASE_URL",
+                vllm.baseUrl(),
+                "VLLM_API_KEY",
+                "upstream-key-1",
+                "OLLAMA_BASE_URL",
+                "http://127.0.0.1:" + Ports.free(),
+                "GATEWAY_SECRET",
+                SECRET,
+                "SIDECAR_PORT",
+                "0",
+                "MAX_BODY_BYTES",
+                "2048"));
         sidecar = App.create(config, new MemoryRateLimiter(Clock.systemUTC())).start();
         port = sidecar.port();
     }
@@ -85,14 +92,29 @@ class SidecarDirectTest {
         var r = Http.post(url("/v1/chat/completions"), CHAT, "Authorization", bearer(RPM3));
         assertEquals(200, r.statusCode(), r.body());
         assertEquals("3", r.headers().firstValue("x-ratelimit-limit-requests").orElse(null));
-        assertEquals("2", r.headers().firstValue("x-ratelimit-remaining-requests").orElse(null));
+        assertEquals(
+                "2", r.headers().firstValue("x-ratelimit-remaining-requests").orElse(null));
         var seen = vllm.last();
         assertEquals("llama3", seen.json().path("model").asText());
         assertEquals("Bearer upstream-key-1", seen.headers().get("authorization"));
         assertTrue(seen.headers().get("x-request-id").matches("[0-9a-f]{32}"));
 
-        assertEquals(200, Http.post(url("/v1/completions"), "{\"model\":\"llama3\",\"prompt\":\"x\"}", "Authorization", bearer(RPM3)).statusCode());
-        assertEquals(200, Http.post(url("/v1/embeddings"), "{\"model\":\"llama3\",\"input\":\"x\"}", "Authorization", bearer(RPM3)).statusCode());
+        assertEquals(
+                200,
+                Http.post(
+                                url("/v1/completions"),
+                                "{\"model\":\"llama3\",\"prompt\":\"x\"}",
+                                "Authorization",
+                                bearer(RPM3))
+                        .statusCode());
+        assertEquals(
+                200,
+                Http.post(
+                                url("/v1/embeddings"),
+                                "{\"model\":\"llama3\",\"input\":\"x\"}",
+                                "Authorization",
+                                bearer(RPM3))
+                        .statusCode());
         var limited = Http.post(url("/v1/chat/completions"), CHAT, "Authorization", bearer(RPM3));
         assertOpenAiError(limited, 429, "rate_limit_exceeded");
         assertTrue(Long.parseLong(limited.headers().firstValue("retry-after").orElseThrow()) >= 1);
@@ -102,7 +124,10 @@ class SidecarDirectTest {
 
     @Test
     void dailyLimitSaysDoNotRetry() throws Exception {
-        assertEquals(200, Http.post(url("/v1/chat/completions"), CHAT, "Authorization", bearer(RPD1)).statusCode());
+        assertEquals(
+                200,
+                Http.post(url("/v1/chat/completions"), CHAT, "Authorization", bearer(RPD1))
+                        .statusCode());
         var r = Http.post(url("/v1/chat/completions"), CHAT, "Authorization", bearer(RPD1));
         assertOpenAiError(r, 429, "rate_limit_exceeded");
         assertEquals("false", r.headers().firstValue("x-should-retry").orElse(null));
@@ -112,23 +137,56 @@ class SidecarDirectTest {
     void errorsAreOpenAiJson() throws Exception {
         var none = Http.post(url("/v1/chat/completions"), CHAT);
         assertOpenAiError(none, 401, "invalid_api_key");
-        assertEquals("Bearer realm=\"llm-proxy\"", none.headers().firstValue("www-authenticate").orElse(null));
-        assertOpenAiError(Http.post(url("/v1/chat/completions"), CHAT, "Authorization", bearer("sk-unknown-0000")), 401, "invalid_api_key");
-        assertOpenAiError(Http.post(url("/v1/chat/completions"), "{oops", "Authorization", bearer(TEAM)), 400, "invalid_json");
-        assertOpenAiError(Http.post(url("/v1/chat/completions"), "{}", "Authorization", bearer(TEAM)), 400, "missing_model");
-        assertOpenAiError(Http.post(url("/v1/chat/completions"), CHAT.replace("Hi", "x".repeat(3000)), "Authorization", bearer(TEAM)), 413, "request_too_large");
-        assertOpenAiError(Http.post(url("/v1/chat/completions"), CHAT.replace("vllm:llama3", "vllm:other"), "Authorization", bearer(LLAMA_ONLY)), 403, "model_not_allowed");
+        assertEquals(
+                "Bearer realm=\"llm-proxy\"",
+                none.headers().firstValue("www-authenticate").orElse(null));
+        assertOpenAiError(
+                Http.post(url("/v1/chat/completions"), CHAT, "Authorization", bearer("sk-unknown-0000")),
+                401,
+                "invalid_api_key");
+        assertOpenAiError(
+                Http.post(url("/v1/chat/completions"), "{oops", "Authorization", bearer(TEAM)), 400, "invalid_json");
+        assertOpenAiError(
+                Http.post(url("/v1/chat/completions"), "{}", "Authorization", bearer(TEAM)), 400, "missing_model");
+        assertOpenAiError(
+                Http.post(
+                        url("/v1/chat/completions"),
+                        CHAT.replace("Hi", "x".repeat(3000)),
+                        "Authorization",
+                        bearer(TEAM)),
+                413,
+                "request_too_large");
+        assertOpenAiError(
+                Http.post(
+                        url("/v1/chat/completions"),
+                        CHAT.replace("vllm:llama3", "vllm:other"),
+                        "Authorization",
+                        bearer(LLAMA_ONLY)),
+                403,
+                "model_not_allowed");
         // No Ollama listens on the default address in tests: unreachable is a 502.
-        assertOpenAiError(Http.post(url("/v1/chat/completions"), CHAT.replace("vllm:llama3", "ollama:llama3.2"), "Authorization", bearer(TEAM)), 502, "backend_unavailable");
+        assertOpenAiError(
+                Http.post(
+                        url("/v1/chat/completions"),
+                        CHAT.replace("vllm:llama3", "ollama:llama3.2"),
+                        "Authorization",
+                        bearer(TEAM)),
+                502,
+                "backend_unavailable");
         assertOpenAiError(Http.get(url("/v1/unknown"), "Authorization", bearer(TEAM)), 404, "unknown_url");
-        assertOpenAiError(Http.get(url("/v1/chat/completions"), "Authorization", bearer(TEAM)), 405, "method_not_allowed");
+        assertOpenAiError(
+                Http.get(url("/v1/chat/completions"), "Authorization", bearer(TEAM)), 405, "method_not_allowed");
         assertTrue(vllm.received().isEmpty());
     }
 
     @Test
     void streamsServerSentEventsThrough() {
         vllm.streamDelayMillis = 10;
-        var r = Http.post(url("/v1/chat/completions"), CHAT.replace("{\"model\"", "{\"stream\":true,\"model\""), "Authorization", bearer(TEAM));
+        var r = Http.post(
+                url("/v1/chat/completions"),
+                CHAT.replace("{\"model\"", "{\"stream\":true,\"model\""),
+                "Authorization",
+                bearer(TEAM));
         assertEquals(200, r.statusCode());
         assertTrue(r.headers().firstValue("content-type").orElse("").startsWith("text/event-stream"));
         assertTrue(r.body().endsWith("data: [DONE]\n\n"), r.body());
@@ -144,8 +202,11 @@ class SidecarDirectTest {
     void handsAdmittedVllmCallsBackToNginx() throws Exception {
         var prefixed = fromNginx(CHAT, TEAM);
         assertEquals(204, prefixed.statusCode(), prefixed.body());
-        assertEquals("@llm_vllm_rewritten", prefixed.headers().firstValue("x-accel-redirect").orElse(null));
-        assertEquals("llama3", prefixed.headers().firstValue("x-llm-upstream-model").orElse(null));
+        assertEquals(
+                "@llm_vllm_rewritten",
+                prefixed.headers().firstValue("x-accel-redirect").orElse(null));
+        assertEquals(
+                "llama3", prefixed.headers().firstValue("x-llm-upstream-model").orElse(null));
         assertEquals("team", prefixed.headers().firstValue("x-token-label").orElse(null));
         assertEquals("vllm", prefixed.headers().firstValue("x-proxy-backend").orElse(null));
         assertEquals("vllm:llama3", prefixed.headers().firstValue("x-llm-model").orElse(null));
@@ -160,12 +221,16 @@ class SidecarDirectTest {
     /** nginx's rewrite takes the first "model" key: when a nested one comes first, the sidecar relays the call itself. */
     @Test
     void aNestedModelKeyBeforeTheTopLevelOneIsRelayedHere() throws Exception {
-        String body = "{\"metadata\":{\"model\":\"vllm:other\"},\"model\":\"vllm:llama3\",\"seed\":12345678901234567890,\"temperature\":1.0,"
-                + "\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}";
+        String body =
+                "{\"metadata\":{\"model\":\"vllm:other\"},\"model\":\"vllm:llama3\",\"seed\":12345678901234567890,\"temperature\":1.0,"
+                        + "\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}";
         var r = fromNginx(body, TEAM);
         assertEquals(200, r.statusCode(), r.body());
         assertTrue(r.headers().firstValue("x-accel-redirect").isEmpty());
-        assertEquals(body.replace("\"model\":\"vllm:llama3\"", "\"model\":\"llama3\""), vllm.last().body(), "byte-exact rewrite");
+        assertEquals(
+                body.replace("\"model\":\"vllm:llama3\"", "\"model\":\"llama3\""),
+                vllm.last().body(),
+                "byte-exact rewrite");
     }
 
     @Test
@@ -173,14 +238,20 @@ class SidecarDirectTest {
         var unknown = fromNginx(CHAT, "sk-nobody-000");
         assertEquals(401, unknown.statusCode());
         assertTrue(unknown.headers().firstValue("www-authenticate").isPresent());
-        assertEquals("invalid_api_key", unknown.headers().firstValue("x-authz-reason").orElse(null));
+        assertEquals(
+                "invalid_api_key",
+                unknown.headers().firstValue("x-authz-reason").orElse(null));
         var forbidden = fromNginx(CHAT.replace("vllm:llama3", "vllm:x"), LLAMA_ONLY);
         assertEquals(403, forbidden.statusCode());
-        assertEquals("model_not_allowed", forbidden.headers().firstValue("x-authz-reason").orElse(null));
-        assertEquals("llama-only", forbidden.headers().firstValue("x-token-label").orElse(null));
+        assertEquals(
+                "model_not_allowed",
+                forbidden.headers().firstValue("x-authz-reason").orElse(null));
+        assertEquals(
+                "llama-only", forbidden.headers().firstValue("x-token-label").orElse(null));
         var invalid = fromNginx(CHAT.replace("vllm:llama3", "bad model"), TEAM);
         assertEquals(400, invalid.statusCode());
-        assertEquals("invalid_model", invalid.headers().firstValue("x-authz-reason").orElse(null));
+        assertEquals(
+                "invalid_model", invalid.headers().firstValue("x-authz-reason").orElse(null));
         assertTrue(vllm.received().isEmpty());
     }
 
@@ -189,22 +260,33 @@ class SidecarDirectTest {
         for (int i = 0; i < 2; i++) {
             var ok = fromNginx(CHAT, AUTHZ_RPM2);
             assertEquals(204, ok.statusCode());
-            assertEquals(Integer.toString(1 - i), ok.headers().firstValue("x-ratelimit-remaining-requests").orElse(null));
+            assertEquals(
+                    Integer.toString(1 - i),
+                    ok.headers().firstValue("x-ratelimit-remaining-requests").orElse(null));
         }
         var r = fromNginx(CHAT, AUTHZ_RPM2);
         assertOpenAiError(r, 429, "rate_limit_exceeded");
-        assertEquals("rate_limit_exceeded", r.headers().firstValue("x-authz-reason").orElse(null));
+        assertEquals(
+                "rate_limit_exceeded", r.headers().firstValue("x-authz-reason").orElse(null));
         assertTrue(r.headers().firstValue("retry-after").isPresent());
         String message = JSON.readTree(r.body()).at("/error/message").asText();
-        assertTrue(message.startsWith("Rate limit reached for 'authz-rpm2' on requests per min (RPM): Limit 2"), message);
+        assertTrue(
+                message.startsWith("Rate limit reached for 'authz-rpm2' on requests per min (RPM): Limit 2"), message);
     }
 
     @Test
     void exactUnderParallelDirectCalls() throws Exception {
         String token = "sk-direct-parallel";
         // a separate sidecar with its own token so other tests cannot touch its window
-        Config c = ConfigLoader.load(Map.of("TOKENS_JSON", "[{\"token\":\"" + token + "\",\"label\":\"par\",\"rpm\":5}]",
-                "VLLM_BASE_URL", vllm.baseUrl(), "VLLM_API_KEY", "upstream-key-1", "SIDECAR_PORT", "0"));
+        Config c = ConfigLoader.load(Map.of(
+                "TOKENS_JSON",
+                "[{\"token\":\"" + token + "\",\"label\":\"par\",\"rpm\":5}]",
+                "VLLM_BASE_URL",
+                vllm.baseUrl(),
+                "VLLM_API_KEY",
+                "upstream-key-1",
+                "SIDECAR_PORT",
+                "0"));
         Javalin other = App.create(c, new MemoryRateLimiter(Clock.systemUTC())).start();
         int p = other.port();
         try (var pool = Executors.newFixedThreadPool(20)) {
@@ -213,7 +295,12 @@ class SidecarDirectTest {
             for (int i = 0; i < 20; i++) {
                 fs.add(pool.submit(() -> {
                     go.await();
-                    return Http.post(URI.create("http://127.0.0.1:" + p + "/v1/chat/completions"), CHAT, "Authorization", bearer(token)).statusCode();
+                    return Http.post(
+                                    URI.create("http://127.0.0.1:" + p + "/v1/chat/completions"),
+                                    CHAT,
+                                    "Authorization",
+                                    bearer(token))
+                            .statusCode();
                 }));
             }
             go.countDown();
@@ -229,25 +316,45 @@ class SidecarDirectTest {
 
     @Test
     void vllmRefusingTheGatewayKeyIsA502AndVllmDownIsA502() throws Exception {
-        Config wrongKey = ConfigLoader.load(Map.of("TOKENS_JSON", "[{\"token\":\"" + TEAM + "\",\"label\":\"t\"}]",
-                "VLLM_BASE_URL", vllm.baseUrl(), "VLLM_API_KEY", "wrong-key", "SIDECAR_PORT", "0"));
-        Javalin other = App.create(wrongKey, new MemoryRateLimiter(Clock.systemUTC())).start();
+        Config wrongKey = ConfigLoader.load(Map.of(
+                "TOKENS_JSON",
+                "[{\"token\":\"" + TEAM + "\",\"label\":\"t\"}]",
+                "VLLM_BASE_URL",
+                vllm.baseUrl(),
+                "VLLM_API_KEY",
+                "wrong-key",
+                "SIDECAR_PORT",
+                "0"));
+        Javalin other =
+                App.create(wrongKey, new MemoryRateLimiter(Clock.systemUTC())).start();
         int p = other.port();
         try {
-            var r = Http.post(URI.create("http://127.0.0.1:" + p + "/v1/chat/completions"), CHAT, "Authorization", bearer(TEAM));
+            var r = Http.post(
+                    URI.create("http://127.0.0.1:" + p + "/v1/chat/completions"), CHAT, "Authorization", bearer(TEAM));
             assertOpenAiError(r, 502, "backend_error"); // reached, and it refused: not unreachable
         } finally {
             other.stop();
         }
-        Config down = ConfigLoader.load(Map.of("TOKENS_JSON", "[{\"token\":\"" + TEAM + "\",\"label\":\"t\"}]",
-                "VLLM_BASE_URL", "http://127.0.0.1:" + Ports.free(), "OLLAMA_BASE_URL", "http://127.0.0.1:" + Ports.free(),
-                "SIDECAR_PORT", "0"));
-        Javalin noBackend = App.create(down, new MemoryRateLimiter(Clock.systemUTC())).start();
+        Config down = ConfigLoader.load(Map.of(
+                "TOKENS_JSON",
+                "[{\"token\":\"" + TEAM + "\",\"label\":\"t\"}]",
+                "VLLM_BASE_URL",
+                "http://127.0.0.1:" + Ports.free(),
+                "OLLAMA_BASE_URL",
+                "http://127.0.0.1:" + Ports.free(),
+                "SIDECAR_PORT",
+                "0"));
+        Javalin noBackend =
+                App.create(down, new MemoryRateLimiter(Clock.systemUTC())).start();
         int p2 = noBackend.port();
         try {
-            var r = Http.post(URI.create("http://127.0.0.1:" + p2 + "/v1/chat/completions"), CHAT, "Authorization", bearer(TEAM));
+            var r = Http.post(
+                    URI.create("http://127.0.0.1:" + p2 + "/v1/chat/completions"), CHAT, "Authorization", bearer(TEAM));
             assertOpenAiError(r, 502, "backend_unavailable");
-            assertOpenAiError(Http.get(URI.create("http://127.0.0.1:" + p2 + "/v1/models"), "Authorization", bearer(TEAM)), 502, "backend_unavailable");
+            assertOpenAiError(
+                    Http.get(URI.create("http://127.0.0.1:" + p2 + "/v1/models"), "Authorization", bearer(TEAM)),
+                    502,
+                    "backend_unavailable");
         } finally {
             noBackend.stop();
         }
@@ -272,15 +379,25 @@ class SidecarDirectTest {
                     closedAt.complete(System.nanoTime());
                 }
             });
-            Config c = ConfigLoader.load(Map.of("TOKENS_JSON", "[{\"token\":\"" + TEAM + "\",\"label\":\"t\"}]",
-                    "VLLM_BASE_URL", "http://127.0.0.1:" + silentVllm.getLocalPort(), "OLLAMA_BASE_URL", "http://127.0.0.1:" + Ports.free(),
-                    "SIDECAR_PORT", "0"));
-            Javalin alone = App.create(c, new MemoryRateLimiter(Clock.systemUTC())).start();
+            Config c = ConfigLoader.load(Map.of(
+                    "TOKENS_JSON",
+                    "[{\"token\":\"" + TEAM + "\",\"label\":\"t\"}]",
+                    "VLLM_BASE_URL",
+                    "http://127.0.0.1:" + silentVllm.getLocalPort(),
+                    "OLLAMA_BASE_URL",
+                    "http://127.0.0.1:" + Ports.free(),
+                    "SIDECAR_PORT",
+                    "0"));
+            Javalin alone =
+                    App.create(c, new MemoryRateLimiter(Clock.systemUTC())).start();
             int p = alone.port();
             try (var client = new java.net.Socket("127.0.0.1", p)) {
                 byte[] body = CHAT.getBytes(java.nio.charset.StandardCharsets.UTF_8);
-                client.getOutputStream().write(("POST /v1/chat/completions HTTP/1.1\r\nHost: gw\r\nAuthorization: " + bearer(TEAM)
-                        + "\r\nContent-Type: application/json\r\nContent-Length: " + body.length + "\r\n\r\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+                client.getOutputStream()
+                        .write(("POST /v1/chat/completions HTTP/1.1\r\nHost: gw\r\nAuthorization: " + bearer(TEAM)
+                                        + "\r\nContent-Type: application/json\r\nContent-Length: " + body.length
+                                        + "\r\n\r\n")
+                                .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
                 client.getOutputStream().write(body);
                 client.getOutputStream().flush();
                 received.get(5, java.util.concurrent.TimeUnit.SECONDS);
@@ -297,13 +414,23 @@ class SidecarDirectTest {
     @Test
     void metricsCountDecisionsByOutcomeAndLabel() throws Exception {
         Http.post(url("/v1/chat/completions"), CHAT, "Authorization", bearer("sk-nobody-at-all"));
-        Http.post(url("/v1/chat/completions"), CHAT.replace("vllm:llama3", "vllm:x"), "Authorization", bearer(LLAMA_ONLY));
+        Http.post(
+                url("/v1/chat/completions"),
+                CHAT.replace("vllm:llama3", "vllm:x"),
+                "Authorization",
+                bearer(LLAMA_ONLY));
         var m = Http.get(url("/metrics"));
         assertEquals(200, m.statusCode());
         assertTrue(m.headers().firstValue("content-type").orElse("").startsWith("text/plain; version=0.0.4"));
         String text = m.body();
-        assertTrue(text.matches("(?s).*llmproxy_authz_decisions_total\\{outcome=\"unauthenticated\",token_label=\"\"} [1-9].*"), text);
-        assertTrue(text.matches("(?s).*llmproxy_authz_decisions_total\\{outcome=\"forbidden\",token_label=\"llama-only\"} [1-9].*"), text);
+        assertTrue(
+                text.matches(
+                        "(?s).*llmproxy_authz_decisions_total\\{outcome=\"unauthenticated\",token_label=\"\"} [1-9].*"),
+                text);
+        assertTrue(
+                text.matches(
+                        "(?s).*llmproxy_authz_decisions_total\\{outcome=\"forbidden\",token_label=\"llama-only\"} [1-9].*"),
+                text);
         assertTrue(text.contains("llmproxy_ratelimit_decision_seconds_count"), text);
         assertTrue(text.contains("llmproxy_ratelimit_store_errors_total 0"), text);
         assertFalse(text.contains("sk-"), "no token in metrics");
@@ -323,8 +450,10 @@ class SidecarDirectTest {
     void clientDisconnectMidStreamClosesTheUpstreamRequest() throws Exception {
         vllm.streamDelayMillis = 200;
         vllm.streamChunks = 50;
-        var req = HttpRequest.newBuilder(url("/v1/chat/completions")).header("Authorization", bearer(TEAM))
-                .POST(HttpRequest.BodyPublishers.ofString(CHAT.replace("{\"model\"", "{\"stream\":true,\"model\""))).build();
+        var req = HttpRequest.newBuilder(url("/v1/chat/completions"))
+                .header("Authorization", bearer(TEAM))
+                .POST(HttpRequest.BodyPublishers.ofString(CHAT.replace("{\"model\"", "{\"stream\":true,\"model\"")))
+                .build();
         HttpResponse<java.io.InputStream> r = Http.client().send(req, HttpResponse.BodyHandlers.ofInputStream());
         var in = r.body();
         assertTrue(in.read(new byte[64]) > 0);

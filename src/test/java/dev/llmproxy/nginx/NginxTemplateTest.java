@@ -22,9 +22,14 @@ import org.junit.jupiter.api.Test;
 
 class NginxTemplateTest {
     static final Map<String, String> ENV = Map.of(
-            "TOKENS_JSON", "[{\"token\":\"sk-abcdefgh1\",\"label\":\"a\"}]",
-            "GATEWAY_SECRET", "0123456789abcdef0123456789abcdef",
-            "VLLM_BASE_URL", "http://gpu-1:8000/v1", "VLLM_API_KEY", "k-123");
+            "TOKENS_JSON",
+            "[{\"token\":\"sk-abcdefgh1\",\"label\":\"a\"}]",
+            "GATEWAY_SECRET",
+            "0123456789abcdef0123456789abcdef",
+            "VLLM_BASE_URL",
+            "http://gpu-1:8000/v1",
+            "VLLM_API_KEY",
+            "k-123");
 
     static String template() throws Exception {
         return Files.readString(Path.of("nginx/nginx.conf.template"));
@@ -33,11 +38,13 @@ class NginxTemplateTest {
     /** Header names the template mentions: in proxy_set_header / add_header, and as $upstream_http_x_* / $http_x_*. */
     static Set<String> headerNames(String conf) {
         Set<String> names = new TreeSet<>();
-        Matcher direct = Pattern.compile("(?:proxy_set_header|add_header|proxy_hide_header)\\s+([A-Za-z-]+)").matcher(conf);
+        Matcher direct = Pattern.compile("(?:proxy_set_header|add_header|proxy_hide_header)\\s+([A-Za-z-]+)")
+                .matcher(conf);
         while (direct.find()) {
             names.add(direct.group(1).toLowerCase());
         }
-        Matcher vars = Pattern.compile("\\$(?:upstream_)?http_(x_[a-z_]+|retry_after(?:_ms)?)").matcher(conf);
+        Matcher vars = Pattern.compile("\\$(?:upstream_)?http_(x_[a-z_]+|retry_after(?:_ms)?)")
+                .matcher(conf);
         while (vars.find()) {
             names.add(vars.group(1).replace('_', '-'));
         }
@@ -46,9 +53,13 @@ class NginxTemplateTest {
 
     @Test
     void templateUsesExactlyTheSharedHeaderNames() throws Exception {
-        Set<String> shared = GatewayHeaders.SHARED_WITH_NGINX.stream().map(String::toLowerCase).collect(Collectors.toCollection(TreeSet::new));
+        Set<String> shared = GatewayHeaders.SHARED_WITH_NGINX.stream()
+                .map(String::toLowerCase)
+                .collect(Collectors.toCollection(TreeSet::new));
         Set<String> used = headerNames(template());
-        Set<String> gatewayOwn = used.stream().filter(h -> h.startsWith("x-") || h.startsWith("retry-after")).collect(Collectors.toCollection(TreeSet::new));
+        Set<String> gatewayOwn = used.stream()
+                .filter(h -> h.startsWith("x-") || h.startsWith("retry-after"))
+                .collect(Collectors.toCollection(TreeSet::new));
         gatewayOwn.remove("x-forwarded-for"); // standard proxy header, not part of the nginx-sidecar contract
         assertEquals(shared, gatewayOwn);
     }
@@ -59,13 +70,16 @@ class NginxTemplateTest {
         for (String location : List.of(GatewayHeaders.LOCATION_VLLM, GatewayHeaders.LOCATION_VLLM_REWRITTEN)) {
             assertTrue(conf.contains("location " + location + " {"), location);
         }
-        assertTrue(conf.contains("proxy_ignore_headers X-Accel-Redirect"), "a model backend must not be able to redirect nginx");
+        assertTrue(
+                conf.contains("proxy_ignore_headers X-Accel-Redirect"),
+                "a model backend must not be able to redirect nginx");
     }
 
     @Test
     void rendersEveryPlaceholder() throws Exception {
         var config = ConfigLoader.load(ENV);
-        String conf = NginxConfig.render(template(), config, new NginxConfig.Layout(Path.of("/srv/run"), "/dev/stdout", "/dev/stderr", null));
+        String conf = NginxConfig.render(
+                template(), config, new NginxConfig.Layout(Path.of("/srv/run"), "/dev/stdout", "/dev/stderr", null));
         assertFalse(conf.matches("(?s).*\\$\\{[A-Z_]+}.*"), "unrendered placeholder");
         assertTrue(conf.contains("upstream llm_vllm    { server gpu-1:8000; keepalive 32; }"));
         assertTrue(conf.contains("proxy_set_header Authorization       \"Bearer k-123\";"));
@@ -87,10 +101,23 @@ class NginxTemplateTest {
         env.put("NGINX_LISTEN", "8080");
         env.put("CORS_ALLOW_ORIGINS", "*");
         env.put("VLLM_BASE_URL", "http://127.0.0.1:8000/v1"); // nginx -t resolves upstream host names
-        assertEquals(template(), NginxConfig.resource(NginxConfig.TEMPLATE_RESOURCE), "the jar carries the repository's copy");
-        Files.writeString(dir.resolve("nginx.conf"), NginxConfig.render(NginxConfig.resource(NginxConfig.TEMPLATE_RESOURCE), ConfigLoader.load(env), layout));
-        Process p = new ProcessBuilder(dev.llmproxy.testing.NginxProcess.binary(), "-t", "-p", dir.toString(), "-c", dir.resolve("nginx.conf").toString())
-                .redirectErrorStream(true).start();
+        assertEquals(
+                template(),
+                NginxConfig.resource(NginxConfig.TEMPLATE_RESOURCE),
+                "the jar carries the repository's copy");
+        Files.writeString(
+                dir.resolve("nginx.conf"),
+                NginxConfig.render(
+                        NginxConfig.resource(NginxConfig.TEMPLATE_RESOURCE), ConfigLoader.load(env), layout));
+        Process p = new ProcessBuilder(
+                        dev.llmproxy.testing.NginxProcess.binary(),
+                        "-t",
+                        "-p",
+                        dir.toString(),
+                        "-c",
+                        dir.resolve("nginx.conf").toString())
+                .redirectErrorStream(true)
+                .start();
         String out = new String(p.getInputStream().readAllBytes());
         assertEquals(0, p.waitFor(), out);
         assertTrue(out.contains("test is successful"), out);
@@ -100,13 +127,17 @@ class NginxTemplateTest {
     void renderingNeedsTheSharedSecret() throws Exception {
         var env = new java.util.HashMap<>(ENV);
         env.remove("GATEWAY_SECRET");
-        var e = assertThrows(ConfigException.class, () -> NginxConfig.render(template(), ConfigLoader.load(env),
-                NginxConfig.Layout.local(Path.of("run"))));
+        var e = assertThrows(
+                ConfigException.class,
+                () -> NginxConfig.render(template(), ConfigLoader.load(env), NginxConfig.Layout.local(Path.of("run"))));
         assertTrue(e.getMessage().contains("GATEWAY_SECRET: required"));
     }
 
     static String rendered() throws Exception {
-        return NginxConfig.render(template(), ConfigLoader.load(ENV), new NginxConfig.Layout(Path.of("/srv/run"), "/dev/stdout", "/dev/stderr", null));
+        return NginxConfig.render(
+                template(),
+                ConfigLoader.load(ENV),
+                new NginxConfig.Layout(Path.of("/srv/run"), "/dev/stdout", "/dev/stderr", null));
     }
 
     /** nginx's reading of a single-quoted string: a backslash escapes the next quote or backslash; \n is a newline. */
@@ -116,13 +147,14 @@ class NginxTemplateTest {
             char c = quoted.charAt(i);
             if (c == '\\' && i + 1 < quoted.length()) {
                 char next = quoted.charAt(++i);
-                out.append(switch (next) {
-                    case 'n' -> "\n";
-                    case 't' -> "\t";
-                    case 'r' -> "\r";
-                    case '"', '\'', '\\' -> String.valueOf(next);
-                    default -> "\\" + next;
-                });
+                out.append(
+                        switch (next) {
+                            case 'n' -> "\n";
+                            case 't' -> "\t";
+                            case 'r' -> "\r";
+                            case '"', '\'', '\\' -> String.valueOf(next);
+                            default -> "\\" + next;
+                        });
             } else {
                 out.append(c);
             }
@@ -132,7 +164,9 @@ class NginxTemplateTest {
 
     @Test
     void everyErrorBodyNginxReturnsIsTheCatalogs() throws Exception {
-        assertFalse(template().contains("{\"error\""), "an error body written in the template instead of taken from the catalog");
+        assertFalse(
+                template().contains("{\"error\""),
+                "an error body written in the template instead of taken from the catalog");
         Matcher m = Pattern.compile("return (\\d{3}) '((?:[^'\\\\]|\\\\.)*)';").matcher(rendered());
         Set<ErrorCode> seen = new TreeSet<>();
         while (m.find()) {
@@ -141,14 +175,27 @@ class NginxTemplateTest {
                 continue; // /healthz
             }
             assertTrue(body.endsWith("}\n"), body);
-            String code = new com.fasterxml.jackson.databind.ObjectMapper().readTree(body).path("error").path("code").asText();
+            String code = new com.fasterxml.jackson.databind.ObjectMapper()
+                    .readTree(body)
+                    .path("error")
+                    .path("code")
+                    .asText();
             ErrorCode entry = ErrorCode.of(code).orElseThrow(() -> new AssertionError("not in the catalog: " + code));
             ErrorBodies.assertCatalog(entry, Integer.parseInt(m.group(1)), body);
             seen.add(entry);
         }
-        assertTrue(seen.containsAll(Set.of(ErrorCode.UNKNOWN_URL, ErrorCode.REQUEST_TOO_LARGE, ErrorCode.AUTHZ_UNAVAILABLE,
-                ErrorCode.BACKEND_UNAVAILABLE, ErrorCode.BACKEND_TIMEOUT, ErrorCode.HTTPS_REQUIRED)), seen.toString());
-        assertTrue(rendered().contains("Request body is larger than 4194304 bytes."), "nginx's limit is the configured one");
+        assertTrue(
+                seen.containsAll(Set.of(
+                        ErrorCode.UNKNOWN_URL,
+                        ErrorCode.REQUEST_TOO_LARGE,
+                        ErrorCode.AUTHZ_UNAVAILABLE,
+                        ErrorCode.BACKEND_UNAVAILABLE,
+                        ErrorCode.BACKEND_TIMEOUT,
+                        ErrorCode.HTTPS_REQUIRED)),
+                seen.toString());
+        assertTrue(
+                rendered().contains("Request body is larger than 4194304 bytes."),
+                "nginx's limit is the configured one");
     }
 
     @Test
@@ -159,7 +206,8 @@ class NginxTemplateTest {
         for (Endpoint e : Endpoint.values()) {
             assertTrue(location.matcher(e.path()).matches(), e.path());
         }
-        for (String other : List.of("/v1/chat/completions/x", "/v1/models/x", "/x/v1/embeddings", "/v1/chat", "/healthz")) {
+        for (String other :
+                List.of("/v1/chat/completions/x", "/v1/models/x", "/x/v1/embeddings", "/v1/chat", "/healthz")) {
             assertFalse(location.matcher(other).matches(), other);
         }
     }
@@ -167,7 +215,10 @@ class NginxTemplateTest {
     @Test
     void browsersMayReadTheRateLimitAndRequestIdHeaders() throws Exception {
         assertTrue(rendered().contains("default \"" + String.join(", ", GatewayHeaders.EXPOSED_TO_BROWSERS) + "\";"));
-        assertTrue(GatewayHeaders.EXPOSED_TO_BROWSERS.containsAll(List.of(GatewayHeaders.REQUEST_ID, GatewayHeaders.RETRY_AFTER,
-                GatewayHeaders.RATELIMIT_REMAINING, GatewayHeaders.SHOULD_RETRY)));
+        assertTrue(GatewayHeaders.EXPOSED_TO_BROWSERS.containsAll(List.of(
+                GatewayHeaders.REQUEST_ID,
+                GatewayHeaders.RETRY_AFTER,
+                GatewayHeaders.RATELIMIT_REMAINING,
+                GatewayHeaders.SHOULD_RETRY)));
     }
 }

@@ -47,8 +47,13 @@ class RedisRateLimiterTest extends RateLimiterContract {
     }
 
     RedisRateLimiter limiter(RedisClock clock, FailureMode mode, String prefix) {
-        var l = new RedisRateLimiter(RedisClients.pooled(redis.url(), Duration.ofMillis(250), 32), Duration.ofMillis(250), prefix, mode,
-                new StoreHealth("test redis", mode, Duration.ofSeconds(30)), clock);
+        var l = new RedisRateLimiter(
+                RedisClients.pooled(redis.url(), Duration.ofMillis(250), 32),
+                Duration.ofMillis(250),
+                prefix,
+                mode,
+                new StoreHealth("test redis", mode, Duration.ofSeconds(30)),
+                clock);
         opened.add(l);
         return l;
     }
@@ -80,7 +85,9 @@ class RedisRateLimiterTest extends RateLimiterContract {
         }
         Decision refused = real.acquire("k", q);
         assertFalse(refused.allowed());
-        assertTrue(refused.retryAfter().compareTo(Duration.ofSeconds(20)) <= 0 && refused.retryAfter().compareTo(Duration.ofSeconds(19)) > 0,
+        assertTrue(
+                refused.retryAfter().compareTo(Duration.ofSeconds(20)) <= 0
+                        && refused.retryAfter().compareTo(Duration.ofSeconds(19)) > 0,
                 refused.retryAfter().toString());
     }
 
@@ -98,7 +105,8 @@ class RedisRateLimiterTest extends RateLimiterContract {
         var insideTheScript = java.util.Set.of("hmget", "hset", "pexpire", "info");
         var clientCommands = after.keySet().stream()
                 .filter(c -> !c.equals("evalsha") && !insideTheScript.contains(c))
-                .filter(c -> after.get(c) > before.getOrDefault(c, 0L)).toList();
+                .filter(c -> after.get(c) > before.getOrDefault(c, 0L))
+                .toList();
         assertEquals(List.of(), clientCommands, "only EVALSHA reaches Redis per decision: " + before + " -> " + after);
         assertEquals(25, after.get("hmget") - before.getOrDefault("hmget", 0L), "one read of the state per decision");
     }
@@ -132,7 +140,8 @@ class RedisRateLimiterTest extends RateLimiterContract {
         Quota q = new Quota(1, 0);
         assertTrue(limiter(clock, FailureMode.CLOSED, "gw1:").acquire("team", q).allowed());
         assertTrue(limiter(clock, FailureMode.CLOSED, "gw2:").acquire("team", q).allowed());
-        assertFalse(limiter(clock, FailureMode.CLOSED, "gw1:").acquire("team", q).allowed());
+        assertFalse(
+                limiter(clock, FailureMode.CLOSED, "gw1:").acquire("team", q).allowed());
     }
 
     @Test
@@ -165,8 +174,12 @@ class RedisRateLimiterTest extends RateLimiterContract {
         void failOpenAdmitsUncountedAndRecoversWithoutRestart() throws Exception {
             try (RedisServer own = RedisServer.start()) {
                 var health = new StoreHealth("own", FailureMode.OPEN, Duration.ofSeconds(30));
-                var l = new RedisRateLimiter(RedisClients.pooled(own.url(), Duration.ofMillis(200), 8), Duration.ofMillis(200), "x:",
-                        FailureMode.OPEN, health);
+                var l = new RedisRateLimiter(
+                        RedisClients.pooled(own.url(), Duration.ofMillis(200), 8),
+                        Duration.ofMillis(200),
+                        "x:",
+                        FailureMode.OPEN,
+                        health);
                 Quota q = new Quota(2, 0);
                 assertTrue(l.acquire("k", q).allowed());
                 own.kill();
@@ -193,7 +206,11 @@ class RedisRateLimiterTest extends RateLimiterContract {
         @Test
         void failClosedRefusesAndRecoversWithoutRestart() throws Exception {
             try (RedisServer own = RedisServer.start()) {
-                var l = new RedisRateLimiter(RedisClients.pooled(own.url(), Duration.ofMillis(200), 8), Duration.ofMillis(200), "x:", FailureMode.CLOSED,
+                var l = new RedisRateLimiter(
+                        RedisClients.pooled(own.url(), Duration.ofMillis(200), 8),
+                        Duration.ofMillis(200),
+                        "x:",
+                        FailureMode.CLOSED,
                         new StoreHealth("own", FailureMode.CLOSED, Duration.ofSeconds(30)));
                 own.kill();
                 long start = System.nanoTime();
@@ -209,8 +226,12 @@ class RedisRateLimiterTest extends RateLimiterContract {
         void aRedisThatStopsAnsweringCostsNoRequestMoreThanTheTimeout() throws Exception {
             try (RedisServer own = RedisServer.start()) {
                 var health = new StoreHealth("own", FailureMode.OPEN, Duration.ofSeconds(30));
-                var l = new RedisRateLimiter(RedisClients.pooled(own.url(), Duration.ofMillis(200), 8), Duration.ofMillis(200), "x:",
-                        FailureMode.OPEN, health);
+                var l = new RedisRateLimiter(
+                        RedisClients.pooled(own.url(), Duration.ofMillis(200), 8),
+                        Duration.ofMillis(200),
+                        "x:",
+                        FailureMode.OPEN,
+                        health);
                 Quota q = new Quota(1_000, 0);
                 assertTrue(l.acquire("k", q).limited(), "counted while Redis answers");
                 signal(own, "STOP"); // alive, connected, silent: the hardest case for timeouts
@@ -242,14 +263,23 @@ class RedisRateLimiterTest extends RateLimiterContract {
         }
 
         private static void signal(RedisServer server, String signal) throws Exception {
-            assertEquals(0, new ProcessBuilder("kill", "-" + signal, Long.toString(server.pid())).start().waitFor());
+            assertEquals(
+                    0,
+                    new ProcessBuilder("kill", "-" + signal, Long.toString(server.pid()))
+                            .start()
+                            .waitFor());
         }
 
         @Test
         void startingWithRedisDownDoesNotCrash() throws Exception {
             int deadPort = dev.llmproxy.testing.Ports.free();
-            var l = new RedisRateLimiter(RedisClients.pooled(java.net.URI.create("redis://127.0.0.1:" + deadPort), Duration.ofMillis(100), 4),
-                    Duration.ofMillis(100), "x:", FailureMode.OPEN, new StoreHealth("dead", FailureMode.OPEN, Duration.ofSeconds(30)));
+            var l = new RedisRateLimiter(
+                    RedisClients.pooled(
+                            java.net.URI.create("redis://127.0.0.1:" + deadPort), Duration.ofMillis(100), 4),
+                    Duration.ofMillis(100),
+                    "x:",
+                    FailureMode.OPEN,
+                    new StoreHealth("dead", FailureMode.OPEN, Duration.ofSeconds(30)));
             assertTrue(l.acquire("k", new Quota(1, 0)).allowed());
             assertFalse(l.ready());
             l.close();

@@ -12,7 +12,10 @@ class VllmRelayTest {
 
     @Test
     void currentVllmErrorsKeepTheirMessageAndType() {
-        var e = VllmRelay.upstreamError(404, b("{\"error\":{\"message\":\"The model `x` does not exist.\",\"type\":\"NotFoundError\",\"param\":\"model\",\"code\":404}}"));
+        var e = VllmRelay.upstreamError(
+                404,
+                b(
+                        "{\"error\":{\"message\":\"The model `x` does not exist.\",\"type\":\"NotFoundError\",\"param\":\"model\",\"code\":404}}"));
         assertEquals(404, e.status());
         assertEquals("The model `x` does not exist.", e.message());
         assertEquals("NotFoundError", e.type());
@@ -20,7 +23,10 @@ class VllmRelayTest {
 
     @Test
     void olderVllmErrorsAreWrapped() {
-        var e = VllmRelay.upstreamError(400, b("{\"object\":\"error\",\"message\":\"max_tokens is too large\",\"type\":\"BadRequestError\",\"param\":null,\"code\":400}"));
+        var e = VllmRelay.upstreamError(
+                400,
+                b(
+                        "{\"object\":\"error\",\"message\":\"max_tokens is too large\",\"type\":\"BadRequestError\",\"param\":null,\"code\":400}"));
         assertEquals(400, e.status());
         assertEquals("max_tokens is too large", e.message());
     }

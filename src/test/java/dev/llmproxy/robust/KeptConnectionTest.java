@@ -53,8 +53,17 @@ class KeptConnectionTest {
     @BeforeAll
     static void start() throws Exception {
         vllm = new FakeVllm("upstream-key-1");
-        Config config = ConfigLoader.load(Map.of("TOKENS_JSON", TOKENS, "VLLM_BASE_URL", vllm.baseUrl(),
-                "VLLM_API_KEY", "upstream-key-1", "GATEWAY_SECRET", SECRET, "SIDECAR_PORT", "0"));
+        Config config = ConfigLoader.load(Map.of(
+                "TOKENS_JSON",
+                TOKENS,
+                "VLLM_BASE_URL",
+                vllm.baseUrl(),
+                "VLLM_API_KEY",
+                "upstream-key-1",
+                "GATEWAY_SECRET",
+                SECRET,
+                "SIDECAR_PORT",
+                "0"));
         sidecar = App.create(config, new MemoryRateLimiter(Clock.systemUTC())).start();
         port = sidecar.port();
     }
@@ -70,14 +79,21 @@ class KeptConnectionTest {
         for (char c : token.toCharArray()) {
             swapped.append(Character.isUpperCase(c) ? Character.toLowerCase(c) : Character.toUpperCase(c));
         }
-        List<String> variants = List.of(token.toUpperCase(Locale.ROOT), token.toLowerCase(Locale.ROOT), swapped.toString());
+        List<String> variants =
+                List.of(token.toUpperCase(Locale.ROOT), token.toLowerCase(Locale.ROOT), swapped.toString());
         variants.forEach(v -> assertNotEquals(token, v, "a variant must differ from the token"));
         return variants;
     }
 
     /** A model call as nginx sends it: the sidecar decides, and hands an admitted vLLM call back (204 + its label). */
     static OneConnection.Answer authz(OneConnection c, String token, String model) throws Exception {
-        return c.post("/v1/chat/completions", CHAT.replace("vllm:llama3", model), "Authorization", bearer(token), "X-Gateway-Secret", SECRET);
+        return c.post(
+                "/v1/chat/completions",
+                CHAT.replace("vllm:llama3", model),
+                "Authorization",
+                bearer(token),
+                "X-Gateway-Secret",
+                SECRET);
     }
 
     @Test
@@ -88,7 +104,8 @@ class KeptConnectionTest {
             assertEquals("team", first.header("X-Token-Label"));
             for (String variant : caseVariants(TEAM)) {
                 var r = authz(c, variant, "vllm:llama3");
-                assertEquals(401, r.status(), "case variant " + variant + " was admitted as " + r.header("X-Token-Label"));
+                assertEquals(
+                        401, r.status(), "case variant " + variant + " was admitted as " + r.header("X-Token-Label"));
                 assertNull(r.header("X-Token-Label"));
             }
             var again = authz(c, TEAM, "vllm:llama3");
@@ -111,7 +128,9 @@ class KeptConnectionTest {
 
     @Test
     void modelNamesAreReadExactlyInEitherOrder() throws Exception {
-        for (List<String> order : List.of(List.of("vllm:Llama-3", "vllm:llama-3", "vllm:Llama-3"), List.of("vllm:llama-3", "vllm:Llama-3", "vllm:llama-3"))) {
+        for (List<String> order : List.of(
+                List.of("vllm:Llama-3", "vllm:llama-3", "vllm:Llama-3"),
+                List.of("vllm:llama-3", "vllm:Llama-3", "vllm:llama-3"))) {
             try (var c = new OneConnection(port)) {
                 for (String model : order) {
                     var r = authz(c, LLAMA_ONLY, model);
@@ -144,13 +163,23 @@ class KeptConnectionTest {
             var models = c.get("/v1/models", "Authorization", bearer(TEAM.toUpperCase(Locale.ROOT)));
             assertEquals(401, models.status(), models.body());
         }
-        assertEquals(2, vllm.received().stream().filter(r -> r.path().endsWith("/chat/completions")).count());
+        assertEquals(
+                2,
+                vllm.received().stream()
+                        .filter(r -> r.path().endsWith("/chat/completions"))
+                        .count());
     }
 
     /** Tokens cycling over kept connections in parallel: every verdict must be the one its own token earns. */
     @Test
     void authzUnderParallelKeptConnectionsIsNeverWrong() throws Exception {
-        List<String> tokens = List.of(TEAM, TEAM.toUpperCase(Locale.ROOT), UPPER, LOWER, "sk-nobody-0123456789", UPPER.toUpperCase(Locale.ROOT));
+        List<String> tokens = List.of(
+                TEAM,
+                TEAM.toUpperCase(Locale.ROOT),
+                UPPER,
+                LOWER,
+                "sk-nobody-0123456789",
+                UPPER.toUpperCase(Locale.ROOT));
         Map<String, String> expected = Map.of(TEAM, "team", UPPER, "pair-upper", LOWER, "pair-lower");
         var wrong = new ConcurrentLinkedQueue<String>();
         try (var pool = Executors.newFixedThreadPool(16)) {
@@ -176,7 +205,10 @@ class KeptConnectionTest {
                 f.get();
             }
         }
-        assertTrue(wrong.isEmpty(), wrong.size() + " of 4800 verdicts were wrong, e.g. " + wrong.stream().limit(5).toList());
+        assertTrue(
+                wrong.isEmpty(),
+                wrong.size() + " of 4800 verdicts were wrong, e.g. "
+                        + wrong.stream().limit(5).toList());
     }
 
     /**
@@ -187,7 +219,13 @@ class KeptConnectionTest {
     void throughNginxEveryAnswerBelongsToItsOwnToken() throws Exception {
         try (Gateway gw = Gateway.start(TOKENS, Map.of())) {
             int nginxPort = gw.url("/").getPort();
-            List<String> tokens = List.of(TEAM, TEAM.toUpperCase(Locale.ROOT), UPPER, "sk-nobody-0123456789", LOWER, LOWER.toUpperCase(Locale.ROOT).replace("SK", "sk"));
+            List<String> tokens = List.of(
+                    TEAM,
+                    TEAM.toUpperCase(Locale.ROOT),
+                    UPPER,
+                    "sk-nobody-0123456789",
+                    LOWER,
+                    LOWER.toUpperCase(Locale.ROOT).replace("SK", "sk"));
             Map<String, String> expected = Map.of(TEAM, "team", UPPER, "pair-upper", LOWER, "pair-lower");
             Map<String, String> sentLabel = new ConcurrentHashMap<>();
             var wrong = new ConcurrentLinkedQueue<String>();
@@ -206,10 +244,19 @@ class KeptConnectionTest {
                                 if (label != null) {
                                     sentLabel.put(id, label);
                                 }
-                                var r = c.post("/v1/chat/completions", CHAT, "Authorization", bearer(token), "X-Request-ID", id);
+                                var r = c.post(
+                                        "/v1/chat/completions",
+                                        CHAT,
+                                        "Authorization",
+                                        bearer(token),
+                                        "X-Request-ID",
+                                        id);
                                 int want = label == null ? 401 : 200;
                                 String limit = r.header("X-RateLimit-Limit-Requests");
-                                String wantLimit = label == null ? null : Map.of("team", "100000", "pair-upper", "200000", "pair-lower", "300000").get(label);
+                                String wantLimit = label == null
+                                        ? null
+                                        : Map.of("team", "100000", "pair-upper", "200000", "pair-lower", "300000")
+                                                .get(label);
                                 if (r.status() != want || !java.util.Objects.equals(wantLimit, limit)) {
                                     wrong.add(id + " " + token + " -> " + r.status() + " limit " + limit);
                                 }
@@ -222,9 +269,13 @@ class KeptConnectionTest {
                     f.get();
                 }
             }
-            assertTrue(wrong.isEmpty(), wrong.size() + " of " + clients * each + " answers were wrong, e.g. " + wrong.stream().limit(5).toList());
+            assertTrue(
+                    wrong.isEmpty(),
+                    wrong.size() + " of " + clients * each + " answers were wrong, e.g. "
+                            + wrong.stream().limit(5).toList());
             var received = gw.vllm.received();
-            assertEquals(sentLabel.size(), received.size(), "vLLM must receive exactly the requests of configured tokens");
+            assertEquals(
+                    sentLabel.size(), received.size(), "vLLM must receive exactly the requests of configured tokens");
             for (var r : received) {
                 String id = r.headers().get("x-request-id");
                 assertEquals(sentLabel.get(id), r.headers().get("x-token-label"), "request " + id);

@@ -6,8 +6,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.llmproxy.ollama.OllamaWire;
-import dev.llmproxy.support.Json;
 import dev.llmproxy.openai.ModelField;
+import dev.llmproxy.support.Json;
 import dev.llmproxy.translate.ChatRequests;
 import dev.llmproxy.translate.ChatStream;
 import dev.llmproxy.translate.NdjsonReader;
@@ -32,14 +32,19 @@ class TranslatorPropertiesTest {
 
     @Provide
     Arbitrary<Message> messages() {
-        return Combinators.combine(Arbitraries.of("system", "developer", "user", "assistant"), Arbitraries.strings().ofMaxLength(200))
+        return Combinators.combine(
+                        Arbitraries.of("system", "developer", "user", "assistant"),
+                        Arbitraries.strings().ofMaxLength(200))
                 .as(Message::new);
     }
 
     @Property(tries = 300)
-    void anyValidChatRequestTranslatesAndKeepsItsContent(@ForAll @Size(min = 1, max = 8) List<@From("messages") Message> messages,
-                                                        @ForAll @IntRange(min = 1, max = 100_000) int maxTokens,
-                                                        @ForAll boolean stream, @ForAll boolean newName) throws Exception {
+    void anyValidChatRequestTranslatesAndKeepsItsContent(
+            @ForAll @Size(min = 1, max = 8) List<@From("messages") Message> messages,
+            @ForAll @IntRange(min = 1, max = 100_000) int maxTokens,
+            @ForAll boolean stream,
+            @ForAll boolean newName)
+            throws Exception {
         ObjectNode body = Json.MAPPER.createObjectNode();
         body.put("model", "ollama:m");
         ArrayNode list = body.putArray("messages");
@@ -50,8 +55,11 @@ class TranslatorPropertiesTest {
         assertEquals(stream, call.stream());
         assertEquals(messages.size(), call.request().messages().size());
         for (int i = 0; i < messages.size(); i++) {
-            assertEquals(messages.get(i).content(), call.request().messages().get(i).content());
-            String role = messages.get(i).role().equals("developer") ? "system" : messages.get(i).role();
+            assertEquals(
+                    messages.get(i).content(), call.request().messages().get(i).content());
+            String role = messages.get(i).role().equals("developer")
+                    ? "system"
+                    : messages.get(i).role();
             assertEquals(role, call.request().messages().get(i).role());
         }
         assertEquals((long) maxTokens, call.request().options().get("num_predict"));
@@ -61,8 +69,10 @@ class TranslatorPropertiesTest {
     }
 
     @Property(tries = 300)
-    void modelRewriteKeepsEveryOtherField(@ForAll @Size(max = 6) Map<@From("keys") String, String> fields,
-                                          @ForAll @IntRange(min = 0, max = 6) int position) throws Exception {
+    void modelRewriteKeepsEveryOtherField(
+            @ForAll @Size(max = 6) Map<@From("keys") String, String> fields,
+            @ForAll @IntRange(min = 0, max = 6) int position)
+            throws Exception {
         ObjectNode body = Json.MAPPER.createObjectNode();
         List<Map.Entry<String, String>> entries = new ArrayList<>(fields.entrySet());
         int at = Math.min(position, entries.size());
@@ -88,8 +98,9 @@ class TranslatorPropertiesTest {
     }
 
     @Property(tries = 300)
-    void ndjsonLinesSurviveAnyReadBoundaries(@ForAll @Size(max = 20) List<@From("lines") String> lines,
-                                             @ForAll @IntRange(min = 1, max = 17) int piece) throws Exception {
+    void ndjsonLinesSurviveAnyReadBoundaries(
+            @ForAll @Size(max = 20) List<@From("lines") String> lines, @ForAll @IntRange(min = 1, max = 17) int piece)
+            throws Exception {
         byte[] bytes = (String.join("\n", lines) + "\n").getBytes(StandardCharsets.UTF_8);
         var in = new ByteArrayInputStream(bytes) {
             @Override
@@ -107,27 +118,49 @@ class TranslatorPropertiesTest {
 
     @Provide
     Arbitrary<String> lines() {
-        return Arbitraries.strings().ofMaxLength(40).excludeChars('\n').withCharRange(' ', '\uFFFD')
+        return Arbitraries.strings()
+                .ofMaxLength(40)
+                .excludeChars('\n')
+                .withCharRange(' ', '\uFFFD')
                 .filter(s -> s.chars().noneMatch(c -> Character.isSurrogate((char) c)))
                 .map(s -> s + "😀é");
     }
 
     @Property(tries = 300)
-    void streamedContentIsTheConcatenationOfTheTokens(@ForAll @Size(min = 1, max = 30) List<@From("tokens") String> tokens,
-                                                       @ForAll boolean length) {
+    void streamedContentIsTheConcatenationOfTheTokens(
+            @ForAll @Size(min = 1, max = 30) List<@From("tokens") String> tokens, @ForAll boolean length) {
         ChatStream stream = new ChatStream("id", 1L, "ollama:m", true);
         StringBuilder out = new StringBuilder();
         List<String> finishes = new ArrayList<>();
         for (String t : tokens) {
-            stream.next(new OllamaWire.Chunk("m", null, new OllamaWire.Message("assistant", t, null, null, null, null, null), null, null, false, null, null, null, null))
+            stream.next(new OllamaWire.Chunk(
+                            "m",
+                            null,
+                            new OllamaWire.Message("assistant", t, null, null, null, null, null),
+                            null,
+                            null,
+                            false,
+                            null,
+                            null,
+                            null,
+                            null))
                     .forEach(c -> c.choices().forEach(ch -> {
                         if (ch.delta().content() != null) {
                             out.append(ch.delta().content());
                         }
                     }));
         }
-        var last = stream.next(new OllamaWire.Chunk("m", null, new OllamaWire.Message("assistant", "", null, null, null, null, null), null, null,
-                true, length ? "length" : "stop", 3L, (long) tokens.size(), null));
+        var last = stream.next(new OllamaWire.Chunk(
+                "m",
+                null,
+                new OllamaWire.Message("assistant", "", null, null, null, null, null),
+                null,
+                null,
+                true,
+                length ? "length" : "stop",
+                3L,
+                (long) tokens.size(),
+                null));
         last.forEach(c -> c.choices().forEach(ch -> finishes.add(ch.finishReason())));
         assertEquals(String.join("", tokens), out.toString());
         assertEquals(List.of(length ? "length" : "stop"), finishes);

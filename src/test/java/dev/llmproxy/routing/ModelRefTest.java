@@ -26,17 +26,19 @@ class ModelRefTest {
     }
 
     @ParameterizedTest
-    @CsvSource(delimiter = '|', value = {
-        "vllm:*|vllm:llama3|VLLM|true",
-        "vllm:*|ollama:llama3|VLLM|false",
-        "ollama:*|llama3|OLLAMA|true",
-        "ollama:*|llama3|VLLM|false",
-        "llama3|vllm:llama3|VLLM|false",
-        "vllm:llama3|llama3|VLLM|true",
-        "vllm:llama3|vllm:llama3-70b|VLLM|false",
-        "vllm:llama*|vllm:llama3-70b|VLLM|true",
-        "*|anything|VLLM|true",
-    })
+    @CsvSource(
+            delimiter = '|',
+            value = {
+                "vllm:*|vllm:llama3|VLLM|true",
+                "vllm:*|ollama:llama3|VLLM|false",
+                "ollama:*|llama3|OLLAMA|true",
+                "ollama:*|llama3|VLLM|false",
+                "llama3|vllm:llama3|VLLM|false",
+                "vllm:llama3|llama3|VLLM|true",
+                "vllm:llama3|vllm:llama3-70b|VLLM|false",
+                "vllm:llama*|vllm:llama3-70b|VLLM|true",
+                "*|anything|VLLM|true",
+            })
     void allowlistMatchesRequestedOrCanonicalForm(String pattern, String model, Backend dflt, boolean allowed) {
         assertEquals(allowed, new ModelAllowlist(List.of(pattern)).allows(ModelRef.parse(model, dflt)));
     }

@@ -19,7 +19,9 @@ public final class ErrorBodies {
      */
     public static void assertError(HttpResponse<String> r, int status, String code) throws Exception {
         assertEquals(status, r.statusCode(), r.body());
-        assertTrue(r.headers().firstValue("content-type").orElse("").startsWith("application/json"), r.headers().toString());
+        assertTrue(
+                r.headers().firstValue("content-type").orElse("").startsWith("application/json"),
+                r.headers().toString());
         JsonNode e = JSON.readTree(r.body()).path("error");
         assertTrue(e.path("message").isTextual() && !e.path("message").asText().isBlank(), r.body());
         assertTrue(e.path("type").isTextual(), r.body());
@@ -38,7 +40,12 @@ public final class ErrorBodies {
         }
         assertEquals(entry.status(), status, entry + ": " + body);
         assertEquals(entry.type(), e.path("type").asText(), entry + ": " + body);
-        assertTrue(entry.matches(status, e.path("type").asText(), e.path("code").asText(), e.path("message").asText()),
+        assertTrue(
+                entry.matches(
+                        status,
+                        e.path("type").asText(),
+                        e.path("code").asText(),
+                        e.path("message").asText()),
                 entry + " (\"" + entry.messageTemplate() + "\") does not make: " + body);
     }
 }

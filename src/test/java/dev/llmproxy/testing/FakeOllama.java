@@ -160,7 +160,17 @@ public final class FakeOllama implements AutoCloseable {
                     return;
                 }
             }
-            ObjectNode whole = line(model, created, chat, String.join("", plan.tokens), plan.thinking, plan.toolCalls, true, plan.doneReason, plan.promptTokens, plan.tokens.size());
+            ObjectNode whole = line(
+                    model,
+                    created,
+                    chat,
+                    String.join("", plan.tokens),
+                    plan.thinking,
+                    plan.toolCalls,
+                    true,
+                    plan.doneReason,
+                    plan.promptTokens,
+                    plan.tokens.size());
             ex.json(200, whole);
             return;
         }
@@ -181,19 +191,34 @@ public final class FakeOllama implements AutoCloseable {
                 return;
             }
             if (!ex.waitWatching(model.equals("slow") ? tokenDelayMillis : 0, model)
-                    || !ex.ndjson(line(model, created, chat, plan.tokens.get(i), null, null, false, null, 0, 0), model)) {
+                    || !ex.ndjson(
+                            line(model, created, chat, plan.tokens.get(i), null, null, false, null, 0, 0), model)) {
                 return;
             }
         }
-        if (plan.toolCalls != null && !ex.ndjson(line(model, created, chat, "", null, plan.toolCalls, false, null, 0, 0), model)) {
+        if (plan.toolCalls != null
+                && !ex.ndjson(line(model, created, chat, "", null, plan.toolCalls, false, null, 0, 0), model)) {
             return;
         }
-        if (ex.ndjson(line(model, created, chat, "", null, null, true, plan.doneReason, plan.promptTokens, plan.tokens.size()), model)) {
+        if (ex.ndjson(
+                line(
+                        model,
+                        created,
+                        chat,
+                        "",
+                        null,
+                        null,
+                        true,
+                        plan.doneReason,
+                        plan.promptTokens,
+                        plan.tokens.size()),
+                model)) {
             ex.endChunked();
         }
     }
 
-    private record Plan(List<String> tokens, String thinking, ArrayNode toolCalls, String doneReason, int promptTokens) {}
+    private record Plan(
+            List<String> tokens, String thinking, ArrayNode toolCalls, String doneReason, int promptTokens) {}
 
     private Plan plan(JsonNode req, boolean chat, String model) {
         JsonNode messages = req.path("messages");
@@ -202,18 +227,24 @@ public final class FakeOllama implements AutoCloseable {
         ArrayNode toolCalls = null;
         if (model.equals("slow")) {
             tokens = new ArrayList<>();
-            int count = !chat && req.path("prompt").asText().equals("quick") ? 1 : slowTokens; // one short answer among long ones
+            int count = !chat && req.path("prompt").asText().equals("quick")
+                    ? 1
+                    : slowTokens; // one short answer among long ones
             for (int i = 0; i < count; i++) {
                 tokens.add("t" + i + " ");
             }
-        } else if (chat && req.path("tools").isArray() && last.path("role").asText().equals("user")) {
+        } else if (chat
+                && req.path("tools").isArray()
+                && last.path("role").asText().equals("user")) {
             tokens = List.of();
             toolCalls = JSON.createArrayNode();
             ObjectNode call = toolCalls.addObject();
             call.put("id", "call_" + Integer.toHexString(received.size() + 0x1000));
             ObjectNode fn = call.putObject("function");
             fn.put("index", 0);
-            fn.put("name", req.path("tools").get(0).path("function").path("name").asText());
+            fn.put(
+                    "name",
+                    req.path("tools").get(0).path("function").path("name").asText());
             fn.putObject("arguments").put("city", "Paris");
         } else if (chat && last.path("role").asText().equals("tool")) {
             tokens = List.of("The ", "tool ", "said: ", last.path("content").asText());
@@ -237,8 +268,17 @@ public final class FakeOllama implements AutoCloseable {
         return new Plan(tokens, thinking, toolCalls, doneReason, promptTokens);
     }
 
-    private static ObjectNode line(String model, String created, boolean chat, String text, String thinking, ArrayNode toolCalls,
-                                   boolean done, String doneReason, int promptTokens, int evalTokens) {
+    private static ObjectNode line(
+            String model,
+            String created,
+            boolean chat,
+            String text,
+            String thinking,
+            ArrayNode toolCalls,
+            boolean done,
+            String doneReason,
+            int promptTokens,
+            int evalTokens) {
         ObjectNode n = JSON.createObjectNode();
         n.put("model", model);
         n.put("created_at", created);
@@ -363,16 +403,18 @@ public final class FakeOllama implements AutoCloseable {
 
         void json(int status, JsonNode body) throws IOException {
             byte[] bytes = JSON.writeValueAsBytes(body);
-            String head = "HTTP/1.1 " + status + " " + (status == 200 ? "OK" : "Error") + "\r\nContent-Type: application/json; charset=utf-8\r\n"
-                    + "Content-Length: " + bytes.length + "\r\nConnection: close\r\n\r\n";
+            String head = "HTTP/1.1 " + status + " " + (status == 200 ? "OK" : "Error")
+                    + "\r\nContent-Type: application/json; charset=utf-8\r\n" + "Content-Length: " + bytes.length
+                    + "\r\nConnection: close\r\n\r\n";
             out.write(head.getBytes(StandardCharsets.ISO_8859_1));
             out.write(bytes);
             out.flush();
         }
 
         void startChunked() throws IOException {
-            out.write(("HTTP/1.1 200 OK\r\nContent-Type: application/x-ndjson\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n")
-                    .getBytes(StandardCharsets.ISO_8859_1));
+            out.write(
+                    ("HTTP/1.1 200 OK\r\nContent-Type: application/x-ndjson\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n")
+                            .getBytes(StandardCharsets.ISO_8859_1));
             out.flush();
         }
 

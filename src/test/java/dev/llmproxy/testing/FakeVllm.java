@@ -29,6 +29,7 @@ public final class FakeVllm implements AutoCloseable {
     public static final List<String> MODELS = List.of("llama3", "meta-llama/Llama-3.1-8B-Instruct");
     /** A model that takes {@link #slowMillis} before answering anything. */
     public static final String SLOW_MODEL = "slow";
+
     public volatile long slowMillis = 3_000;
 
     /** One request as vLLM saw it. Header names are lower-cased. */
@@ -50,6 +51,7 @@ public final class FakeVllm implements AutoCloseable {
     public volatile boolean recording = true;
     /** Gap between streamed events. */
     public volatile long streamDelayMillis = 100;
+
     public volatile int streamChunks = 5;
     private final AtomicInteger openStreams = new AtomicInteger();
 
@@ -95,7 +97,8 @@ public final class FakeVllm implements AutoCloseable {
             Map<String, String> headers = new TreeMap<>();
             ex.getRequestHeaders().forEach((k, v) -> headers.put(k.toLowerCase(), String.join(",", v)));
             if (recording) {
-                received.add(new Received(ex.getRequestMethod(), ex.getRequestURI().toString(), headers, body));
+                received.add(
+                        new Received(ex.getRequestMethod(), ex.getRequestURI().toString(), headers, body));
             }
 
             if (apiKey != null && !("Bearer " + apiKey).equals(headers.get("authorization"))) {
@@ -132,7 +135,11 @@ public final class FakeVllm implements AutoCloseable {
         if (model.equals(SLOW_MODEL)) {
             sleep(slowMillis);
         } else if (!MODELS.contains(model)) {
-            send(ex, 404, "{\"error\":{\"message\":\"The model `" + model + "` does not exist.\",\"type\":\"NotFoundError\",\"param\":\"model\",\"code\":404}}");
+            send(
+                    ex,
+                    404,
+                    "{\"error\":{\"message\":\"The model `" + model
+                            + "` does not exist.\",\"type\":\"NotFoundError\",\"param\":\"model\",\"code\":404}}");
             return;
         }
         String id = (object.equals("chat.completion") ? "chatcmpl-" : "cmpl-") + ids.incrementAndGet();
@@ -144,8 +151,12 @@ public final class FakeVllm implements AutoCloseable {
         String choice = object.equals("chat.completion")
                 ? "{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\"Hello from vLLM\",\"tool_calls\":[]},\"logprobs\":null,\"finish_reason\":\"stop\",\"stop_reason\":null}"
                 : "{\"index\":0,\"text\":\"Hello from vLLM\",\"logprobs\":null,\"finish_reason\":\"stop\",\"stop_reason\":null}";
-        send(ex, 200, "{\"id\":\"" + id + "\",\"object\":\"" + object + "\",\"created\":" + created + ",\"model\":\"" + model
-                + "\",\"choices\":[" + choice + "],\"usage\":{\"prompt_tokens\":7,\"total_tokens\":11,\"completion_tokens\":4}}");
+        send(
+                ex,
+                200,
+                "{\"id\":\"" + id + "\",\"object\":\"" + object + "\",\"created\":" + created + ",\"model\":\"" + model
+                        + "\",\"choices\":[" + choice
+                        + "],\"usage\":{\"prompt_tokens\":7,\"total_tokens\":11,\"completion_tokens\":4}}");
     }
 
     /** Streams still being written; one ends when it completes or when writing to the gateway fails. */
@@ -170,15 +181,23 @@ public final class FakeVllm implements AutoCloseable {
         String chunkObject = chat ? "chat.completion.chunk" : "text_completion";
         for (int i = 0; i < streamChunks; i++) {
             String choice = chat
-                    ? "{\"index\":0,\"delta\":{" + (i == 0 ? "\"role\":\"assistant\"," : "") + "\"content\":\"tok" + i + " \"},\"logprobs\":null,\"finish_reason\":null}"
-                    : "{\"index\":0,\"text\":\"tok" + i + " \",\"logprobs\":null,\"finish_reason\":null,\"stop_reason\":null}";
-            event(out, "{\"id\":\"" + id + "\",\"object\":\"" + chunkObject + "\",\"created\":" + created + ",\"model\":\"" + model + "\",\"choices\":[" + choice + "]}");
+                    ? "{\"index\":0,\"delta\":{" + (i == 0 ? "\"role\":\"assistant\"," : "") + "\"content\":\"tok" + i
+                            + " \"},\"logprobs\":null,\"finish_reason\":null}"
+                    : "{\"index\":0,\"text\":\"tok" + i
+                            + " \",\"logprobs\":null,\"finish_reason\":null,\"stop_reason\":null}";
+            event(
+                    out,
+                    "{\"id\":\"" + id + "\",\"object\":\"" + chunkObject + "\",\"created\":" + created + ",\"model\":\""
+                            + model + "\",\"choices\":[" + choice + "]}");
             sleep(streamDelayMillis);
         }
         String last = chat
                 ? "{\"index\":0,\"delta\":{\"content\":\"\"},\"logprobs\":null,\"finish_reason\":\"stop\",\"stop_reason\":null}"
                 : "{\"index\":0,\"text\":\"\",\"logprobs\":null,\"finish_reason\":\"stop\",\"stop_reason\":null}";
-        event(out, "{\"id\":\"" + id + "\",\"object\":\"" + chunkObject + "\",\"created\":" + created + ",\"model\":\"" + model + "\",\"choices\":[" + last + "]}");
+        event(
+                out,
+                "{\"id\":\"" + id + "\",\"object\":\"" + chunkObject + "\",\"created\":" + created + ",\"model\":\""
+                        + model + "\",\"choices\":[" + last + "]}");
         out.write("data: [DONE]\n\n".getBytes(StandardCharsets.UTF_8));
         out.flush();
     }
@@ -192,12 +211,21 @@ public final class FakeVllm implements AutoCloseable {
         JsonNode req = JSON.readTree(raw);
         String model = req.path("model").asText();
         if (!MODELS.contains(model)) {
-            send(ex, 404, "{\"error\":{\"message\":\"The model `" + model + "` does not exist.\",\"type\":\"NotFoundError\",\"param\":\"model\",\"code\":404}}");
+            send(
+                    ex,
+                    404,
+                    "{\"error\":{\"message\":\"The model `" + model
+                            + "` does not exist.\",\"type\":\"NotFoundError\",\"param\":\"model\",\"code\":404}}");
             return;
         }
-        send(ex, 200, "{\"id\":\"embd-" + ids.incrementAndGet() + "\",\"object\":\"list\",\"created\":" + System.currentTimeMillis() / 1000
-                + ",\"model\":\"" + model + "\",\"data\":[{\"index\":0,\"object\":\"embedding\",\"embedding\":[0.125,-0.5,0.25]}],"
-                + "\"usage\":{\"prompt_tokens\":3,\"total_tokens\":3,\"completion_tokens\":0}}");
+        send(
+                ex,
+                200,
+                "{\"id\":\"embd-" + ids.incrementAndGet() + "\",\"object\":\"list\",\"created\":"
+                        + System.currentTimeMillis() / 1000
+                        + ",\"model\":\"" + model
+                        + "\",\"data\":[{\"index\":0,\"object\":\"embedding\",\"embedding\":[0.125,-0.5,0.25]}],"
+                        + "\"usage\":{\"prompt_tokens\":3,\"total_tokens\":3,\"completion_tokens\":0}}");
     }
 
     private String models() {
@@ -206,8 +234,11 @@ public final class FakeVllm implements AutoCloseable {
             if (!data.isEmpty()) {
                 data.append(',');
             }
-            data.append("{\"id\":\"").append(m).append("\",\"object\":\"model\",\"created\":1700000000,\"owned_by\":\"vllm\",\"root\":\"")
-                    .append(m).append("\",\"parent\":null,\"max_model_len\":8192}");
+            data.append("{\"id\":\"")
+                    .append(m)
+                    .append("\",\"object\":\"model\",\"created\":1700000000,\"owned_by\":\"vllm\",\"root\":\"")
+                    .append(m)
+                    .append("\",\"parent\":null,\"max_model_len\":8192}");
         }
         return "{\"object\":\"list\",\"data\":[" + data + "]}";
     }

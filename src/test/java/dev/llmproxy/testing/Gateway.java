@@ -28,7 +28,8 @@ public final class Gateway implements AutoCloseable {
     private final int nginxPort;
     private Javalin sidecar;
 
-    private Gateway(FakeVllm vllm, FakeOllama ollama, Config config, NginxProcess nginx, int nginxPort, Javalin sidecar) {
+    private Gateway(
+            FakeVllm vllm, FakeOllama ollama, Config config, NginxProcess nginx, int nginxPort, Javalin sidecar) {
         this.vllm = vllm;
         this.ollama = ollama;
         this.config = config;
@@ -71,7 +72,8 @@ public final class Gateway implements AutoCloseable {
     }
 
     private static Javalin startSidecar(Config config) {
-        return App.create(config, RateLimiters.create(config.store(), config.redisUrl(), config.redis())).start();
+        return App.create(config, RateLimiters.create(config.store(), config.redisUrl(), config.redis()))
+                .start();
     }
 
     public URI url(String path) {

@@ -33,7 +33,8 @@ public final class NginxProcess implements AutoCloseable {
     }
 
     /** @param prefix a command to run nginx under, e.g. {@code taskset -c 0} for benchmarks */
-    public static NginxProcess start(Path runDir, Path conf, int port, List<String> prefix) throws IOException, InterruptedException {
+    public static NginxProcess start(Path runDir, Path conf, int port, List<String> prefix)
+            throws IOException, InterruptedException {
         List<String> command = new java.util.ArrayList<>(prefix);
         command.addAll(List.of(binary(), "-p", runDir.toString(), "-c", conf.toString(), "-g", "daemon off;"));
         Process p = new ProcessBuilder(command)
@@ -45,7 +46,8 @@ public final class NginxProcess implements AutoCloseable {
         while (!Ports.open(port)) {
             if (!p.isAlive() || System.nanoTime() > deadline) {
                 nginx.close();
-                throw new IllegalStateException("nginx did not start:\n" + nginx.log("stdout.log") + nginx.log("error.log"));
+                throw new IllegalStateException(
+                        "nginx did not start:\n" + nginx.log("stdout.log") + nginx.log("error.log"));
             }
             Thread.sleep(20);
         }

@@ -39,8 +39,20 @@ public final class RedisServer implements AutoCloseable {
 
     public void restart() throws IOException, InterruptedException {
         var command = new java.util.ArrayList<>(prefix);
-        command.addAll(java.util.List.of(binary(), "--port", Integer.toString(port), "--bind", "127.0.0.1", "--save", "",
-                "--appendonly", "no", "--dir", dir.toString(), "--daemonize", "no"));
+        command.addAll(java.util.List.of(
+                binary(),
+                "--port",
+                Integer.toString(port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                dir.toString(),
+                "--daemonize",
+                "no"));
         process = new ProcessBuilder(command)
                 .redirectErrorStream(true)
                 .redirectOutput(dir.resolve("redis.log").toFile())
@@ -48,7 +60,8 @@ public final class RedisServer implements AutoCloseable {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         while (!Ports.open(port)) {
             if (!process.isAlive() || System.nanoTime() > deadline) {
-                throw new IllegalStateException("redis-server did not start: " + Files.readString(dir.resolve("redis.log")));
+                throw new IllegalStateException(
+                        "redis-server did not start: " + Files.readString(dir.resolve("redis.log")));
             }
             Thread.sleep(10);
         }

@@ -21,21 +21,39 @@ public final class WrongTypes {
     static final List<String> PALETTE = List.of("42", "1.5", "\"text\"", "true", "[1]", "{\"a\":1}");
 
     /** Where a list's fields live: in a valid request to {@code path}, the object at {@code pointer}. */
-    public record Place(String path, String validBody, String pointer, Map<String, Set<FieldTypes.Type>> fields, boolean nested) {}
+    public record Place(
+            String path, String validBody, String pointer, Map<String, Set<FieldTypes.Type>> fields, boolean nested) {}
 
     /** A request whose {@code field} has a wrong type; a 400 must name {@code param} (the field, or "messages" inside them). */
     public record Case(String path, String field, String value, String param, String body) {}
 
     public static final List<Place> PLACES = List.of(
-            new Place("/v1/chat/completions", "{\"model\":\"M\",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}", "", FieldTypes.CHAT, false),
-            new Place("/v1/chat/completions", "{\"model\":\"M\",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}", "/messages/0",
-                    FieldTypes.CHAT_MESSAGE, true),
-            new Place("/v1/chat/completions", "{\"model\":\"M\",\"messages\":[{\"role\":\"assistant\",\"content\":\"\",\"tool_calls\":"
-                    + "[{\"id\":\"call_1\",\"type\":\"function\",\"function\":{\"name\":\"f\",\"arguments\":\"{}\"}}]}]}",
-                    "/messages/0/tool_calls/0", FieldTypes.TOOL_CALL, true),
-            new Place("/v1/chat/completions", "{\"model\":\"M\",\"messages\":[{\"role\":\"assistant\",\"content\":\"\",\"tool_calls\":"
-                    + "[{\"id\":\"call_1\",\"type\":\"function\",\"function\":{\"name\":\"f\",\"arguments\":\"{}\"}}]}]}",
-                    "/messages/0/tool_calls/0/function", FieldTypes.TOOL_CALL_FUNCTION, true),
+            new Place(
+                    "/v1/chat/completions",
+                    "{\"model\":\"M\",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}",
+                    "",
+                    FieldTypes.CHAT,
+                    false),
+            new Place(
+                    "/v1/chat/completions",
+                    "{\"model\":\"M\",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}",
+                    "/messages/0",
+                    FieldTypes.CHAT_MESSAGE,
+                    true),
+            new Place(
+                    "/v1/chat/completions",
+                    "{\"model\":\"M\",\"messages\":[{\"role\":\"assistant\",\"content\":\"\",\"tool_calls\":"
+                            + "[{\"id\":\"call_1\",\"type\":\"function\",\"function\":{\"name\":\"f\",\"arguments\":\"{}\"}}]}]}",
+                    "/messages/0/tool_calls/0",
+                    FieldTypes.TOOL_CALL,
+                    true),
+            new Place(
+                    "/v1/chat/completions",
+                    "{\"model\":\"M\",\"messages\":[{\"role\":\"assistant\",\"content\":\"\",\"tool_calls\":"
+                            + "[{\"id\":\"call_1\",\"type\":\"function\",\"function\":{\"name\":\"f\",\"arguments\":\"{}\"}}]}]}",
+                    "/messages/0/tool_calls/0/function",
+                    FieldTypes.TOOL_CALL_FUNCTION,
+                    true),
             new Place("/v1/completions", "{\"model\":\"M\",\"prompt\":\"Hi\"}", "", FieldTypes.COMPLETIONS, false),
             new Place("/v1/embeddings", "{\"model\":\"M\",\"input\":\"Hi\"}", "", FieldTypes.EMBEDDINGS, false));
 
@@ -51,10 +69,15 @@ public final class WrongTypes {
                     if (field.getValue().stream().anyMatch(t -> t.matches(v))) {
                         continue;
                     }
-                    JsonNode body = parse(place.validBody().replace("\"M\"", Json.MAPPER.valueToTree(model).toString()));
+                    JsonNode body = parse(place.validBody()
+                            .replace("\"M\"", Json.MAPPER.valueToTree(model).toString()));
                     ((ObjectNode) body.at(place.pointer())).set(field.getKey(), v);
-                    out.add(new Case(place.path(), place.pointer() + "/" + field.getKey(), value,
-                            place.nested() ? "messages" : field.getKey(), body.toString()));
+                    out.add(new Case(
+                            place.path(),
+                            place.pointer() + "/" + field.getKey(),
+                            value,
+                            place.nested() ? "messages" : field.getKey(),
+                            body.toString()));
                 }
             }
         }

@@ -39,7 +39,9 @@ class FieldTypesTest {
                 wrong.add(c.field() + "=" + c.value() + " was accepted");
             } catch (InvalidRequest e) {
                 String leaf = c.field().substring(c.field().lastIndexOf('/') + 1);
-                if (e.error().status() != 400 || !e.error().code().equals("invalid_" + c.param()) || !e.getMessage().contains(leaf)) {
+                if (e.error().status() != 400
+                        || !e.error().code().equals("invalid_" + c.param())
+                        || !e.getMessage().contains(leaf)) {
                     wrong.add(c.field() + "=" + c.value() + ": " + e.error());
                 }
             }
@@ -49,13 +51,24 @@ class FieldTypesTest {
 
     @Test
     void toolChoiceValuesAreChecked() throws Exception {
-        String chat = "{\"messages\":[{\"role\":\"user\",\"content\":\"x\"}],\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"f\"}}],\"tool_choice\":%s}";
-        for (String ok : List.of("\"none\"", "\"auto\"", "\"required\"", "{\"type\":\"function\",\"function\":{\"name\":\"f\"}}", "null")) {
+        String chat =
+                "{\"messages\":[{\"role\":\"user\",\"content\":\"x\"}],\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"f\"}}],\"tool_choice\":%s}";
+        for (String ok : List.of(
+                "\"none\"",
+                "\"auto\"",
+                "\"required\"",
+                "{\"type\":\"function\",\"function\":{\"name\":\"f\"}}",
+                "null")) {
             ChatRequests.translate(Json.MAPPER.readTree(chat.formatted(ok)), "m");
         }
-        assertNull(ChatRequests.translate(Json.MAPPER.readTree(chat.formatted("\"none\"")), "m").request().tools());
+        assertNull(ChatRequests.translate(Json.MAPPER.readTree(chat.formatted("\"none\"")), "m")
+                .request()
+                .tools());
         for (String bad : List.of("\"sometimes\"", "{}", "{\"type\":\"function\"}", "{\"function\":{\"name\":3}}")) {
-            var e = assertThrows(InvalidRequest.class, () -> ChatRequests.translate(Json.MAPPER.readTree(chat.formatted(bad)), "m"), bad);
+            var e = assertThrows(
+                    InvalidRequest.class,
+                    () -> ChatRequests.translate(Json.MAPPER.readTree(chat.formatted(bad)), "m"),
+                    bad);
             assertEquals("invalid_tool_choice", e.error().code());
         }
     }

@@ -38,10 +38,18 @@ class GoldenTranslationTest {
     }
 
     @ParameterizedTest
-    @CsvSource({"chat_stream_text, true", "chat_stream_tool_call, false", "chat_stream_length, false", "chat_stream_error, false"})
+    @CsvSource({
+        "chat_stream_text, true",
+        "chat_stream_tool_call, false",
+        "chat_stream_length, false",
+        "chat_stream_error, false"
+    })
     void chatStreams(String name, boolean includeUsage) throws Exception {
         for (int piece : new int[] {1, 2, 3, 7, 4096}) {
-            assertEquals(read(name + ".sse"), translateStream(read(name + ".ndjson"), includeUsage, piece), name + " in pieces of " + piece);
+            assertEquals(
+                    read(name + ".sse"),
+                    translateStream(read(name + ".ndjson"), includeUsage, piece),
+                    name + " in pieces of " + piece);
         }
     }
 

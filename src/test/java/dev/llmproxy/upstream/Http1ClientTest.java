@@ -141,12 +141,17 @@ class Http1ClientTest {
 
     @Test
     void sendsAWellFormedRequestAndKeepsTheConnectionForTheNextOne() throws Exception {
-        var c = client(new ScriptedServer((conn, req, out) -> {
-            write(out, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 11\r\n\r\n{\"ok\":true}");
-            return true;
-        }), READ);
+        var c = client(
+                new ScriptedServer((conn, req, out) -> {
+                    write(
+                            out,
+                            "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 11\r\n\r\n{\"ok\":true}");
+                    return true;
+                }),
+                READ);
         for (int i = 0; i < 3; i++) {
-            try (var r = c.post("/api/chat", "{\"model\":\"m\"}".getBytes(StandardCharsets.UTF_8), "req-" + i).execute()) {
+            try (var r = c.post("/api/chat", "{\"model\":\"m\"}".getBytes(StandardCharsets.UTF_8), "req-" + i)
+                    .execute()) {
                 assertEquals(200, r.status());
                 assertEquals("application/json", r.header("CONTENT-TYPE"));
                 assertEquals("{\"ok\":true}", text(r));
@@ -163,13 +168,15 @@ class Http1ClientTest {
 
     @Test
     void decodesChunkedBodiesWithExtensionsAndTrailers() throws Exception {
-        var c = client(new ScriptedServer((conn, req, out) -> {
-            write(out, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n");
-            write(out, "5;ext=1\r\nhello\r\n");
-            out.flush();
-            write(out, "7\r\n, world\r\n" + "0\r\nX-Trailer: yes\r\n\r\n");
-            return true;
-        }), READ);
+        var c = client(
+                new ScriptedServer((conn, req, out) -> {
+                    write(out, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n");
+                    write(out, "5;ext=1\r\nhello\r\n");
+                    out.flush();
+                    write(out, "7\r\n, world\r\n" + "0\r\nX-Trailer: yes\r\n\r\n");
+                    return true;
+                }),
+                READ);
         for (int i = 0; i < 2; i++) {
             try (var r = c.get("/api/tags", READ).execute()) {
                 assertEquals("hello, world", text(r));
@@ -181,12 +188,14 @@ class Http1ClientTest {
 
     @Test
     void aStreamClosedAfterItsLastLineKeepsTheConnectionWhenTheLastChunkIsIn() throws Exception {
-        var c = client(new ScriptedServer((conn, req, out) -> {
-            write(out, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n");
-            write(out, "d\r\n{\"done\":true}\r\n");
-            write(out, "0\r\n\r\n");
-            return true;
-        }), READ);
+        var c = client(
+                new ScriptedServer((conn, req, out) -> {
+                    write(out, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n");
+                    write(out, "d\r\n{\"done\":true}\r\n");
+                    write(out, "0\r\n\r\n");
+                    return true;
+                }),
+                READ);
         for (int i = 0; i < 2; i++) {
             var r = c.post("/api/chat", new byte[] {'{', '}'}, "id").execute();
             byte[] buf = new byte[8192];
@@ -199,10 +208,12 @@ class Http1ClientTest {
 
     @Test
     void aBodyWithoutLengthEndsWhenTheUpstreamClosesAndTheConnectionIsNotKept() throws Exception {
-        var c = client(new ScriptedServer((conn, req, out) -> {
-            write(out, "HTTP/1.1 200 OK\r\n\r\nuntil close");
-            return false;
-        }), READ);
+        var c = client(
+                new ScriptedServer((conn, req, out) -> {
+                    write(out, "HTTP/1.1 200 OK\r\n\r\nuntil close");
+                    return false;
+                }),
+                READ);
         for (int i = 0; i < 2; i++) {
             try (var r = c.get("/x", READ).execute()) {
                 assertEquals("until close", text(r));
@@ -213,10 +224,12 @@ class Http1ClientTest {
 
     @Test
     void aKeptConnectionTheUpstreamClosedIsReplacedAndTheRequestSentOnce() throws Exception {
-        var c = client(new ScriptedServer((conn, req, out) -> {
-            write(out, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
-            return false; // closes after each answer without saying so: the kept connection is dead
-        }), READ);
+        var c = client(
+                new ScriptedServer((conn, req, out) -> {
+                    write(out, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+                    return false; // closes after each answer without saying so: the kept connection is dead
+                }),
+                READ);
         try (var r = c.get("/first", READ).execute()) {
             assertEquals("ok", text(r));
         }
@@ -225,15 +238,21 @@ class Http1ClientTest {
             assertEquals("ok", text(r));
         }
         assertEquals(2, server.connections.get());
-        assertEquals(1, server.requests.stream().filter(q -> q.startsWith("POST /ollama/second")).count());
+        assertEquals(
+                1,
+                server.requests.stream()
+                        .filter(q -> q.startsWith("POST /ollama/second"))
+                        .count());
     }
 
     @Test
     void anEmptyAnswerKeepsItsConnection() throws Exception {
-        var c = client(new ScriptedServer((conn, req, out) -> {
-            write(out, "HTTP/1.1 204 No Content\r\n\r\n");
-            return true;
-        }), READ);
+        var c = client(
+                new ScriptedServer((conn, req, out) -> {
+                    write(out, "HTTP/1.1 204 No Content\r\n\r\n");
+                    return true;
+                }),
+                READ);
         for (int i = 0; i < 3; i++) {
             try (var r = c.get("/x", READ).execute()) {
                 assertEquals(204, r.status());
@@ -245,27 +264,34 @@ class Http1ClientTest {
 
     @Test
     void aKeptConnectionThatBreaksLateIsNotRetried() throws Exception {
-        var c = client(new ScriptedServer((conn, req, out) -> {
-            if (req.startsWith("POST")) {
-                Thread.sleep(800); // working on it, then gone: the request may have been acted on
-                return false;
-            }
-            write(out, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
-            return true;
-        }), READ);
+        var c = client(
+                new ScriptedServer((conn, req, out) -> {
+                    if (req.startsWith("POST")) {
+                        Thread.sleep(800); // working on it, then gone: the request may have been acted on
+                        return false;
+                    }
+                    write(out, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+                    return true;
+                }),
+                READ);
         try (var r = c.get("/api/tags", READ).execute()) {
             assertEquals("ok", text(r));
         }
-        assertThrows(EOFException.class, () -> c.post("/api/generate", new byte[] {'{', '}'}, "id").execute());
-        assertEquals(1, server.requests.stream().filter(q -> q.startsWith("POST")).count());
+        assertThrows(
+                EOFException.class,
+                () -> c.post("/api/generate", new byte[] {'{', '}'}, "id").execute());
+        assertEquals(
+                1, server.requests.stream().filter(q -> q.startsWith("POST")).count());
     }
 
     @Test
     void aNegativeContentLengthIsRefused() throws Exception {
-        var c = client(new ScriptedServer((conn, req, out) -> {
-            write(out, "HTTP/1.1 200 OK\r\nContent-Length: -5\r\n\r\n");
-            return false;
-        }), READ);
+        var c = client(
+                new ScriptedServer((conn, req, out) -> {
+                    write(out, "HTTP/1.1 200 OK\r\nContent-Length: -5\r\n\r\n");
+                    return false;
+                }),
+                READ);
         IOException e = assertThrows(IOException.class, () -> c.get("/x", READ).execute());
         assertTrue(e.getMessage().contains("Content-Length"), e.getMessage());
     }
@@ -273,18 +299,24 @@ class Http1ClientTest {
     @Test
     void aFreshConnectionClosedWithoutAnAnswerIsAnErrorNotARetry() throws Exception {
         var c = client(new ScriptedServer((conn, req, out) -> false), READ);
-        assertThrows(EOFException.class, () -> c.post("/api/generate", new byte[] {'{', '}'}, "id").execute());
+        assertThrows(
+                EOFException.class,
+                () -> c.post("/api/generate", new byte[] {'{', '}'}, "id").execute());
         assertEquals(1, server.requests.size(), "a request the upstream may have acted on is never sent twice");
     }
 
     @Test
     void anUpstreamThatNeverAnswersTimesOutAndIsNotRetried() throws Exception {
-        var c = client(new ScriptedServer((conn, req, out) -> {
-            Thread.sleep(5_000);
-            return false;
-        }), Duration.ofMillis(300));
+        var c = client(
+                new ScriptedServer((conn, req, out) -> {
+                    Thread.sleep(5_000);
+                    return false;
+                }),
+                Duration.ofMillis(300));
         long t0 = System.nanoTime();
-        assertThrows(SocketTimeoutException.class, () -> c.post("/api/chat", new byte[] {'{', '}'}, "id").execute());
+        assertThrows(
+                SocketTimeoutException.class,
+                () -> c.post("/api/chat", new byte[] {'{', '}'}, "id").execute());
         long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
         assertTrue(ms >= 250 && ms < 3_000, "timed out after " + ms + " ms");
         assertEquals(1, server.requests.size());
@@ -292,29 +324,36 @@ class Http1ClientTest {
 
     @Test
     void aTimeoutOnAKeptConnectionIsNotRetriedEither() throws Exception {
-        var c = client(new ScriptedServer((conn, req, out) -> {
-            if (req.startsWith("POST")) {
-                Thread.sleep(5_000); // busy with it: sending it again would run it twice
-                return false;
-            }
-            write(out, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
-            return true;
-        }), Duration.ofMillis(300));
+        var c = client(
+                new ScriptedServer((conn, req, out) -> {
+                    if (req.startsWith("POST")) {
+                        Thread.sleep(5_000); // busy with it: sending it again would run it twice
+                        return false;
+                    }
+                    write(out, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+                    return true;
+                }),
+                Duration.ofMillis(300));
         try (var r = c.get("/api/tags", READ).execute()) {
             assertEquals("ok", text(r));
         }
-        assertThrows(SocketTimeoutException.class, () -> c.post("/api/chat", new byte[] {'{', '}'}, "id").execute());
-        assertEquals(1, server.requests.stream().filter(q -> q.startsWith("POST")).count());
+        assertThrows(
+                SocketTimeoutException.class,
+                () -> c.post("/api/chat", new byte[] {'{', '}'}, "id").execute());
+        assertEquals(
+                1, server.requests.stream().filter(q -> q.startsWith("POST")).count());
     }
 
     @Test
     void aStreamSilentForLongerThanTheReadTimeoutBreaks() throws Exception {
-        var c = client(new ScriptedServer((conn, req, out) -> {
-            write(out, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\none\r\n");
-            out.flush();
-            Thread.sleep(5_000);
-            return false;
-        }), Duration.ofMillis(300));
+        var c = client(
+                new ScriptedServer((conn, req, out) -> {
+                    write(out, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\none\r\n");
+                    out.flush();
+                    Thread.sleep(5_000);
+                    return false;
+                }),
+                Duration.ofMillis(300));
         try (var r = c.post("/api/chat", new byte[] {'{', '}'}, "id").execute()) {
             byte[] buf = new byte[16];
             assertEquals(3, r.body().read(buf));
@@ -326,24 +365,30 @@ class Http1ClientTest {
     void anUnreachableUpstreamIsAConnectFailure() {
         var c = new Http1Client(new UpstreamUrl("http", "127.0.0.1", Ports.free(), ""), CONNECT, READ);
         client = c;
-        assertThrows(Http1Client.ConnectFailedException.class, () -> c.get("/api/tags", READ).execute());
+        assertThrows(
+                Http1Client.ConnectFailedException.class,
+                () -> c.get("/api/tags", READ).execute());
     }
 
     @Test
     void cancelEndsABlockedCallAtOnceAndClosesTheUpstreamConnection() throws Exception {
-        var c = client(new ScriptedServer((conn, req, out) -> {
-            Thread.sleep(10_000);
-            return false;
-        }), Duration.ofSeconds(30));
+        var c = client(
+                new ScriptedServer((conn, req, out) -> {
+                    Thread.sleep(10_000);
+                    return false;
+                }),
+                Duration.ofSeconds(30));
         var call = c.post("/api/chat", new byte[] {'{', '}'}, "id");
-        var failed = CompletableFuture.supplyAsync(() -> {
-            try {
-                call.execute().close();
-                return null;
-            } catch (IOException e) {
-                return e;
-            }
-        }, r -> Thread.ofVirtual().start(r));
+        var failed = CompletableFuture.supplyAsync(
+                () -> {
+                    try {
+                        call.execute().close();
+                        return null;
+                    } catch (IOException e) {
+                        return e;
+                    }
+                },
+                r -> Thread.ofVirtual().start(r));
         while (server.requests.isEmpty()) {
             Thread.sleep(10);
         }
@@ -356,16 +401,18 @@ class Http1ClientTest {
 
     @Test
     void closingAStreamBeforeItsEndClosesTheConnectionSoTheUpstreamStops() throws Exception {
-        var c = client(new ScriptedServer((conn, req, out) -> {
-            write(out, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n");
-            for (int i = 0; i < 100; i++) {
-                write(out, "6\r\ntoken\n\r\n");
-                out.flush();
-                Thread.sleep(20);
-            }
-            write(out, "0\r\n\r\n");
-            return true;
-        }), READ);
+        var c = client(
+                new ScriptedServer((conn, req, out) -> {
+                    write(out, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n");
+                    for (int i = 0; i < 100; i++) {
+                        write(out, "6\r\ntoken\n\r\n");
+                        out.flush();
+                        Thread.sleep(20);
+                    }
+                    write(out, "0\r\n\r\n");
+                    return true;
+                }),
+                READ);
         var r = c.post("/api/chat", new byte[] {'{', '}'}, "id").execute();
         r.body().readNBytes(12);
         r.close();
@@ -379,10 +426,12 @@ class Http1ClientTest {
 
     @Test
     void cancellingACallThatIsOverLeavesTheConnectionItGaveBackAlone() throws Exception {
-        var c = client(new ScriptedServer((conn, req, out) -> {
-            write(out, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
-            return true;
-        }), READ);
+        var c = client(
+                new ScriptedServer((conn, req, out) -> {
+                    write(out, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+                    return true;
+                }),
+                READ);
         var first = c.get("/a", READ);
         try (var r = first.execute()) {
             assertEquals("ok", text(r));
@@ -396,20 +445,26 @@ class Http1ClientTest {
 
     @Test
     void anEndlessHeadIsRefused() throws Exception {
-        var c = client(new ScriptedServer((conn, req, out) -> {
-            write(out, "HTTP/1.1 200 OK\r\nX-Big: " + "a".repeat(100_000) + "\r\n\r\n");
-            return false;
-        }), READ);
+        var c = client(
+                new ScriptedServer((conn, req, out) -> {
+                    write(out, "HTTP/1.1 200 OK\r\nX-Big: " + "a".repeat(100_000) + "\r\n\r\n");
+                    return false;
+                }),
+                READ);
         IOException e = assertThrows(IOException.class, () -> c.get("/x", READ).execute());
         assertTrue(e.getMessage().contains("too large"), e.getMessage());
     }
 
     @Test
     void errorStatusesComeBackWithTheirBodies() throws Exception {
-        var c = client(new ScriptedServer((conn, req, out) -> {
-            write(out, "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 404 Not Found\r\nContent-Length: 27\r\n\r\n{\"error\":\"model not found\"}");
-            return true;
-        }), READ);
+        var c = client(
+                new ScriptedServer((conn, req, out) -> {
+                    write(
+                            out,
+                            "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 404 Not Found\r\nContent-Length: 27\r\n\r\n{\"error\":\"model not found\"}");
+                    return true;
+                }),
+                READ);
         try (var r = c.post("/api/chat", new byte[] {'{', '}'}, "id").execute()) {
             assertEquals(404, r.status());
             assertEquals("{\"error\":\"model not found\"}", text(r));
@@ -419,9 +474,28 @@ class Http1ClientTest {
     /** A key pair and self-signed certificate for {@code san}, made by the JDK's keytool. */
     private static java.security.KeyStore selfSigned(java.nio.file.Path dir, String san) throws Exception {
         java.nio.file.Path store = dir.resolve("upstream.p12");
-        Process p = new ProcessBuilder(java.nio.file.Path.of(System.getProperty("java.home"), "bin", "keytool").toString(),
-                "-genkeypair", "-alias", "upstream", "-keyalg", "EC", "-dname", "CN=upstream", "-ext", "SAN=" + san, "-validity", "2",
-                "-keystore", store.toString(), "-storetype", "PKCS12", "-storepass", "changeit").redirectErrorStream(true).start();
+        Process p = new ProcessBuilder(
+                        java.nio.file.Path.of(System.getProperty("java.home"), "bin", "keytool")
+                                .toString(),
+                        "-genkeypair",
+                        "-alias",
+                        "upstream",
+                        "-keyalg",
+                        "EC",
+                        "-dname",
+                        "CN=upstream",
+                        "-ext",
+                        "SAN=" + san,
+                        "-validity",
+                        "2",
+                        "-keystore",
+                        store.toString(),
+                        "-storetype",
+                        "PKCS12",
+                        "-storepass",
+                        "changeit")
+                .redirectErrorStream(true)
+                .start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertEquals(0, p.waitFor(), out);
         var ks = java.security.KeyStore.getInstance("PKCS12");
@@ -458,7 +532,8 @@ class Http1ClientTest {
     }
 
     private static javax.net.ssl.SSLSocketFactory trusting(java.security.KeyStore ks) throws Exception {
-        var tmf = javax.net.ssl.TrustManagerFactory.getInstance(javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
+        var tmf =
+                javax.net.ssl.TrustManagerFactory.getInstance(javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
         tmf.init(ks);
         var ctx = javax.net.ssl.SSLContext.getInstance("TLS");
         ctx.init(null, tmf.getTrustManagers(), null);
@@ -466,27 +541,36 @@ class Http1ClientTest {
     }
 
     @Test
-    void httpsUpstreamsAreVerifiedByCertificateAndHostName(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+    void httpsUpstreamsAreVerifiedByCertificateAndHostName(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
         var ks = selfSigned(dir, "ip:127.0.0.1");
         try (ServerSocket tls = tlsServer(ks)) {
             var url = new UpstreamUrl("https", "127.0.0.1", tls.getLocalPort(), "");
             try (var trustingClient = new Http1Client(url, CONNECT, READ, trusting(ks));
-                 var r = trustingClient.get("/api/tags", READ).execute()) {
+                    var r = trustingClient.get("/api/tags", READ).execute()) {
                 assertEquals("secret", text(r));
             }
             try (var defaultTrust = new Http1Client(url, CONNECT, READ)) {
-                var e = assertThrows(Http1Client.ConnectFailedException.class, () -> defaultTrust.get("/api/tags", READ).execute());
-                assertTrue(e.getCause() instanceof javax.net.ssl.SSLException, "an unknown certificate is refused: " + e.getCause());
+                var e = assertThrows(
+                        Http1Client.ConnectFailedException.class,
+                        () -> defaultTrust.get("/api/tags", READ).execute());
+                assertTrue(
+                        e.getCause() instanceof javax.net.ssl.SSLException,
+                        "an unknown certificate is refused: " + e.getCause());
             }
         }
     }
 
     @Test
-    void aCertificateForAnotherHostIsRefused(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+    void aCertificateForAnotherHostIsRefused(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
         var ks = selfSigned(dir, "dns:ollama.example");
         try (ServerSocket tls = tlsServer(ks);
-             var c = new Http1Client(new UpstreamUrl("https", "127.0.0.1", tls.getLocalPort(), ""), CONNECT, READ, trusting(ks))) {
-            var e = assertThrows(Http1Client.ConnectFailedException.class, () -> c.get("/api/tags", READ).execute());
+                var c = new Http1Client(
+                        new UpstreamUrl("https", "127.0.0.1", tls.getLocalPort(), ""), CONNECT, READ, trusting(ks))) {
+            var e = assertThrows(
+                    Http1Client.ConnectFailedException.class,
+                    () -> c.get("/api/tags", READ).execute());
             assertTrue(e.getCause() instanceof javax.net.ssl.SSLException, String.valueOf(e.getCause()));
         }
     }

@@ -22,7 +22,9 @@ class UsageReportTest {
     static final String CHAT = "{\"model\":\"%s\",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}";
 
     static UsageReport.Row row(List<UsageReport.Row> rows, String label, String model) {
-        return rows.stream().filter(r -> r.tokenLabel().equals(label) && r.model().equals(model)).findFirst()
+        return rows.stream()
+                .filter(r -> r.tokenLabel().equals(label) && r.model().equals(model))
+                .findFirst()
                 .orElseThrow(() -> new AssertionError("no row for " + label + " / " + model + " in " + rows));
     }
 
@@ -30,19 +32,34 @@ class UsageReportTest {
     @Integration
     void reportsPerLabelAndModelFromARealAccessLog() throws Exception {
         String log;
-        try (Gateway gw = Gateway.start("[{\"token\":\"" + TEAM + "\",\"label\":\"team-a\",\"rpm\":3},{\"token\":\"" + OTHER + "\",\"label\":\"other\"}]", Map.of())) {
+        try (Gateway gw = Gateway.start(
+                "[{\"token\":\"" + TEAM + "\",\"label\":\"team-a\",\"rpm\":3},{\"token\":\"" + OTHER
+                        + "\",\"label\":\"other\"}]",
+                Map.of())) {
             for (int i = 0; i < 4; i++) {
                 Http.post(gw.url("/v1/chat/completions"), CHAT.formatted("vllm:llama3"), "Authorization", bearer(TEAM));
             }
             Http.post(gw.url("/v1/chat/completions"), CHAT.formatted("vllm:llama3"));
             for (int i = 0; i < 2; i++) {
-                assertEquals(200, Http.post(gw.url("/v1/chat/completions"), CHAT.formatted("ollama:llama3.2"), "Authorization", bearer(OTHER)).statusCode());
+                assertEquals(
+                        200,
+                        Http.post(
+                                        gw.url("/v1/chat/completions"),
+                                        CHAT.formatted("ollama:llama3.2"),
+                                        "Authorization",
+                                        bearer(OTHER))
+                                .statusCode());
             }
             Http.post(gw.url("/v1/chat/completions"), CHAT.formatted("ollama:nope"), "Authorization", bearer(OTHER));
             Http.get(gw.url("/healthz"));
             String metrics = Http.get(gw.sidecarUrl("/metrics")).body();
-            assertTrue(metrics.contains("llmproxy_tokens_total{token_label=\"other\",direction=\"completion\"} 10"), metrics);
-            assertTrue(metrics.contains("llmproxy_upstream_seconds_count{backend=\"ollama\",endpoint=\"/v1/chat/completions\"} 3"), metrics);
+            assertTrue(
+                    metrics.contains("llmproxy_tokens_total{token_label=\"other\",direction=\"completion\"} 10"),
+                    metrics);
+            assertTrue(
+                    metrics.contains(
+                            "llmproxy_upstream_seconds_count{backend=\"ollama\",endpoint=\"/v1/chat/completions\"} 3"),
+                    metrics);
             Thread.sleep(100);
             log = gw.accessLog();
         }
@@ -75,12 +92,24 @@ class UsageReportTest {
         // The command, as operators run it.
         Path file = Files.createTempFile("access", ".log");
         Files.writeString(file, log);
-        Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp", System.getProperty("java.class.path"),
-                "dev.llmproxy.Main", "usage-report", "--format", "csv", file.toString()).redirectErrorStream(true).start();
+        Process p = new ProcessBuilder(
+                        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                        "-cp",
+                        System.getProperty("java.class.path"),
+                        "dev.llmproxy.Main",
+                        "usage-report",
+                        "--format",
+                        "csv",
+                        file.toString())
+                .redirectErrorStream(true)
+                .start();
         String csv = new String(p.getInputStream().readAllBytes());
         assertTrue(p.waitFor(30, TimeUnit.SECONDS));
         assertEquals(0, p.exitValue(), csv);
-        assertTrue(csv.startsWith("token_label,model,requests,ok,4xx,429,5xx,p50_ms,p95_ms,p99_ms,prompt_tokens,completion_tokens\n"), csv);
+        assertTrue(
+                csv.startsWith(
+                        "token_label,model,requests,ok,4xx,429,5xx,p50_ms,p95_ms,p99_ms,prompt_tokens,completion_tokens\n"),
+                csv);
         assertTrue(csv.contains("other,ollama:llama3.2,2,2,0,0,0,"), csv);
     }
 

@@ -5,10 +5,10 @@ import dev.llmproxy.auth.Token;
 import dev.llmproxy.auth.TokenDigest;
 import dev.llmproxy.auth.TokenRegistry;
 import dev.llmproxy.ollama.OllamaWire;
-import dev.llmproxy.support.Json;
 import dev.llmproxy.ratelimit.Decision;
 import dev.llmproxy.ratelimit.MemoryRateLimiter;
 import dev.llmproxy.ratelimit.Quota;
+import dev.llmproxy.support.Json;
 import dev.llmproxy.translate.ChatStream;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -49,7 +49,8 @@ public class HotPathBenchmarks {
         }
         registry = new TokenRegistry(tokens);
         presented = "sk-llmp-token-number-537";
-        ndjsonLine = "{\"model\":\"llama3.2\",\"created_at\":\"2026-11-30T10:00:00.123456789Z\",\"message\":{\"role\":\"assistant\",\"content\":\" world\"},\"done\":false}";
+        ndjsonLine =
+                "{\"model\":\"llama3.2\",\"created_at\":\"2026-11-30T10:00:00.123456789Z\",\"message\":{\"role\":\"assistant\",\"content\":\" world\"},\"done\":false}";
     }
 
     @Benchmark
@@ -66,7 +67,8 @@ public class HotPathBenchmarks {
     @Benchmark
     public byte[] ndjsonLineToSseChunk() throws Exception {
         ChatStream stream = new ChatStream("chatcmpl-bench", 1764496800L, "ollama:llama3.2", false);
-        stream.next(Json.MAPPER.readValue("{\"message\":{\"role\":\"assistant\",\"content\":\"Hello\"},\"done\":false}", OllamaWire.Chunk.class));
+        stream.next(Json.MAPPER.readValue(
+                "{\"message\":{\"role\":\"assistant\",\"content\":\"Hello\"},\"done\":false}", OllamaWire.Chunk.class));
         var chunks = stream.next(Json.MAPPER.readValue(ndjsonLine, OllamaWire.Chunk.class));
         return Json.bytes(chunks.get(0));
     }
