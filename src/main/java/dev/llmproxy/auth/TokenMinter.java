@@ -1,7 +1,7 @@
 package dev.llmproxy.auth;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.llmproxy.support.Json;
 import java.security.SecureRandom;
 import java.util.Base64;
 
@@ -18,7 +18,7 @@ public final class TokenMinter {
     }
 
     public static String entryJson(String token, String label, Long rpm, Long rpd) {
-        ObjectNode entry = new ObjectMapper().createObjectNode();
+        ObjectNode entry = Json.MAPPER.createObjectNode();
         entry.put("label", label);
         entry.put("token_sha256", TokenDigest.of(token).hex());
         if (rpm != null) {

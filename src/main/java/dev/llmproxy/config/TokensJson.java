@@ -1,15 +1,15 @@
 package dev.llmproxy.config;
 
-import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.llmproxy.auth.BearerToken;
 import dev.llmproxy.auth.ModelAllowlist;
 import dev.llmproxy.auth.Token;
 import dev.llmproxy.auth.TokenDigest;
 import dev.llmproxy.auth.TokenRegistry;
 import dev.llmproxy.ratelimit.Quota;
+import dev.llmproxy.support.Json;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -47,8 +47,10 @@ final class TokensJson {
         }
         JsonNode root;
         try {
-            ObjectMapper mapper = new ObjectMapper().enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
-            root = mapper.readTree(raw);
+            root = Json.MAPPER
+                    .reader()
+                    .with(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+                    .readTree(raw);
         } catch (JsonProcessingException e) {
             // Only the position: Jackson's own message quotes the input, which holds tokens.
             var at = e.getLocation();

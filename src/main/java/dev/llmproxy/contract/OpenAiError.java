@@ -1,7 +1,7 @@
 package dev.llmproxy.contract;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.llmproxy.support.Json;
 
 /**
  * An error as OpenAI's API shapes it, {@code {"error":{"message","type","param","code"}}}, with the HTTP status
@@ -9,8 +9,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
  * model backend's error on, as that backend worded it.
  */
 public final class OpenAiError {
-    private static final ObjectMapper JSON = new ObjectMapper();
-
     private final int status;
     private final String type;
     private final String code;
@@ -36,7 +34,7 @@ public final class OpenAiError {
 
     public byte[] toJson() {
         try {
-            return JSON.writeValueAsBytes(new Body(new Detail(message, type, param, code)));
+            return Json.MAPPER.writeValueAsBytes(new Body(new Detail(message, type, param, code)));
         } catch (JsonProcessingException e) {
             throw new IllegalStateException(e);
         }

@@ -140,4 +140,17 @@ class ArchitectureTest {
         assertTrue(classesOfTests.size() > 30, "found " + classesOfTests);
         assertEquals(List.of(), neverRun, "named so that Maven never runs them");
     }
+
+    @Test
+    void oneJsonMapper() {
+        noClasses()
+                .that()
+                .doNotHaveFullyQualifiedName("dev.llmproxy.support.Json")
+                .should()
+                .callConstructorWhere(com.tngtech.archunit.core.domain.JavaCall.Predicates.target(
+                        com.tngtech.archunit.core.domain.properties.HasOwner.Predicates.With.owner(
+                                com.tngtech.archunit.core.domain.JavaClass.Predicates.assignableTo(
+                                        com.fasterxml.jackson.databind.ObjectMapper.class))))
+                .check(classes);
+    }
 }
