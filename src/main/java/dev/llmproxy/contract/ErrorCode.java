@@ -77,6 +77,8 @@ public enum ErrorCode {
             "The gateway is holding as many request bodies as its memory allows. Please retry."),
     BACKEND_BUSY(503, Type.SERVER, "backend_busy", "The {backend} backend is busy. Please retry."),
     BACKEND_TIMEOUT(504, Type.SERVER, "backend_timeout", "The {backend} backend did not answer in time."),
+    /** Jetty's answer to an HTTP/2 connection preface on a port that speaks HTTP/1.1 only. */
+    UPGRADE_REQUIRED(426, Type.INVALID_REQUEST, "upgrade_required", "This port speaks HTTP/1.1 and HTTP/1.0 only."),
     UNSUPPORTED_PROTOCOL(
             505, Type.INVALID_REQUEST, "unsupported_protocol", "Only HTTP/1.1 and HTTP/1.0 are supported.");
 

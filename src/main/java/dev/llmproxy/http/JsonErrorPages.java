@@ -40,7 +40,8 @@ final class JsonErrorPages extends ErrorHandler {
             case 417 -> ErrorCode.EXPECTATION_FAILED.error();
             case 431 -> ErrorCode.HEADERS_TOO_LARGE.error();
             case 501 -> ErrorCode.NOT_IMPLEMENTED.error();
-            case 426, 505 -> ErrorCode.UNSUPPORTED_PROTOCOL.error();
+            case 426 -> ErrorCode.UPGRADE_REQUIRED.error();
+            case 505 -> ErrorCode.UNSUPPORTED_PROTOCOL.error();
             // Jetty's 503 is the sidecar stopping: to the client, the same as nginx not reaching it.
             case 503 -> ErrorCode.AUTHZ_UNAVAILABLE.error();
             default -> status >= 500 ? ErrorCode.INTERNAL_ERROR.error() : ErrorCode.BAD_REQUEST.error();

@@ -5,6 +5,7 @@ import dev.llmproxy.contract.ErrorCode;
 import io.javalin.http.Context;
 import java.io.IOException;
 import java.io.InputStream;
+import java.time.Duration;
 
 /**
  * Reads a request body up to the configured limit, the same limit nginx applies. A body with a length (what
@@ -21,7 +22,7 @@ final class RequestBody {
         try {
             budget.reserve(ctx, declared >= 0 ? declared : max);
         } catch (ApiException refused) {
-            drain(ctx); // answering before the body is read would cost the caller (nginx) its connection
+            drain(ctx, max); // answering before the body is read would cost the caller (nginx) its connection
             throw refused;
         }
         try (InputStream in = ctx.req().getInputStream()) {
@@ -43,25 +44,33 @@ final class RequestBody {
     }
 
     /**
-     * Reads and drops a body within the limit, holding none of it (64 KB at a time), so that a refusal reaches the
-     * client: answering before a body is read makes the server close the connection while the client still sends,
-     * and the client may then see a reset instead of the answer (and an SDK retries it). A body over the limit is
-     * left unread.
+     * Reads and drops a body of a declared length within the limit, holding none of it, so that a refusal reaches
+     * the client: answering before a body is read makes the server close the connection while the client still
+     * sends, and the client may then see a reset instead of the answer (and an SDK retries it). A chunked body,
+     * one over the limit, or one that trickles in longer than {@link #DRAIN_TIME} is left: the connection closes.
      */
     static void discard(Context ctx, long max) {
         long declared = ctx.req().getContentLengthLong();
-        if (declared <= max) {
-            drain(ctx);
+        if (declared >= 0 && declared <= max) {
+            drain(ctx, declared);
         }
     }
 
-    private static final int DRAIN_BUFFER = 64 * 1024;
+    /** How long a refused request's body may take to arrive before its connection is given up. */
+    static final Duration DRAIN_TIME = Duration.ofSeconds(2);
 
-    private static void drain(Context ctx) {
+    private static final int DRAIN_BUFFER = 8 * 1024;
+
+    private static void drain(Context ctx, long max) {
         byte[] scratch = new byte[DRAIN_BUFFER];
+        long deadline = System.nanoTime() + DRAIN_TIME.toNanos();
+        long left = max;
         try (InputStream in = ctx.req().getInputStream()) {
-            while (in.read(scratch) >= 0) {
-                // discarded
+            int n;
+            while (left > 0
+                    && System.nanoTime() < deadline
+                    && (n = in.read(scratch, 0, (int) Math.min(scratch.length, left))) >= 0) {
+                left -= n;
             }
         } catch (IOException e) {
             // the connection is lost either way

@@ -186,7 +186,16 @@ public final class OllamaRelay {
         long promptTokens = 0;
         long completionTokens = 0;
         for (int i = 0; i < call.requests().size(); i++) {
-            InputStream body = open("/api/generate", call.requests().get(i), model, requestId, client);
+            InputStream body;
+            try {
+                body = open("/api/generate", call.requests().get(i), model, requestId, client);
+            } catch (ApiException e) {
+                if (out == null) {
+                    throw e; // nothing answered yet: the error is the answer
+                }
+                out.error(e.error()); // a later prompt failed: the stream that started ends with its error, no [DONE]
+                return;
+            }
             if (out == null) {
                 out = startEvents(client, body);
             }

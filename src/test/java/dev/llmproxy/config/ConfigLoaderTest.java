@@ -199,6 +199,14 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void aKeyWrittenTwiceInOneEntryIsAnErrorNotTheLastOneWins() {
+        // {"rpm":10,"rpm":1000}: a parser that kept the last value would quietly raise the limit.
+        assertProblem(
+                env("TOKENS_JSON", "[{\"token\":\"sk-abcdefgh1\",\"label\":\"a\",\"rpm\":10,\"rpm\":1000}]"),
+                "TOKENS_JSON: not valid JSON (line 1, column 52)");
+    }
+
+    @Test
     void duplicateLabelsAndTokensAreErrors() {
         assertProblem(
                 env(

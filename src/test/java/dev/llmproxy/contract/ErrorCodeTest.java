@@ -75,4 +75,29 @@ class ErrorCodeTest {
         object.fieldNames().forEachRemaining(names::add);
         return names;
     }
+
+    /**
+     * Slots are filled in the order they appear: the callers are written for these orders, so a reworded template
+     * that moves a slot must fail here first (and its callers be checked).
+     */
+    @Test
+    void theSlotsOfEveryTemplateInTheOrderCallersFillThem() {
+        Map<ErrorCode, java.util.List<String>> expected = new java.util.EnumMap<>(ErrorCode.class);
+        for (ErrorCode c : ErrorCode.values()) {
+            expected.put(c, java.util.List.of());
+        }
+        expected.put(ErrorCode.INVALID_FIELD, java.util.List.of("param", "message"));
+        expected.put(ErrorCode.INVALID_API_KEY, java.util.List.of("reason"));
+        expected.put(ErrorCode.MODEL_NOT_ALLOWED, java.util.List.of("label", "model"));
+        expected.put(ErrorCode.MODEL_NOT_FOUND, java.util.List.of("model", "backend"));
+        expected.put(ErrorCode.REQUEST_TOO_LARGE, java.util.List.of("max_body_bytes"));
+        expected.put(ErrorCode.RATE_LIMIT_EXCEEDED, java.util.List.of("label", "window", "limit", "retry_after"));
+        expected.put(ErrorCode.BACKEND_UNAVAILABLE, java.util.List.of("backend"));
+        expected.put(ErrorCode.BACKEND_ERROR, java.util.List.of("backend", "detail"));
+        expected.put(ErrorCode.BACKEND_BUSY, java.util.List.of("backend"));
+        expected.put(ErrorCode.BACKEND_TIMEOUT, java.util.List.of("backend"));
+        for (ErrorCode c : ErrorCode.values()) {
+            assertEquals(expected.get(c), c.slots(), c.name());
+        }
+    }
 }

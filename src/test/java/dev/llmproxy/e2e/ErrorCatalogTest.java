@@ -34,17 +34,17 @@ class ErrorCatalogTest {
 
     /** Entries provoked by other tests, with why not here. */
     static final Map<ErrorCode, String> ELSEWHERE = Map.of(
-            ErrorCode.HTTPS_REQUIRED, "NginxTlsAndCorsTest: needs nginx with TLS",
-            ErrorCode.RATE_LIMIT_STORE_UNAVAILABLE, "RedisGatewayTest: needs a Redis store that stops, closed mode",
-            ErrorCode.OVERLOADED, "BodyBudgetTest: needs a small body budget filled by slow uploads",
-            ErrorCode.AUTHZ_UNAVAILABLE, "NginxFaultsTest: needs the sidecar stopped",
-            ErrorCode.BACKEND_TIMEOUT, "NginxFaultsTest: needs a short upstream timeout",
+            ErrorCode.HTTPS_REQUIRED, "e2e.NginxTlsAndCorsTest: needs nginx with TLS",
+            ErrorCode.RATE_LIMIT_STORE_UNAVAILABLE, "e2e.RedisGatewayTest: needs a Redis store that stops, closed mode",
+            ErrorCode.OVERLOADED, "e2e.BodyBudgetTest: needs a small body budget filled by slow uploads",
+            ErrorCode.AUTHZ_UNAVAILABLE, "e2e.NginxFaultsTest: needs the sidecar stopped",
+            ErrorCode.BACKEND_TIMEOUT, "e2e.NginxFaultsTest: needs a short upstream timeout",
             ErrorCode.REQUEST_TIMEOUT, "not provoked: Jetty's own idle timeout on a body that stops (30 s and more)",
             ErrorCode.BODY_READ_FAILED, "not provoked: a body whose connection breaks, whose answer nobody reads",
             ErrorCode.INTERNAL_ERROR, "not provoked: a bug; its body is checked in the nginx template test",
             ErrorCode.SERVICE_UNAVAILABLE,
                     "not provoked: nginx answers 503 on its own only if a limit is added; template test",
-            ErrorCode.BACKEND_BUSY, "OllamaErrorsTest: the fake Ollama has no full queue");
+            ErrorCode.BACKEND_BUSY, "relay.OllamaErrorsTest: the fake Ollama has no full queue");
 
     static Gateway gw;
     static Gateway noBackends;
@@ -176,6 +176,10 @@ class ErrorCatalogTest {
                         "GET /v1/models HTTP/1.1\r\nHost: gw\r\nX-Big: " + "a".repeat(20_000) + "\r\n\r\n"),
                 ErrorCode.HEADERS_TOO_LARGE));
         problems.addAll(check(
+                "sidecar, an HTTP/2 preface",
+                send(gw.sidecarUrl("/").getPort(), "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"),
+                ErrorCode.UPGRADE_REQUIRED));
+        problems.addAll(check(
                 "sidecar, unknown Expect",
                 send(
                         gw.sidecarUrl("/").getPort(),
@@ -229,6 +233,12 @@ class ErrorCatalogTest {
         unaccounted.removeAll(seen);
         unaccounted.removeAll(ELSEWHERE.keySet());
         assertEquals(Set.of(), unaccounted, "catalog entries no test provokes");
+        for (String where : ELSEWHERE.values()) {
+            String test = where.substring(0, where.indexOf(':'));
+            if (!test.equals("not provoked")) {
+                Class.forName("dev.llmproxy." + test); // the test named is one that exists
+            }
+        }
         Set<ErrorCode> both = EnumSet.copyOf(seen);
         both.retainAll(ELSEWHERE.keySet());
         assertEquals(Set.of(), both, "provoked here: remove from ELSEWHERE");

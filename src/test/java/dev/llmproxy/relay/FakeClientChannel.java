@@ -42,7 +42,6 @@ final class FakeClientChannel implements ClientChannel {
         this.contentType = contentType;
         this.headers.putAll(headers);
         this.streamed = true;
-        flushes.add(text()); // the head is sent now: what the client had received by then
         return new OutputStream() {
             @Override
             public void write(int b) throws IOException {

@@ -62,7 +62,6 @@ class OllamaRelayTest {
         assertTrue(text.startsWith("data: {\"id\":\"chatcmpl-"), text);
         assertTrue(text.endsWith("data: [DONE]\n\n"), text);
         assertTrue(client.flushes.size() > 2, "flushed as it went: " + client.flushes.size());
-        assertEquals("", client.flushes.get(0), "the head goes before the first token");
     }
 
     @Test
@@ -119,5 +118,17 @@ class OllamaRelayTest {
         }
         assertEquals(1, ollama.disconnects().size(), "Ollama saw its request closed");
         assertEquals(0, client.status, "nothing is answered to a client that left");
+    }
+
+    @Test
+    void aLaterPromptThatFailsEndsTheStartedStreamWithItsErrorAndNoDone() {
+        var client = new FakeClientChannel();
+        byte[] body = ("{\"model\":\"ollama:llama3.2\",\"stream\":true,\"prompt\":[\"Hi\",\""
+                        + FakeOllama.FAILING_PROMPT + "\"]}")
+                .getBytes(StandardCharsets.UTF_8);
+        relay.serve(client, Endpoint.COMPLETIONS, body, model("llama3.2"), "req-6", "t");
+        assertTrue(client.streamed, "the first prompt's stream had started");
+        assertTrue(client.text().contains("\"code\":\"backend_error\""), client.text());
+        assertFalse(client.text().contains("[DONE]"), client.text());
     }
 }

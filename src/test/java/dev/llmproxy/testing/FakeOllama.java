@@ -50,6 +50,9 @@ public final class FakeOllama implements AutoCloseable {
     private final List<Disconnect> disconnects = new CopyOnWriteArrayList<>();
     private final AtomicInteger active = new AtomicInteger();
     public volatile long tokenDelayMillis = 200;
+    /** A completion prompt that Ollama answers with a 500, as when its runner dies before answering. */
+    public static final String FAILING_PROMPT = "fail with 500";
+
     public volatile int slowTokens = 50;
     /** Write every line in 3-byte pieces, each flushed: lines and UTF-8 characters arrive cut. */
     public volatile boolean splitWrites;
@@ -145,6 +148,10 @@ public final class FakeOllama implements AutoCloseable {
         String model = req.path("model").asText();
         if (!MODELS.contains(model)) {
             ex.json(404, error("model '" + model + "' not found"));
+            return;
+        }
+        if (!chat && req.path("prompt").asText().equals(FAILING_PROMPT)) {
+            ex.json(500, error("llama runner process has terminated"));
             return;
         }
         if (chat && (!req.path("messages").isArray() || req.path("messages").isEmpty())) {
