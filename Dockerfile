@@ -2,7 +2,7 @@
 # The jar also carries nginx/nginx.conf.template, so `serve --out-dir DIR` renders
 # the config the nginx container loads (see docker-compose.yml and deploy/k8s/).
 #
-# Configuration is environment only (documented in .env.example): DEFAULT_BACKEND, OLLAMA_BASE_URL,
+# Configuration is environment only (documented in .env.example): BACKENDS_JSON, BACKENDS_FILE, DEFAULT_BACKEND, OLLAMA_BASE_URL,
 # VLLM_BASE_URL, VLLM_API_KEY, TOKENS_JSON, RATE_LIMIT_STORE, REDIS_URL, RATE_LIMIT_FAILURE_MODE,
 # RATE_LIMIT_KEY_PREFIX, REDIS_TIMEOUT_MS, REDIS_POOL_SIZE, MAX_BODY_BYTES, BODY_MEMORY_BYTES, SIDECAR_HOST, SIDECAR_PORT,
 # GATEWAY_SECRET, GATEWAY_SECRET_FILE, UPSTREAM_CONNECT_TIMEOUT_SECONDS, UPSTREAM_READ_TIMEOUT_SECONDS,

@@ -1,6 +1,6 @@
 package dev.llmproxy.auth;
 
-import dev.llmproxy.routing.ModelRef;
+import dev.llmproxy.backends.ModelRef;
 import java.util.List;
 
 /**

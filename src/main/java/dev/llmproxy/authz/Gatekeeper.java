@@ -3,11 +3,11 @@ package dev.llmproxy.authz;
 import dev.llmproxy.auth.BearerToken;
 import dev.llmproxy.auth.Token;
 import dev.llmproxy.auth.TokenRegistry;
+import dev.llmproxy.backends.ModelRef;
 import dev.llmproxy.metrics.Metrics;
 import dev.llmproxy.ratelimit.Decision;
 import dev.llmproxy.ratelimit.RateLimiter;
 import dev.llmproxy.ratelimit.StoreUnavailableException;
-import dev.llmproxy.routing.ModelRef;
 
 /**
  * Authenticates, checks the model allowlist and applies the limits, in that order, so that neither an
@@ -77,6 +77,6 @@ public final class Gatekeeper {
         if (!decision.allowed()) {
             return new Verdict.RateLimited(token, decision);
         }
-        return new Verdict.Allowed(token, model == null ? null : model.backend(), decision);
+        return new Verdict.Allowed(token, decision);
     }
 }

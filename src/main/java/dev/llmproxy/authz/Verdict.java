@@ -2,13 +2,12 @@ package dev.llmproxy.authz;
 
 import dev.llmproxy.auth.Token;
 import dev.llmproxy.ratelimit.Decision;
-import dev.llmproxy.routing.Backend;
 
 /** What the gatekeeper decided about one request. Only the HTTP layer turns it into a status and headers. */
 public sealed interface Verdict {
 
-    /** Admitted: go to {@code backend} (null for requests that name no model, such as listing models). */
-    record Allowed(Token token, Backend backend, Decision decision) implements Verdict {}
+    /** Admitted, with the limit's state after counting this request. */
+    record Allowed(Token token, Decision decision) implements Verdict {}
 
     /** No token, a malformed header, or a token nobody registered. */
     record Unauthenticated(String message) implements Verdict {}

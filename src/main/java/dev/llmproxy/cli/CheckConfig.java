@@ -15,9 +15,9 @@ public final class CheckConfig {
     }
 
     static String summary(Config c) {
-        return "configuration OK: " + c.tokens().all().size() + " token(s), default backend "
-                + c.defaultBackend().wireName()
-                + ", vLLM " + c.vllm().resolve("/v1") + ", Ollama " + c.ollama().resolve("") + ", store "
+        return "configuration OK: " + c.tokens().all().size() + " token(s), backends "
+                + c.backends().describe()
+                + ", default backend " + c.backends().defaultName() + ", store "
                 + c.store().name().toLowerCase(Locale.ROOT) + ", sidecar " + c.sidecarHost() + ":" + c.sidecarPort()
                 + (c.gatewaySecret().isPresent() ? ", nginx secret set" : ", no nginx secret (direct clients only)")
                 + ", nginx on " + c.nginx().listen() + (c.nginx().tls().isPresent() ? " (TLS)" : "");

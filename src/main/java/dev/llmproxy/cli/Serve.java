@@ -29,6 +29,6 @@ public final class Serve {
         String host = config.sidecarHost().contains(":") ? "[" + config.sidecarHost() + "]" : config.sidecarHost();
         return "llm-proxy sidecar listening on " + host + ":" + port + " (store "
                 + config.store().name().toLowerCase(Locale.ROOT) + ", default backend "
-                + config.defaultBackend().wireName() + ")";
+                + config.backends().defaultName() + ")";
     }
 }

@@ -1,9 +1,10 @@
 package dev.llmproxy.config;
 
 import dev.llmproxy.auth.TokenRegistry;
+import dev.llmproxy.backends.Backends;
 import dev.llmproxy.ratelimit.RateLimitStoreKind;
 import dev.llmproxy.ratelimit.RedisSettings;
-import dev.llmproxy.routing.Backend;
+import dev.llmproxy.support.Secret;
 import java.net.URI;
 import java.time.Duration;
 import java.util.List;
@@ -12,15 +13,13 @@ import java.util.Optional;
 /**
  * Everything the gateway is configured with, parsed and validated once by {@link ConfigLoader}.
  *
+ * @param backends the model servers, in priority order, and where each model goes
  * @param bodyMemoryBytes request bodies the sidecar holds at once, at most; 0 for half its heap
  * @param gatewaySecret proves a call came from nginx; without it the sidecar serves only direct clients
  * @param nginx how the rendered nginx front listens and answers browsers
  */
 public record Config(
-        Backend defaultBackend,
-        UpstreamUrl ollama,
-        UpstreamUrl vllm,
-        Optional<Secret> vllmApiKey,
+        Backends backends,
         TokenRegistry tokens,
         RateLimitStoreKind store,
         Optional<URI> redisUrl,

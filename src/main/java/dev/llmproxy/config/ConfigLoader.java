@@ -1,10 +1,14 @@
 package dev.llmproxy.config;
 
 import dev.llmproxy.auth.TokenRegistry;
+import dev.llmproxy.backends.BackendSpec;
+import dev.llmproxy.backends.BackendType;
+import dev.llmproxy.backends.Backends;
+import dev.llmproxy.backends.UpstreamUrl;
 import dev.llmproxy.ratelimit.FailureMode;
 import dev.llmproxy.ratelimit.RateLimitStoreKind;
 import dev.llmproxy.ratelimit.RedisSettings;
-import dev.llmproxy.routing.Backend;
+import dev.llmproxy.support.Secret;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -13,6 +17,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 
 /**
  * Builds a {@link Config} from environment-style variables. Every rule is checked and every problem is
@@ -23,6 +28,8 @@ public final class ConfigLoader {
     public static final long DEFAULT_MAX_BODY_BYTES = 4L * 1024 * 1024;
     /** The variables the gateway reads (GATEWAY_SECRET_FILE via {@link SecretFile}); deployment files are checked against this list. */
     public static final List<String> VARIABLES = List.of(
+            "BACKENDS_JSON",
+            "BACKENDS_FILE",
             "DEFAULT_BACKEND",
             "OLLAMA_BASE_URL",
             "VLLM_BASE_URL",
@@ -69,11 +76,7 @@ public final class ConfigLoader {
     }
 
     private Config build() {
-        Backend defaultBackend = backend();
-        UpstreamUrl ollama =
-                UpstreamUrl.parse("OLLAMA_BASE_URL", text("OLLAMA_BASE_URL", "http://127.0.0.1:11434"), problems);
-        UpstreamUrl vllm = UpstreamUrl.parse("VLLM_BASE_URL", text("VLLM_BASE_URL", "http://127.0.0.1:8000"), problems);
-        Optional<Secret> vllmApiKey = secret("VLLM_API_KEY", 1);
+        Backends backends = backends();
         TokenRegistry tokens = TokensJson.parse(env.get("TOKENS_JSON"), problems);
         RateLimitStoreKind store = store();
         Optional<URI> redisUrl = redisUrl(store);
@@ -94,10 +97,7 @@ public final class ConfigLoader {
             throw new ConfigException(problems);
         }
         return new Config(
-                defaultBackend,
-                ollama,
-                vllm,
-                vllmApiKey,
+                backends,
                 tokens,
                 store,
                 redisUrl,
@@ -117,12 +117,86 @@ public final class ConfigLoader {
         return v == null || v.isBlank() ? fallback : v.strip();
     }
 
-    private Backend backend() {
-        String v = text("DEFAULT_BACKEND", "vllm").toLowerCase(Locale.ROOT);
-        return Backend.fromWireName(v).orElseGet(() -> {
-            problems.add("DEFAULT_BACKEND: must be \"vllm\" or \"ollama\", got \"" + printable(v) + "\"");
-            return Backend.VLLM;
-        });
+    /**
+     * {@code BACKENDS_JSON} or {@code BACKENDS_FILE}; without either, {@code VLLM_BASE_URL}, {@code VLLM_API_KEY}
+     * and {@code OLLAMA_BASE_URL} define backends named {@code vllm} and {@code ollama}, as they always did.
+     */
+    private Backends backends() {
+        boolean json = present("BACKENDS_JSON");
+        boolean file = present("BACKENDS_FILE");
+        List<String> legacy = Stream.of("VLLM_BASE_URL", "VLLM_API_KEY", "OLLAMA_BASE_URL")
+                .filter(this::present)
+                .toList();
+        if (json && file) {
+            problems.add("BACKENDS_JSON, BACKENDS_FILE: set one of them, not both");
+        }
+        List<BackendSpec> specs;
+        if (json || file) {
+            String source = json ? "BACKENDS_JSON" : "BACKENDS_FILE";
+            if (!legacy.isEmpty()) {
+                problems.add(source + ": cannot be combined with " + String.join(", ", legacy) + "; remove "
+                        + (legacy.size() == 1 ? "it" : "them") + " (backends named vllm and ollama can be entries of "
+                        + source + ")");
+            }
+            String text = json ? env.get("BACKENDS_JSON") : BackendsJson.read(env.get("BACKENDS_FILE"), problems);
+            specs = text == null ? List.of() : BackendsJson.parse(source, text, env, problems);
+        } else {
+            specs = legacyBackends();
+        }
+        Optional<String> defaultName = json || file
+                ? Optional.ofNullable(env.get("DEFAULT_BACKEND"))
+                        .map(String::strip)
+                        .filter(s -> !s.isEmpty())
+                : Optional.of(text("DEFAULT_BACKEND", "vllm").toLowerCase(Locale.ROOT));
+        if (defaultName.isPresent() && specs.stream().noneMatch(b -> b.name().equals(defaultName.get()))) {
+            if (json || file) {
+                problems.add("DEFAULT_BACKEND: \"" + printable(defaultName.get())
+                        + "\" is not the name of a backend (names: "
+                        + String.join(
+                                ", ", specs.stream().map(BackendSpec::name).toList()) + ")");
+            } else {
+                problems.add("DEFAULT_BACKEND: must be \"vllm\" or \"ollama\", got \"" + printable(defaultName.get())
+                        + "\"");
+            }
+            return new Backends(specs, Optional.empty());
+        }
+        return new Backends(specs, defaultName);
+    }
+
+    private List<BackendSpec> legacyBackends() {
+        UpstreamUrl ollama =
+                UpstreamUrl.parse("OLLAMA_BASE_URL", text("OLLAMA_BASE_URL", "http://127.0.0.1:11434"), problems);
+        UpstreamUrl vllm = UpstreamUrl.parse("VLLM_BASE_URL", text("VLLM_BASE_URL", "http://127.0.0.1:8000"), problems);
+        Optional<Secret> vllmApiKey = secret("VLLM_API_KEY", 1);
+        if (ollama == null || vllm == null) {
+            return List.of();
+        }
+        return List.of(
+                new BackendSpec(
+                        "vllm",
+                        BackendType.OPENAI,
+                        List.of(vllm),
+                        Optional.empty(),
+                        Map.of(),
+                        vllmApiKey,
+                        Map.of(),
+                        Optional.empty(),
+                        BackendSpec.DEFAULT_KEEPALIVE),
+                new BackendSpec(
+                        "ollama",
+                        BackendType.OLLAMA,
+                        List.of(ollama),
+                        Optional.empty(),
+                        Map.of(),
+                        Optional.empty(),
+                        Map.of(),
+                        Optional.empty(),
+                        BackendSpec.DEFAULT_KEEPALIVE));
+    }
+
+    private boolean present(String name) {
+        String v = env.get(name);
+        return v != null && !v.isBlank();
     }
 
     private RateLimitStoreKind store() {

@@ -33,11 +33,7 @@ public enum ErrorCode {
     INVALID_API_KEY(401, Type.INVALID_REQUEST, "invalid_api_key", "{reason}"),
     MODEL_NOT_ALLOWED(403, Type.PERMISSION, "model_not_allowed", "The API key '{label}' may not use model '{model}'."),
     UNKNOWN_URL(404, Type.INVALID_REQUEST, "unknown_url", "Unknown request URL."),
-    MODEL_NOT_FOUND(
-            404,
-            Type.INVALID_REQUEST,
-            "model_not_found",
-            "The model '{model}' does not exist on the {backend} backend."),
+    MODEL_NOT_FOUND(404, Type.INVALID_REQUEST, "model_not_found", "The model '{model}' is not served by {backend}."),
     METHOD_NOT_ALLOWED(405, Type.INVALID_REQUEST, "method_not_allowed", "Method not allowed on this URL."),
     REQUEST_TIMEOUT(408, Type.INVALID_REQUEST, "request_timeout", "The request was not received in time."),
     REQUEST_TOO_LARGE(

@@ -23,10 +23,13 @@ public final class GatewayHeaders {
     public static final String ACCEL_REDIRECT = "X-Accel-Redirect";
     /** The name nginx writes into the body's top-level {@code model} (the client's, without its prefix). */
     public static final String UPSTREAM_MODEL = "X-LLM-Upstream-Model";
-    /** The nginx named locations a handed-back call goes to: the body as sent, or with the model rewritten. */
-    public static final String LOCATION_VLLM = "@llm_vllm";
-
-    public static final String LOCATION_VLLM_REWRITTEN = "@llm_vllm_rewritten";
+    /**
+     * The nginx named location a call handed back for an OpenAI-type backend goes to: the body as sent, or with
+     * the model rewritten. Backend names are lower-case letters, digits and dashes, so they are safe here.
+     */
+    public static String location(String backend, boolean rewritten) {
+        return "@llm_" + backend + (rewritten ? "_rewritten" : "");
+    }
 
     // sidecar answer -> nginx (and some on to the client)
     public static final String PROXY_BACKEND = "X-Proxy-Backend";

@@ -2,9 +2,9 @@ package dev.llmproxy.http;
 
 import dev.llmproxy.authz.Gatekeeper;
 import dev.llmproxy.authz.Verdict;
+import dev.llmproxy.backends.ModelRef;
 import dev.llmproxy.contract.GatewayHeaders;
 import dev.llmproxy.contract.VerdictHeaders;
-import dev.llmproxy.routing.ModelRef;
 import io.javalin.http.Context;
 import java.util.Optional;
 

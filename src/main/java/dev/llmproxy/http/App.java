@@ -8,12 +8,8 @@ import dev.llmproxy.contract.ErrorCode;
 import dev.llmproxy.contract.GatewayHeaders;
 import dev.llmproxy.contract.OpenAiError;
 import dev.llmproxy.metrics.Metrics;
-import dev.llmproxy.ollama.OllamaClient;
 import dev.llmproxy.ratelimit.RateLimiter;
-import dev.llmproxy.relay.ModelListing;
-import dev.llmproxy.relay.OllamaRelay;
-import dev.llmproxy.relay.VllmRelay;
-import dev.llmproxy.vllm.VllmClient;
+import dev.llmproxy.relay.BackendRelays;
 import io.javalin.Javalin;
 import io.javalin.compression.CompressionStrategy;
 import io.javalin.http.Context;
@@ -40,9 +36,8 @@ public final class App {
         limiter.errorCount().ifPresent(metrics::storeErrors);
         var gatekeeper = new Gatekeeper(config.tokens(), limiter, metrics);
         var trust = new NginxTrust(config.gatewaySecret());
-        var vllm = new VllmClient(
-                config.vllm(), config.vllmApiKey(), config.upstreamConnectTimeout(), config.upstreamReadTimeout());
-        var ollama = new OllamaClient(config.ollama(), config.upstreamConnectTimeout(), config.upstreamReadTimeout());
+        var relays = new BackendRelays(
+                config.backends(), config.upstreamConnectTimeout(), config.upstreamReadTimeout(), metrics);
         var admission = new Admission(gatekeeper, trust);
         // At least room for one largest body (it counts twice), whatever the heap.
         var bodyBudget = new BodyBudget(Math.max(
@@ -51,13 +46,7 @@ public final class App {
                         ? config.bodyMemoryBytes()
                         : Runtime.getRuntime().maxMemory() / 2));
         metrics.bodyBudget(bodyBudget::available, bodyBudget::refusals);
-        var modelCalls = new ModelCallHandler(
-                admission,
-                config.defaultBackend(),
-                config.maxBodyBytes(),
-                bodyBudget,
-                new VllmRelay(vllm),
-                new OllamaRelay(ollama, metrics));
+        var modelCalls = new ModelCallHandler(admission, config.backends(), config.maxBodyBytes(), bodyBudget, relays);
         var health = new HealthHandlers(limiter, config.redis().failureMode());
 
         return Javalin.create(cfg -> {
@@ -67,11 +56,7 @@ public final class App {
             // Streams must reach the client as written: no gzip buffering in between.
             cfg.http.compressionStrategy = CompressionStrategy.NONE;
             cfg.http.prefer405over404 = true;
-            cfg.events.serverStopped(
-                    () -> { // their kept connections
-                        ollama.close();
-                        vllm.close();
-                    });
+            cfg.events.serverStopped(relays::close); // their kept connections
             // Jetty remembers header fields per connection and by default hands a remembered one back for a
             // later value that differs only in case: on nginx's shared connections, `Bearer abc` would then
             // authenticate `Bearer ABC` with abc's label. Case-sensitive, every value is the one this request sent.
@@ -105,9 +90,7 @@ public final class App {
                     cfg.routes.post(endpoint.path(), ctx -> modelCalls.handle(ctx, endpoint));
                 }
             }
-            cfg.routes.get(
-                    Endpoint.MODELS.path(),
-                    new ModelsHandler(admission, new ModelListing(vllm, ollama, config.upstreamConnectTimeout())));
+            cfg.routes.get(Endpoint.MODELS.path(), new ModelsHandler(admission, relays.listing()));
             cfg.routes.get("/healthz", health::alive);
             cfg.routes.get("/readyz", health::ready);
             // Not routed by nginx: scraped on the sidecar's own (private) address.

@@ -2,14 +2,17 @@ package dev.llmproxy.http;
 
 import static dev.llmproxy.contract.GatewayHeaders.*;
 
+import dev.llmproxy.backends.BackendSpec;
+import dev.llmproxy.backends.Backends;
+import dev.llmproxy.backends.ModelRef;
 import dev.llmproxy.contract.ApiException;
 import dev.llmproxy.contract.Endpoint;
+import dev.llmproxy.contract.ErrorCode;
+import dev.llmproxy.contract.GatewayHeaders;
 import dev.llmproxy.openai.ModelField;
-import dev.llmproxy.relay.OllamaRelay;
-import dev.llmproxy.relay.VllmRelay;
-import dev.llmproxy.routing.Backend;
-import dev.llmproxy.routing.ModelRef;
+import dev.llmproxy.relay.BackendRelays;
 import io.javalin.http.Context;
+import java.util.Optional;
 
 /**
  * The model calls ({@link Endpoint#carriesModel}): reads the body once, finds its model, authenticates, limits
@@ -26,25 +29,18 @@ final class ModelCallHandler {
     static final int NGINX_REWRITE_MAX_BYTES = 16 * 1024;
 
     private final Admission admission;
-    private final Backend defaultBackend;
+    private final Backends backends;
     private final long maxBodyBytes;
     private final BodyBudget bodyBudget;
-    private final VllmRelay vllm;
-    private final OllamaRelay ollama;
+    private final BackendRelays relays;
 
     ModelCallHandler(
-            Admission admission,
-            Backend defaultBackend,
-            long maxBodyBytes,
-            BodyBudget bodyBudget,
-            VllmRelay vllm,
-            OllamaRelay ollama) {
+            Admission admission, Backends backends, long maxBodyBytes, BodyBudget bodyBudget, BackendRelays relays) {
         this.admission = admission;
-        this.defaultBackend = defaultBackend;
+        this.backends = backends;
         this.maxBodyBytes = maxBodyBytes;
         this.bodyBudget = bodyBudget;
-        this.vllm = vllm;
-        this.ollama = ollama;
+        this.relays = relays;
     }
 
     void handle(Context ctx, Endpoint endpoint) {
@@ -61,48 +57,63 @@ final class ModelCallHandler {
         } catch (ModelField.Invalid e) {
             throw new ApiException(e.error());
         }
-        ModelRef model = ModelRef.parse(field.model(), defaultBackend);
         if (behindNginx) { // for nginx's access log
-            ctx.header(LLM_MODEL, model.requested());
-            ctx.header(PROXY_BACKEND, model.backend().wireName());
+            ctx.header(LLM_MODEL, field.model());
+        }
+        Optional<ModelRef> routed = backends.route(field.model());
+        if (routed.isEmpty()) { // an unknown caller still learns only that it is unknown; nobody's quota is spent
+            admission.refuseUnrecognised(ctx, () -> {});
+            throw new ApiException(ErrorCode.MODEL_NOT_FOUND.error(field.model(), "any backend of this gateway"));
+        }
+        ModelRef model = routed.get();
+        if (behindNginx) {
+            ctx.header(PROXY_BACKEND, model.backend().name());
         }
         String tokenLabel = admission.admit(ctx, model);
-        switch (model.backend()) {
-            case VLLM -> {
+        BackendSpec backend = model.backend();
+        switch (backend.type()) {
+            case OPENAI -> {
                 if (!(behindNginx && handOver(ctx, field, model))) {
                     String query = ctx.queryString();
                     try (var client = JettyClientChannel.open(ctx)) {
-                        vllm.forward(
-                                client,
-                                query == null ? ctx.path() : ctx.path() + "?" + query,
-                                field.withModel(model.name()),
-                                RequestIds.of(ctx));
+                        relays.openai(backend)
+                                .forward(
+                                        client,
+                                        query == null ? ctx.path() : ctx.path() + "?" + query,
+                                        field.withModel(model.name()),
+                                        RequestIds.of(ctx));
                     }
                 }
             }
             case OLLAMA -> {
                 try (var client = JettyClientChannel.open(ctx)) {
-                    ollama.serve(client, endpoint, field.body(), model, RequestIds.of(ctx), tokenLabel);
+                    relays.ollama(backend).serve(client, endpoint, field.body(), model, RequestIds.of(ctx), tokenLabel);
+                }
+            }
+            case ECHO -> {
+                try (var client = JettyClientChannel.open(ctx)) {
+                    relays.echo().serve(client, endpoint, field.body(), model.requested(), RequestIds.of(ctx));
                 }
             }
         }
     }
 
     /**
-     * Hands an admitted vLLM call back to nginx (X-Accel-Redirect to a named location): nginx sends vLLM the
+     * Hands an admitted call to an OpenAI-type backend back to nginx (X-Accel-Redirect to that backend's named
+     * location): nginx picks a replica and sends it the
      * body it buffered, untouched or with the model's value replaced by its regular expression, and relays the
      * answer itself. That expression takes the first {@code "model"} key it meets; when a nested one comes
      * first, this call is relayed here instead, so the rewrite is always of the top-level value.
      */
     private static boolean handOver(Context ctx, ModelField field, ModelRef model) {
-        boolean rewrite = !model.name().equals(field.model());
+        boolean rewrite = model.renamed();
         if (rewrite && (field.body().length > NGINX_REWRITE_MAX_BYTES || !field.firstModelKeyIsTopLevel())) {
             return false;
         }
         if (rewrite) {
             ctx.header(UPSTREAM_MODEL, model.name());
         }
-        ctx.header(ACCEL_REDIRECT, rewrite ? LOCATION_VLLM_REWRITTEN : LOCATION_VLLM);
+        ctx.header(ACCEL_REDIRECT, GatewayHeaders.location(model.backend().name(), rewrite));
         ctx.status(204);
         return true;
     }

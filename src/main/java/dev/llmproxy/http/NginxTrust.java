@@ -1,7 +1,7 @@
 package dev.llmproxy.http;
 
-import dev.llmproxy.config.Secret;
 import dev.llmproxy.contract.GatewayHeaders;
+import dev.llmproxy.support.Secret;
 import io.javalin.http.Context;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;

@@ -81,17 +81,15 @@ public final class NginxConfig {
         v.put("HTTP_REDIRECT_SERVER", redirectServer(nginx));
         v.put("CORS_ORIGINS", corsOrigins(nginx.corsAllowOrigins()));
         v.put("SIDECAR_ADDR", layout.sidecarAddress() != null ? layout.sidecarAddress() : sidecarAddress(config));
-        v.put("VLLM_ADDR", config.vllm().authority());
-        v.put("VLLM_HOST", config.vllm().host());
-        v.put("VLLM_SCHEME", config.vllm().scheme());
-        v.put("VLLM_PATH_PREFIX", config.vllm().pathPrefix());
-        v.put(
-                "VLLM_AUTHORIZATION",
-                config.vllmApiKey().map(k -> "Bearer " + k.value()).orElse(""));
         v.put("GATEWAY_SECRET", secret);
         v.put("MAX_BODY_BYTES", Long.toString(config.maxBodyBytes()));
-        v.put("UPSTREAM_CONNECT_TIMEOUT", config.upstreamConnectTimeout().toSeconds() + "s");
-        v.put("UPSTREAM_READ_TIMEOUT", config.upstreamReadTimeout().toSeconds() + "s");
+        v.put("BACKEND_UPSTREAMS", BackendBlocks.upstreams(config.backends()));
+        v.put(
+                "BACKEND_LOCATIONS",
+                BackendBlocks.locations(
+                        config.backends(),
+                        config.upstreamReadTimeout().toSeconds() + "s",
+                        config.upstreamConnectTimeout().toSeconds() + "s"));
         // Longer than the sidecar can take before it answers itself: room for the body (2 s), the limit store,
         // connecting to and waiting for the model server.
         v.put(

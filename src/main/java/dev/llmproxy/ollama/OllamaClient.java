@@ -1,6 +1,6 @@
 package dev.llmproxy.ollama;
 
-import dev.llmproxy.config.UpstreamUrl;
+import dev.llmproxy.backends.UpstreamUrl;
 import dev.llmproxy.support.Json;
 import dev.llmproxy.upstream.Http1Client;
 import java.time.Duration;

@@ -3,9 +3,9 @@ package dev.llmproxy.openai;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
+import dev.llmproxy.backends.ModelRef;
 import dev.llmproxy.contract.ErrorCode;
 import dev.llmproxy.contract.OpenAiError;
-import dev.llmproxy.routing.ModelRef;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 

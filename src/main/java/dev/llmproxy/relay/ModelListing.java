@@ -1,6 +1,8 @@
 package dev.llmproxy.relay;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.llmproxy.backends.BackendSpec;
+import dev.llmproxy.backends.Backends;
 import dev.llmproxy.contract.ApiException;
 import dev.llmproxy.contract.ErrorCode;
 import dev.llmproxy.ollama.OllamaClient;
@@ -14,6 +16,7 @@ import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -21,20 +24,23 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One model list for both backends, each model named with the prefix that routes to it
- * ({@code ollama:llama3.2}, {@code vllm:meta-llama/...}). Both are asked at once; one backend down still
- * lists the other, and only both down is an error.
+ * One model list for every backend, each model named with the prefix that routes to it
+ * ({@code ollama:llama3.2}, {@code vllm:meta-llama/...}), aliases as their own ids. The backends are asked at
+ * once; one down still lists the others, and only all down is an error.
  */
 public final class ModelListing {
     private static final Logger LOG = LoggerFactory.getLogger(ModelListing.class);
     private static final int MAX_LISTING_BYTES = 16 * 1024 * 1024;
 
-    private final VllmClient vllm;
-    private final OllamaClient ollama;
+    private final Backends backends;
+    private final Map<String, VllmClient> openai;
+    private final Map<String, OllamaClient> ollama;
     private final Duration timeout;
 
-    public ModelListing(VllmClient vllm, OllamaClient ollama, Duration timeout) {
-        this.vllm = vllm;
+    ModelListing(
+            Backends backends, Map<String, VllmClient> openai, Map<String, OllamaClient> ollama, Duration timeout) {
+        this.backends = backends;
+        this.openai = openai;
         this.ollama = ollama;
         this.timeout = timeout; // listing models is quick: bounded like connecting, not like generating
     }
@@ -44,8 +50,10 @@ public final class ModelListing {
         int failed = 0;
         int asked;
         try (var pool = Executors.newVirtualThreadPerTaskExecutor()) {
-            List<Future<List<OpenAiWire.Model>>> lists =
-                    List.of(pool.submit(this::ollamaModels), pool.submit(() -> vllmModels(requestId)));
+            List<Future<List<OpenAiWire.Model>>> lists = new ArrayList<>();
+            for (BackendSpec b : backends.all()) {
+                lists.add(pool.submit(() -> models(b, requestId)));
+            }
             asked = lists.size();
             for (var f : lists) {
                 try {
@@ -59,38 +67,54 @@ public final class ModelListing {
                 }
             }
         }
-        if (failed == asked) {
+        if (asked > 0 && failed == asked) {
             throw new ApiException(ErrorCode.BACKEND_UNAVAILABLE.error("model"));
         }
         return new OpenAiWire.ModelList("list", data);
     }
 
-    private List<OpenAiWire.Model> ollamaModels() throws Exception {
+    private List<OpenAiWire.Model> models(BackendSpec b, String requestId) throws Exception {
+        List<OpenAiWire.Model> out = switch (b.type()) {
+            case OPENAI -> openaiModels(b, requestId);
+            case OLLAMA -> ollamaModels(b);
+            case ECHO ->
+                b.models().orElse(List.of(b.name())).stream()
+                        .map(m -> new OpenAiWire.Model(b.name() + ":" + m, "model", 0, b.name()))
+                        .toList();
+        };
+        List<OpenAiWire.Model> all = new ArrayList<>(out);
+        b.aliases().keySet().stream()
+                .sorted()
+                .forEach(alias -> all.add(new OpenAiWire.Model(alias, "model", 0, b.name())));
+        return all;
+    }
+
+    private List<OpenAiWire.Model> ollamaModels(BackendSpec b) throws Exception {
         OllamaWire.Tags tags = Json.MAPPER.readValue(
-                listing(ollama.get("/api/tags", timeout), "Ollama /api/tags"), OllamaWire.Tags.class);
+                listing(ollama.get(b.name()).get("/api/tags", timeout), b.name() + " /api/tags"),
+                OllamaWire.Tags.class);
         List<OpenAiWire.Model> out = new ArrayList<>();
         for (OllamaWire.TagModel m : tags.models() == null ? List.<OllamaWire.TagModel>of() : tags.models()) {
-            out.add(new OpenAiWire.Model("ollama:" + m.name(), "model", epochSeconds(m.modifiedAt()), "ollama"));
+            out.add(new OpenAiWire.Model(b.name() + ":" + m.name(), "model", epochSeconds(m.modifiedAt()), b.name()));
         }
         return out;
     }
 
-    private List<OpenAiWire.Model> vllmModels(String requestId) throws Exception {
+    private List<OpenAiWire.Model> openaiModels(BackendSpec b, String requestId) throws Exception {
         List<OpenAiWire.Model> out = new ArrayList<>();
-        for (JsonNode m : Json.MAPPER
-                .readTree(listing(vllm.get("/v1/models", requestId, timeout), "vLLM /v1/models"))
-                .path("data")) {
+        JsonNode list = Json.MAPPER.readTree(
+                listing(openai.get(b.name()).get("/v1/models", requestId, timeout), b.name() + " /v1/models"));
+        for (JsonNode m : list.path("data")) {
             if (m.path("id").isTextual()) {
                 out.add(new OpenAiWire.Model(
-                        "vllm:" + m.get("id").textValue(),
+                        b.name() + ":" + m.get("id").textValue(),
                         "model",
                         m.path("created").asLong(0),
-                        m.path("owned_by").asText("vllm")));
+                        b.name()));
             }
         }
         return out;
     }
-
     /** A backend's model list, read whole; anything but a 200 is that backend's failure to list. */
     private static byte[] listing(Http1Client.Call call, String what) throws IOException {
         try (Http1Client.Response res = call.execute()) {

@@ -16,7 +16,7 @@ final class OllamaErrors {
     static OpenAiError map(int status, byte[] body, String model) {
         String message = message(body);
         return switch (status) {
-            case 404 -> ErrorCode.MODEL_NOT_FOUND.error(model, BACKEND);
+            case 404 -> ErrorCode.MODEL_NOT_FOUND.error(model, "the Ollama backend");
             case 400 ->
                 OpenAiError.relayed(
                         400, "invalid_request_error", null, message == null ? "Ollama refused the request." : message);

@@ -1,6 +1,7 @@
 package dev.llmproxy.relay;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.llmproxy.backends.ModelRef;
 import dev.llmproxy.contract.ApiException;
 import dev.llmproxy.contract.Endpoint;
 import dev.llmproxy.contract.ErrorCode;
@@ -9,7 +10,6 @@ import dev.llmproxy.metrics.Metrics;
 import dev.llmproxy.ollama.OllamaClient;
 import dev.llmproxy.ollama.OllamaWire;
 import dev.llmproxy.openai.OpenAiWire;
-import dev.llmproxy.routing.ModelRef;
 import dev.llmproxy.support.Json;
 import dev.llmproxy.translate.ChatRequests;
 import dev.llmproxy.translate.ChatResponses;

@@ -1,6 +1,6 @@
 package dev.llmproxy.upstream;
 
-import dev.llmproxy.config.UpstreamUrl;
+import dev.llmproxy.backends.UpstreamUrl;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;

@@ -1,7 +1,7 @@
 package dev.llmproxy.vllm;
 
-import dev.llmproxy.config.Secret;
-import dev.llmproxy.config.UpstreamUrl;
+import dev.llmproxy.backends.UpstreamUrl;
+import dev.llmproxy.support.Secret;
 import dev.llmproxy.upstream.Http1Client;
 import java.time.Duration;
 import java.util.Optional;

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.*;
 import dev.llmproxy.auth.TokenDigest;
 import dev.llmproxy.ratelimit.RateLimitStoreKind;
 import dev.llmproxy.ratelimit.RedisSettings;
-import dev.llmproxy.routing.Backend;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
@@ -45,22 +44,30 @@ class ConfigLoaderTest {
         return "[" + entry + "]";
     }
 
+    static dev.llmproxy.backends.BackendSpec backend(Config c, String name) {
+        return c.backends().byName(name).orElseThrow();
+    }
+
+    static dev.llmproxy.backends.BackendSpec vllm(Config c) {
+        return backend(c, "vllm");
+    }
+
     @Test
     void defaults() {
         Config c = ConfigLoader.load(env());
-        assertEquals(Backend.VLLM, c.defaultBackend());
+        assertEquals("vllm", c.backends().defaultName());
         assertEquals(
                 "http://127.0.0.1:8000/v1/models",
-                c.vllm().resolve("/v1/models").toString());
+                vllm(c).urls().get(0).resolve("/v1/models").toString());
         assertEquals(
                 "http://127.0.0.1:11434/api/chat",
-                c.ollama().resolve("/api/chat").toString());
+                backend(c, "ollama").urls().get(0).resolve("/api/chat").toString());
         assertEquals(RateLimitStoreKind.MEMORY, c.store());
         assertEquals(4 * 1024 * 1024, c.maxBodyBytes());
         assertEquals("127.0.0.1", c.sidecarHost());
         assertEquals(8081, c.sidecarPort());
         assertTrue(c.gatewaySecret().isEmpty());
-        assertTrue(c.vllmApiKey().isEmpty());
+        assertTrue(vllm(c).apiKey().isEmpty());
         assertEquals(Duration.ofSeconds(5), c.upstreamConnectTimeout());
         assertEquals(Duration.ofSeconds(600), c.upstreamReadTimeout());
         assertEquals(
@@ -89,8 +96,9 @@ class ConfigLoaderTest {
     void vllmUrlIsAcceptedWithOrWithoutV1(String raw, String resolved) {
         assertEquals(
                 resolved,
-                ConfigLoader.load(env("VLLM_BASE_URL", raw))
-                        .vllm()
+                vllm(ConfigLoader.load(env("VLLM_BASE_URL", raw)))
+                        .urls()
+                        .get(0)
                         .resolve("/v1/chat/completions")
                         .toString());
     }
@@ -299,8 +307,6 @@ class ConfigLoaderTest {
         assertFalse(c.toString().contains(SECRET_TOKEN));
         assertEquals(
                 "ollama",
-                ConfigLoader.load(env("DEFAULT_BACKEND", "Ollama"))
-                        .defaultBackend()
-                        .wireName());
+                ConfigLoader.load(env("DEFAULT_BACKEND", "Ollama")).backends().defaultName());
     }
 }

@@ -56,7 +56,7 @@ class NginxTemplateTest {
         Set<String> shared = GatewayHeaders.SHARED_WITH_NGINX.stream()
                 .map(String::toLowerCase)
                 .collect(Collectors.toCollection(TreeSet::new));
-        Set<String> used = headerNames(template());
+        Set<String> used = headerNames(template() + rendered()); // the backends' locations are rendered
         Set<String> gatewayOwn = used.stream()
                 .filter(h -> h.startsWith("x-") || h.startsWith("retry-after"))
                 .collect(Collectors.toCollection(TreeSet::new));
@@ -66,8 +66,8 @@ class NginxTemplateTest {
 
     @Test
     void theLocationsTheSidecarHandsCallsToExist() throws Exception {
-        String conf = template();
-        for (String location : List.of(GatewayHeaders.LOCATION_VLLM, GatewayHeaders.LOCATION_VLLM_REWRITTEN)) {
+        String conf = rendered();
+        for (String location : List.of(GatewayHeaders.location("vllm", false), GatewayHeaders.location("vllm", true))) {
             assertTrue(conf.contains("location " + location + " {"), location);
         }
         assertTrue(
@@ -81,9 +81,11 @@ class NginxTemplateTest {
         String conf = NginxConfig.render(
                 template(), config, new NginxConfig.Layout(Path.of("/srv/run"), "/dev/stdout", "/dev/stderr", null));
         assertFalse(conf.matches("(?s).*\\$\\{[A-Z_]+}.*"), "unrendered placeholder");
-        assertTrue(conf.contains("upstream llm_vllm    { server gpu-1:8000; keepalive 32; }"));
-        assertTrue(conf.contains("proxy_set_header Authorization       \"Bearer k-123\";"));
-        assertTrue(conf.contains("proxy_pass http://llm_vllm$request_uri;"), "/v1 is not doubled");
+        assertTrue(conf.contains("upstream llm_b_vllm {"));
+        assertTrue(conf.contains("server gpu-1:8000 max_fails=1 fail_timeout=10s;"));
+        assertTrue(conf.contains("keepalive_timeout 4s;"), "below uvicorn's 5 s");
+        assertTrue(conf.contains("proxy_set_header Authorization \"Bearer k-123\";"));
+        assertTrue(conf.contains("proxy_pass http://llm_b_vllm$request_uri;"), "/v1 is not doubled");
         assertTrue(conf.contains("client_max_body_size    4194304;"));
         assertTrue(conf.contains("client_body_buffer_size 4194304;"), "bodies stay in memory");
         assertTrue(conf.contains("pcre_jit on;"));

@@ -20,7 +20,7 @@ class OllamaErrorsTest {
     void anUnknownModelIsModelNotFoundNamingWhatTheClientAskedFor() {
         var e = OllamaErrors.map(404, error("model 'x' not found, try pulling it first"), "ollama:x");
         assertCatalog(ErrorCode.MODEL_NOT_FOUND, e);
-        assertEquals("The model 'ollama:x' does not exist on the Ollama backend.", e.message());
+        assertEquals("The model 'ollama:x' is not served by the Ollama backend.", e.message());
         assertEquals(Map.of(), OllamaErrors.headers(404));
     }
 

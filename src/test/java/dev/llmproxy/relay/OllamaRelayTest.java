@@ -2,13 +2,12 @@ package dev.llmproxy.relay;
 
 import static org.junit.jupiter.api.Assertions.*;
 
+import dev.llmproxy.backends.ModelRef;
 import dev.llmproxy.config.ConfigLoader;
 import dev.llmproxy.contract.ApiException;
 import dev.llmproxy.contract.Endpoint;
 import dev.llmproxy.metrics.Metrics;
 import dev.llmproxy.ollama.OllamaClient;
-import dev.llmproxy.routing.Backend;
-import dev.llmproxy.routing.ModelRef;
 import dev.llmproxy.testing.FakeOllama;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
@@ -22,6 +21,7 @@ import org.junit.jupiter.api.Test;
 class OllamaRelayTest {
     static FakeOllama ollama;
     static OllamaRelay relay;
+    static dev.llmproxy.backends.Backends backends;
 
     @BeforeAll
     static void start() throws Exception {
@@ -31,8 +31,12 @@ class OllamaRelayTest {
                 "[{\"token\":\"sk-relay-test-0123\",\"label\":\"t\"}]",
                 "OLLAMA_BASE_URL",
                 ollama.baseUrl()));
+        backends = config.backends();
         relay = new OllamaRelay(
-                new OllamaClient(config.ollama(), config.upstreamConnectTimeout(), config.upstreamReadTimeout()),
+                new OllamaClient(
+                        config.backends().byName("ollama").orElseThrow().urls().get(0),
+                        config.upstreamConnectTimeout(),
+                        config.upstreamReadTimeout()),
                 new Metrics());
     }
 
@@ -48,7 +52,7 @@ class OllamaRelayTest {
     }
 
     static ModelRef model(String name) {
-        return ModelRef.parse("ollama:" + name, Backend.VLLM);
+        return backends.route("ollama:" + name).orElseThrow();
     }
 
     @Test

@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.llmproxy.config.UpstreamUrl;
+import dev.llmproxy.backends.UpstreamUrl;
 import dev.llmproxy.testing.Ports;
 import java.io.ByteArrayOutputStream;
 import java.io.EOFException;

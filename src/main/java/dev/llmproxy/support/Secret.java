@@ -1,4 +1,4 @@
-package dev.llmproxy.config;
+package dev.llmproxy.support;
 
 /** A configured secret. Its {@code toString} never shows the value, so it cannot leak through a log line. */
 public record Secret(String value) {

@@ -1,4 +1,4 @@
-package dev.llmproxy.config;
+package dev.llmproxy.backends;
 
 import java.net.URI;
 
@@ -9,7 +9,7 @@ import java.net.URI;
 public record UpstreamUrl(String scheme, String host, int port, String pathPrefix) {
 
     /** Parses {@code raw}; returns null and adds to {@code problems} when it is not usable. */
-    static UpstreamUrl parse(String variable, String raw, java.util.List<String> problems) {
+    public static UpstreamUrl parse(String variable, String raw, java.util.List<String> problems) {
         URI uri;
         try {
             uri = new URI(raw.trim());

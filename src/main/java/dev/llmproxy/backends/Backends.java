@@ -1,0 +1,106 @@
+package dev.llmproxy.backends;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The configured backends, in priority order, and where a model goes. For a request's {@code model}, in this
+ * order: an alias; a {@code name:} prefix of a backend (the first prefix only, so {@code ollama:qwen2.5:0.5b}
+ * works); an exact name a backend serves (configured, or found on its replicas), backends in list order; a
+ * {@code prefix*} pattern; the default backend; else none. The decision is the sidecar's, so what discovery
+ * finds changes routing without reloading nginx.
+ */
+public final class Backends {
+    private final List<BackendSpec> all;
+    private final Optional<BackendSpec> defaultBackend;
+    /** Backend name to the models its replicas listed last. Written by discovery, read by every call. */
+    private final Map<String, List<String>> discovered = new ConcurrentHashMap<>();
+
+    public Backends(List<BackendSpec> all, Optional<String> defaultBackend) {
+        this.all = List.copyOf(all);
+        this.defaultBackend = defaultBackend.flatMap(this::byName);
+        if (defaultBackend.isPresent() && this.defaultBackend.isEmpty()) {
+            throw new IllegalArgumentException("no backend named " + defaultBackend.get());
+        }
+    }
+
+    public List<BackendSpec> all() {
+        return all;
+    }
+
+    public Optional<BackendSpec> byName(String name) {
+        return all.stream().filter(b -> b.name().equals(name)).findFirst();
+    }
+
+    public Optional<BackendSpec> defaultBackend() {
+        return defaultBackend;
+    }
+
+    /** What a backend's replicas serve, as discovery last found it (a failed refresh keeps the last list). */
+    public void discovered(String backend, List<String> models) {
+        discovered.put(backend, List.copyOf(models));
+    }
+
+    public List<String> discoveredModels(String backend) {
+        return discovered.getOrDefault(backend, List.of());
+    }
+
+    /** The backend and upstream name for a client's model; empty when no backend serves it. */
+    public Optional<ModelRef> route(String model) {
+        for (BackendSpec b : all) {
+            String target = b.aliases().get(model);
+            if (target != null) {
+                return Optional.of(new ModelRef(model, b, target));
+            }
+        }
+        int colon = model.indexOf(':');
+        if (colon > 0) {
+            Optional<BackendSpec> prefixed = byName(model.substring(0, colon));
+            if (prefixed.isPresent()) {
+                String name = model.substring(colon + 1);
+                return Optional.of(new ModelRef(
+                        model, prefixed.get(), prefixed.get().aliases().getOrDefault(name, name)));
+            }
+        }
+        for (BackendSpec b : all) {
+            if (b.models().map(m -> m.contains(model)).orElse(false)
+                    || discoveredModels(b.name()).contains(model)) {
+                return Optional.of(new ModelRef(model, b, model));
+            }
+        }
+        for (BackendSpec b : all) {
+            for (String pattern : b.models().orElse(List.of())) {
+                if (pattern.endsWith("*") && model.startsWith(pattern.substring(0, pattern.length() - 1))) {
+                    return Optional.of(new ModelRef(model, b, model));
+                }
+            }
+        }
+        return defaultBackend.map(b -> new ModelRef(model, b, model));
+    }
+
+    /** For start-up lines: each backend's name, type and replicas ({@code vllm (openai, http://gpu-1:8000)}). */
+    public String describe() {
+        return String.join(
+                ", ",
+                all.stream()
+                        .map(b -> b.name() + " (" + b.type().wireName()
+                                + (b.urls().isEmpty()
+                                        ? ""
+                                        : ", "
+                                                + String.join(
+                                                        " ",
+                                                        b.urls().stream()
+                                                                .map(u -> u.resolve("")
+                                                                        .toString())
+                                                                .toList()))
+                                + ")")
+                        .toList());
+    }
+
+    /** The default backend's name, or {@code none}. */
+    public String defaultName() {
+        return defaultBackend.map(BackendSpec::name).orElse("none");
+    }
+}

@@ -1,0 +1,68 @@
+package dev.llmproxy.relay;
+
+import dev.llmproxy.backends.BackendSpec;
+import dev.llmproxy.backends.Backends;
+import dev.llmproxy.metrics.Metrics;
+import dev.llmproxy.ollama.OllamaClient;
+import dev.llmproxy.vllm.VllmClient;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * A relay for every configured backend, and their kept connections: the sidecar serves calls with these
+ * when nginx does not carry them (Ollama, echo, and every backend when the sidecar is the whole gateway).
+ * A backend's calls go to its first replica; balancing over replicas here is still to come (nginx balances
+ * the OpenAI-type backends it carries).
+ */
+public final class BackendRelays implements AutoCloseable {
+    private final Map<String, VllmClient> openaiClients = new LinkedHashMap<>();
+    private final Map<String, OllamaClient> ollamaClients = new LinkedHashMap<>();
+    private final Map<String, VllmRelay> openai = new LinkedHashMap<>();
+    private final Map<String, OllamaRelay> ollama = new LinkedHashMap<>();
+    private final EchoRelay echo = new EchoRelay();
+    private final ModelListing listing;
+
+    public BackendRelays(Backends backends, Duration connectTimeout, Duration readTimeout, Metrics metrics) {
+        for (BackendSpec b : backends.all()) {
+            switch (b.type()) {
+                case OPENAI -> {
+                    var client = new VllmClient(b.urls().get(0), b.apiKey(), connectTimeout, readTimeout);
+                    openaiClients.put(b.name(), client);
+                    openai.put(b.name(), new VllmRelay(client));
+                }
+                case OLLAMA -> {
+                    var client = new OllamaClient(b.urls().get(0), connectTimeout, readTimeout);
+                    ollamaClients.put(b.name(), client);
+                    ollama.put(b.name(), new OllamaRelay(client, metrics));
+                }
+                case ECHO -> {
+                    // served in-process: nothing to connect to
+                }
+            }
+        }
+        this.listing = new ModelListing(backends, openaiClients, ollamaClients, connectTimeout);
+    }
+
+    public VllmRelay openai(BackendSpec backend) {
+        return openai.get(backend.name());
+    }
+
+    public OllamaRelay ollama(BackendSpec backend) {
+        return ollama.get(backend.name());
+    }
+
+    public EchoRelay echo() {
+        return echo;
+    }
+
+    public ModelListing listing() {
+        return listing;
+    }
+
+    @Override
+    public void close() {
+        openaiClients.values().forEach(VllmClient::close);
+        ollamaClients.values().forEach(OllamaClient::close);
+    }
+}
