@@ -56,8 +56,13 @@ public final class FakeVllm implements AutoCloseable {
     private final AtomicInteger openStreams = new AtomicInteger();
 
     public FakeVllm(String apiKey) throws IOException {
+        this(apiKey, 0);
+    }
+
+    /** On {@code port} (0: any free one): a replica brought back comes back where it was. */
+    public FakeVllm(String apiKey, int port) throws IOException {
         this.apiKey = apiKey;
-        server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 200);
+        server = HttpServer.create(new InetSocketAddress("127.0.0.1", port), 200);
         server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
         server.createContext("/", this::handle);
         server.start();

@@ -45,9 +45,11 @@ public final class Gateway implements AutoCloseable {
         int nginxPort = Ports.free();
         Map<String, String> env = new HashMap<>();
         env.put("TOKENS_JSON", tokensJson);
-        env.put("VLLM_BASE_URL", vllm.baseUrl() + "/v1");
-        env.put("VLLM_API_KEY", VLLM_KEY);
-        env.put("OLLAMA_BASE_URL", ollama.baseUrl());
+        if (!extra.containsKey("BACKENDS_JSON") && !extra.containsKey("BACKENDS_FILE")) { // else the list names them
+            env.put("VLLM_BASE_URL", vllm.baseUrl() + "/v1");
+            env.put("VLLM_API_KEY", VLLM_KEY);
+            env.put("OLLAMA_BASE_URL", ollama.baseUrl());
+        }
         env.put("GATEWAY_SECRET", SECRET);
         env.put("SIDECAR_PORT", "0");
         env.put("NGINX_LISTEN", "127.0.0.1:" + nginxPort);
