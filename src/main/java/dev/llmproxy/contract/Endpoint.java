@@ -8,18 +8,35 @@ import java.util.stream.Collectors;
  * nginx location that sends these calls to the sidecar ({@link #nginxLocationRegex}) all come from this list.
  */
 public enum Endpoint {
-    CHAT_COMPLETIONS("POST", "/v1/chat/completions"),
-    COMPLETIONS("POST", "/v1/completions"),
-    EMBEDDINGS("POST", "/v1/embeddings"),
+    CHAT_COMPLETIONS("POST", "/v1/chat/completions", true),
+    COMPLETIONS("POST", "/v1/completions", true),
+    EMBEDDINGS("POST", "/v1/embeddings", true),
+    // The other JSON model calls vLLM serves, passed straight through to OpenAI-type backends.
+    RESPONSES("POST", "/v1/responses", false),
+    RERANK("POST", "/v1/rerank", false),
+    /** vLLM's spellings of rerank besides /v1/rerank (Jina's and Cohere's API shapes). */
+    RERANK_BARE("POST", "/rerank", false),
+    RERANK_V2("POST", "/v2/rerank", false),
+    SCORE("POST", "/v1/score", false),
     /** Listing models: no model in the request, answered by the sidecar from the backends' lists. */
-    MODELS("GET", "/v1/models");
+    MODELS("GET", "/v1/models", false);
 
     private final String method;
     private final String path;
+    private final boolean translated;
 
-    Endpoint(String method, String path) {
+    Endpoint(String method, String path, boolean translated) {
         this.method = method;
         this.path = path;
+        this.translated = translated;
+    }
+
+    /**
+     * Whether backends that are not OpenAI-compatible serve it too: the sidecar translates these for Ollama and
+     * answers them for echo; the others only an OpenAI-type backend serves.
+     */
+    public boolean translated() {
+        return translated;
     }
 
     public String method() {

@@ -34,6 +34,9 @@ public enum ErrorCode {
     MODEL_NOT_ALLOWED(403, Type.PERMISSION, "model_not_allowed", "The API key '{label}' may not use model '{model}'."),
     UNKNOWN_URL(404, Type.INVALID_REQUEST, "unknown_url", "Unknown request URL."),
     MODEL_NOT_FOUND(404, Type.INVALID_REQUEST, "model_not_found", "The model '{model}' is not served by {backend}."),
+    /** An endpoint only OpenAI-type backends serve, asked of another. */
+    UNSUPPORTED_ENDPOINT(
+            404, Type.INVALID_REQUEST, "unsupported_endpoint", "The {backend} backend does not serve {endpoint}."),
     METHOD_NOT_ALLOWED(405, Type.INVALID_REQUEST, "method_not_allowed", "Method not allowed on this URL."),
     REQUEST_TIMEOUT(408, Type.INVALID_REQUEST, "request_timeout", "The request was not received in time."),
     REQUEST_TOO_LARGE(

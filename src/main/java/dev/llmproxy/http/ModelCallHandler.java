@@ -3,6 +3,7 @@ package dev.llmproxy.http;
 import static dev.llmproxy.contract.GatewayHeaders.*;
 
 import dev.llmproxy.backends.BackendSpec;
+import dev.llmproxy.backends.BackendType;
 import dev.llmproxy.backends.Backends;
 import dev.llmproxy.backends.ModelRef;
 import dev.llmproxy.contract.ApiException;
@@ -69,8 +70,12 @@ final class ModelCallHandler {
         if (behindNginx) {
             ctx.header(PROXY_BACKEND, model.backend().name());
         }
-        String tokenLabel = admission.admit(ctx, model);
         BackendSpec backend = model.backend();
+        if (backend.type() != BackendType.OPENAI && !endpoint.translated()) { // refused before it counts
+            admission.refuseUnrecognised(ctx, () -> {});
+            throw new ApiException(ErrorCode.UNSUPPORTED_ENDPOINT.error(backend.name(), endpoint.path()));
+        }
+        String tokenLabel = admission.admit(ctx, model);
         switch (backend.type()) {
             case OPENAI -> {
                 if (!(behindNginx && handOver(ctx, field, model))) {

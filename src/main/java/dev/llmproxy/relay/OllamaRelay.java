@@ -105,7 +105,8 @@ public final class OllamaRelay {
                             usage);
                 case EMBEDDINGS ->
                     embeddings(client, Embeddings.translate(json, model.name()), model.requested(), requestId, usage);
-                case MODELS -> throw new IllegalArgumentException("not a model call: " + endpoint);
+                case MODELS, RESPONSES, RERANK, RERANK_BARE, RERANK_V2, SCORE ->
+                    throw new IllegalArgumentException("not served here: " + endpoint);
             }
         } catch (InvalidRequest e) {
             throw new ApiException(e.error());

@@ -90,6 +90,7 @@ class ErrorCodeTest {
         expected.put(ErrorCode.INVALID_API_KEY, java.util.List.of("reason"));
         expected.put(ErrorCode.MODEL_NOT_ALLOWED, java.util.List.of("label", "model"));
         expected.put(ErrorCode.MODEL_NOT_FOUND, java.util.List.of("model", "backend"));
+        expected.put(ErrorCode.UNSUPPORTED_ENDPOINT, java.util.List.of("backend", "endpoint"));
         expected.put(ErrorCode.REQUEST_TOO_LARGE, java.util.List.of("max_body_bytes"));
         expected.put(ErrorCode.RATE_LIMIT_EXCEEDED, java.util.List.of("label", "window", "limit", "retry_after"));
         expected.put(ErrorCode.BACKEND_UNAVAILABLE, java.util.List.of("backend"));

@@ -92,6 +92,11 @@ class ErrorCatalogTest {
         p.put("a body over the limit", new Object[] {
             post(auth, CHAT.formatted("vllm:llama3").replace("Hi", "x".repeat(70_000))), ErrorCode.REQUEST_TOO_LARGE
         });
+        p.put("rerank asked of Ollama", new Object[] {
+            "POST /v1/rerank HTTP/1.1\r\nHost: gw\r\nContent-Type: application/json\r\n" + auth
+                    + "Content-Length: 61\r\n\r\n{\"model\":\"ollama:llama3.2\",\"query\":\"q\",\"documents\":[\"a\",\"b\"]}",
+            ErrorCode.UNSUPPORTED_ENDPOINT
+        });
         p.put(
                 "an Ollama model it does not have",
                 new Object[] {post(auth, CHAT.formatted("ollama:nonexistent")), ErrorCode.MODEL_NOT_FOUND});

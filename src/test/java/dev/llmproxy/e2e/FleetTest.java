@@ -197,4 +197,53 @@ class FleetTest {
             assertTrue(gw.accessLog().contains("\"backend\":\"local\""), "the access log names the backend");
         }
     }
+
+    @Test
+    void responsesRerankAndScorePassThroughToOpenAiBackendsAndAreA404OnOllama() throws Exception {
+        try (FakeVllm llama = new FakeVllm(null);
+                FakeOllama ollama = new FakeOllama();
+                Gateway gw = Gateway.start(
+                        TOKENS,
+                        Map.of(
+                                "BACKENDS_JSON",
+                                backends(
+                                        openai("llama", "[\"llama3\",\"BAAI/bge-reranker\"]", llama.baseUrl() + "/v1"),
+                                        "{\"name\":\"ollama\",\"type\":\"ollama\",\"urls\":[\"" + ollama.baseUrl()
+                                                + "\"]}")))) {
+            String rerank = "{\"model\":\"BAAI/bge-reranker\",\"query\":\"q\",\"documents\":[\"a\",\"b\"]}";
+            for (var url : List.of(gw.url(""), gw.sidecarUrl(""))) {
+                for (String path : List.of("/v1/rerank", "/rerank", "/v2/rerank")) {
+                    var r = Http.post(java.net.URI.create(url + path), rerank, "Authorization", bearer(TOKEN));
+                    assertEquals(200, r.statusCode(), path + ": " + r.body());
+                    assertEquals(2, JSON.readTree(r.body()).path("results").size());
+                    assertEquals(path, llama.last().path());
+                    assertEquals(rerank, llama.last().body(), "passed through untouched");
+                }
+                var resp = Http.post(
+                        java.net.URI.create(url + "/v1/responses"),
+                        "{\"model\":\"llama:llama3\",\"input\":\"Hi\"}",
+                        "Authorization",
+                        bearer(TOKEN));
+                assertEquals(200, resp.statusCode(), resp.body());
+                assertEquals(
+                        "response", JSON.readTree(resp.body()).path("object").asText());
+                assertEquals("llama3", llama.last().json().path("model").asText(), "the prefix stripped");
+                var score = Http.post(
+                        java.net.URI.create(url + "/v1/score"),
+                        "{\"model\":\"BAAI/bge-reranker\",\"text_1\":\"a\",\"text_2\":\"b\"}",
+                        "Authorization",
+                        bearer(TOKEN));
+                assertEquals(200, score.statusCode(), score.body());
+
+                var onOllama = Http.post(
+                        java.net.URI.create(url + "/v1/rerank"),
+                        rerank.replace("BAAI/bge-reranker", "ollama:llama3.2"),
+                        "Authorization",
+                        bearer(TOKEN));
+                NginxGatewayTest.assertOpenAiError(onOllama, 404, "unsupported_endpoint");
+                assertTrue(onOllama.body().contains("ollama"), "names the backend: " + onOllama.body());
+            }
+            assertTrue(ollama.received().isEmpty(), "nothing reached Ollama");
+        }
+    }
 }

@@ -116,6 +116,9 @@ public final class FakeVllm implements AutoCloseable {
                 case "POST /v1/chat/completions" -> answer(ex, body, "chat.completion");
                 case "POST /v1/completions" -> answer(ex, body, "text_completion");
                 case "POST /v1/embeddings" -> embeddings(ex, body);
+                case "POST /v1/responses" -> send(ex, 200, response(body));
+                case "POST /v1/rerank", "POST /rerank", "POST /v2/rerank" -> send(ex, 200, rerank(body));
+                case "POST /v1/score" -> send(ex, 200, score(body));
                 default -> send(ex, 404, "{\"detail\":\"Not Found\"}");
             }
         }
@@ -266,5 +269,40 @@ public final class FakeVllm implements AutoCloseable {
     @Override
     public void close() {
         server.stop(0);
+    }
+
+    /** vLLM's Responses API answer (a completed message), as its OpenAI-compatible server writes it. */
+    private String response(String raw) throws IOException {
+        String model = JSON.readTree(raw).path("model").asText();
+        return "{\"id\":\"resp_" + ids.incrementAndGet() + "\",\"object\":\"response\",\"created_at\":"
+                + System.currentTimeMillis() / 1000 + ",\"model\":\"" + model + "\",\"status\":\"completed\","
+                + "\"output\":[{\"type\":\"message\",\"id\":\"msg_1\",\"status\":\"completed\",\"role\":\"assistant\","
+                + "\"content\":[{\"type\":\"output_text\",\"text\":\"Hello from vLLM\",\"annotations\":[]}]}],"
+                + "\"usage\":{\"input_tokens\":5,\"output_tokens\":4,\"total_tokens\":9}}";
+    }
+
+    /** vLLM's rerank answer (the same for /v1/rerank, /rerank and /v2/rerank): each document with a score. */
+    private String rerank(String raw) throws IOException {
+        var req = JSON.readTree(raw);
+        StringBuilder results = new StringBuilder();
+        for (int i = 0; i < req.path("documents").size(); i++) {
+            results.append(i == 0 ? "" : ",")
+                    .append("{\"index\":")
+                    .append(i)
+                    .append(",\"document\":{\"text\":")
+                    .append(req.path("documents").get(i))
+                    .append("},\"relevance_score\":")
+                    .append(1.0 / (i + 1))
+                    .append('}');
+        }
+        return "{\"id\":\"rerank-" + ids.incrementAndGet() + "\",\"model\":\""
+                + req.path("model").asText() + "\",\"usage\":{\"total_tokens\":10},\"results\":[" + results + "]}";
+    }
+
+    private String score(String raw) throws IOException {
+        return "{\"id\":\"score-" + ids.incrementAndGet() + "\",\"object\":\"list\",\"created\":"
+                + System.currentTimeMillis() / 1000
+                + ",\"model\":\"" + JSON.readTree(raw).path("model").asText()
+                + "\",\"data\":[{\"index\":0,\"object\":\"score\",\"score\":0.5}],\"usage\":{\"prompt_tokens\":6,\"total_tokens\":6}}";
     }
 }
