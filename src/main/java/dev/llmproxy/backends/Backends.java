@@ -38,6 +38,11 @@ public final class Backends {
         return defaultBackend;
     }
 
+    /** The models a backend is configured with; an echo backend without a list serves the model named as itself. */
+    private static List<String> served(BackendSpec b) {
+        return b.models().orElse(b.type() == BackendType.ECHO ? List.of(b.name()) : List.of());
+    }
+
     /** What a backend's replicas serve, as discovery last found it (a failed refresh keeps the last list). */
     public void discovered(String backend, List<String> models) {
         discovered.put(backend, List.copyOf(models));
@@ -65,8 +70,7 @@ public final class Backends {
             }
         }
         for (BackendSpec b : all) {
-            if (b.models().map(m -> m.contains(model)).orElse(false)
-                    || discoveredModels(b.name()).contains(model)) {
+            if (served(b).contains(model) || discoveredModels(b.name()).contains(model)) {
                 return Optional.of(new ModelRef(model, b, model));
             }
         }

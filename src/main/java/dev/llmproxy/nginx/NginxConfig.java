@@ -108,19 +108,26 @@ public final class NginxConfig {
      * for every entry nginx can fill: nginx names the backend only as "model", and knows its body limit.
      */
     static Map<String, String> errorReturns(Config config) {
+        // The backend a call was handed to is nginx's $gw_backend (a name of letters, digits and dashes), put in
+        // after quoting: the catalog's own text never holds a '$'.
         Map<String, String> nginxKnows =
-                Map.of("backend", "model", "max_body_bytes", Long.toString(config.maxBodyBytes()));
+                Map.of("backend", BACKEND_MARK, "max_body_bytes", Long.toString(config.maxBodyBytes()));
         Map<String, String> v = new LinkedHashMap<>();
         for (ErrorCode code : ErrorCode.values()) {
             if (nginxKnows.keySet().containsAll(code.slots())) {
                 OpenAiError error = code.render(nginxKnows);
                 v.put(
                         "ERROR_" + code.name(),
-                        error.status() + " '" + quoted(new String(error.toJson(), StandardCharsets.UTF_8)) + "\\n'");
+                        error.status() + " '"
+                                + quoted(new String(error.toJson(), StandardCharsets.UTF_8))
+                                        .replace(BACKEND_MARK, "$gw_backend")
+                                + "\\n'");
             }
         }
         return v;
     }
+
+    private static final String BACKEND_MARK = "GATEWAYBACKENDNAME";
 
     /** Text inside an nginx single-quoted string, which reads a backslash as an escape and a dollar as a variable. */
     private static String quoted(String text) {

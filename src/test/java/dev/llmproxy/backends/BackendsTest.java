@@ -126,6 +126,18 @@ class BackendsTest {
     }
 
     @Test
+    void anEchoBackendWithoutAListAnswersToItsOwnName() {
+        var b = new Backends(
+                List.of(
+                        spec("vllm", BackendType.OPENAI, null, Map.of()),
+                        spec("echo", BackendType.ECHO, null, Map.of())),
+                Optional.of("vllm"));
+        assertEquals("echo echo", route(b, "echo"), "a newcomer's model: \"echo\" reaches it without a prefix");
+        assertEquals("echo hi", route(b, "echo:hi"));
+        assertEquals("vllm echo-2", route(b, "echo-2"));
+    }
+
+    @Test
     void theDefaultMustBeABackend() {
         assertThrows(IllegalArgumentException.class, () -> new Backends(List.of(), Optional.of("vllm")));
         assertTrue(legacy("ollama").defaultBackend().isPresent());

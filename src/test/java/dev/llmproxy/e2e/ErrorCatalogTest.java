@@ -198,6 +198,10 @@ class ErrorCatalogTest {
     void backendsThatFailOrCannotBeReached() throws Exception {
         List<String> problems = new ArrayList<>();
         String auth = "Authorization: " + bearer(TEAM) + "\r\n";
+        var viaNginx = send(noBackends.url("/").getPort(), post(auth, CHAT.formatted("vllm:llama3")));
+        assertTrue(
+                viaNginx.body().contains("The vllm backend is unreachable."),
+                "nginx names the backend: " + viaNginx.body());
         for (String model : List.of("vllm:llama3", "ollama:llama3.2")) {
             problems.addAll(check(
                     "nginx, " + model + " unreachable",
