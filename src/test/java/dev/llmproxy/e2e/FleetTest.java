@@ -10,6 +10,7 @@ import dev.llmproxy.testing.FakeVllm;
 import dev.llmproxy.testing.Gateway;
 import dev.llmproxy.testing.Http;
 import dev.llmproxy.testing.Integration;
+import dev.llmproxy.testing.TestCa;
 import java.net.http.HttpResponse;
 import java.util.ArrayList;
 import java.util.List;
@@ -244,6 +245,48 @@ class FleetTest {
                 assertTrue(onOllama.body().contains("ollama"), "names the backend: " + onOllama.body());
             }
             assertTrue(ollama.received().isEmpty(), "nothing reached Ollama");
+        }
+    }
+
+    /**
+     * A remote provider over TLS: nginx verifies it with the backend's ca_file and SNI, sends the key from
+     * api_key_env and the extra headers, never the client's token; a certificate for another host is refused.
+     * ("localhost": nginx 1.22 cannot verify a certificate issued for an IP address.)
+     */
+    @Test
+    void aRemoteHttpsProviderIsVerifiedAndGetsItsKeyNotTheClientsToken() throws Exception {
+        TestCa ca = new TestCa();
+        try (FakeVllm remote = new FakeVllm("remote-key-123", 0, ca.serverFor("localhost"));
+                FakeVllm impostor = new FakeVllm("remote-key-123", 0, ca.serverFor("wrong.example"));
+                Gateway gw = Gateway.start(
+                        TOKENS,
+                        Map.of(
+                                "REMOTE_KEY",
+                                "remote-key-123",
+                                "BACKENDS_JSON",
+                                backends(
+                                        "{\"name\":\"remote\",\"type\":\"openai\",\"urls\":[\"https://localhost:"
+                                                + remote.port()
+                                                + "/v1\"],\"models\":[\"llama3\"],\"api_key_env\":\"REMOTE_KEY\",\"ca_file\":\""
+                                                + ca.bundle
+                                                + "\",\"headers\":{\"HTTP-Referer\":\"https://chat.example.com\",\"X-Title\":\"Example chat\"}}",
+                                        "{\"name\":\"impostor\",\"type\":\"openai\",\"urls\":[\"https://localhost:"
+                                                + impostor.port()
+                                                + "/v1\"],\"api_key_env\":\"REMOTE_KEY\",\"ca_file\":\"" + ca.bundle
+                                                + "\"}")))) {
+            var r = call(gw, chat("llama3", "over TLS"));
+            assertEquals(200, r.statusCode(), r.body());
+            var seen = remote.last().headers();
+            assertEquals("Bearer remote-key-123", seen.get("authorization"));
+            assertEquals("https://chat.example.com", seen.get("http-referer"));
+            assertEquals("Example chat", seen.get("x-title"));
+            assertFalse(seen.toString().contains(TOKEN), "the client's token reached the provider");
+
+            var refused = call(gw, chat("impostor:llama3", "to the wrong host"));
+            NginxGatewayTest.assertOpenAiError(refused, 502, "backend_unavailable");
+            assertTrue(
+                    impostor.received().isEmpty(), "nothing was sent to a server whose certificate names another host");
+            assertTrue(gw.errorLog().contains("certificate"), gw.errorLog());
         }
     }
 }

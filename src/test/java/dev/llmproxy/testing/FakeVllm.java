@@ -61,8 +61,19 @@ public final class FakeVllm implements AutoCloseable {
 
     /** On {@code port} (0: any free one): a replica brought back comes back where it was. */
     public FakeVllm(String apiKey, int port) throws IOException {
+        this(apiKey, port, null);
+    }
+
+    /** Over TLS with {@code tls} (a remote provider's server), or plain HTTP when null. */
+    public FakeVllm(String apiKey, int port, javax.net.ssl.SSLContext tls) throws IOException {
         this.apiKey = apiKey;
-        server = HttpServer.create(new InetSocketAddress("127.0.0.1", port), 200);
+        if (tls == null) {
+            server = HttpServer.create(new InetSocketAddress("127.0.0.1", port), 200);
+        } else {
+            var https = com.sun.net.httpserver.HttpsServer.create(new InetSocketAddress("127.0.0.1", port), 200);
+            https.setHttpsConfigurator(new com.sun.net.httpserver.HttpsConfigurator(tls));
+            server = https;
+        }
         server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
         server.createContext("/", this::handle);
         server.start();
