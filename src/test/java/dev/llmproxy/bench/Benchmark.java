@@ -125,7 +125,9 @@ public final class Benchmark {
             Target memory = gateway(upstream, Map.of());
             rows.add(Load.run(warmup, "gateway, memory store", memory.url(), memory, seconds, connections, CHAT_BODY));
             memory.close();
+            String split = replicaRow(rows, upstream);
             System.out.println(Load.table(rows, rows.get(0)));
+            System.out.println(split);
             return;
         }
         Target direct = new Target("http://127.0.0.1:" + upstream, List::of, null);
@@ -142,6 +144,7 @@ public final class Benchmark {
         Load.Result seqGateway =
                 Load.run(warmup, "sequential: gateway", memory.url(), memory, seconds / 2 + 1, 1, CHAT_BODY);
         memory.close();
+        String split = replicaRow(rows, upstream);
 
         Load.Result redisHere =
                 redisRow(upstream, redis, "gateway, Redis store, Redis on core 0 (its CPU included)", true);
@@ -158,6 +161,7 @@ public final class Benchmark {
                 "Redis store / memory store, requests/s: %.2f with Redis on core 0, %.2f with Redis on core 1.%n%n",
                 redisHere.rps() / memoryRow.rps(),
                 redisThere.rps() / memoryRow.rps());
+        System.out.println(split);
         System.out.println("Sequential (one request at a time), added latency over going direct to the upstream:");
         System.out.println();
         System.out.println(Load.sequentialTable(seqDirect, List.of(seqPlain, seqGateway)));
@@ -387,10 +391,18 @@ public final class Benchmark {
 
     /** A system under test: its URL, the processes whose CPU it costs (asked when measuring: nginx forks its workers after it listens), and how to stop it. */
     record Target(
-            String url, java.util.function.Supplier<List<Long>> processes, AutoCloseable closer, String sidecarUrl)
+            String url,
+            java.util.function.Supplier<List<Long>> processes,
+            AutoCloseable closer,
+            String sidecarUrl,
+            Path runDir)
             implements AutoCloseable {
         Target(String url, java.util.function.Supplier<List<Long>> processes, AutoCloseable closer) {
-            this(url, processes, closer, null);
+            this(url, processes, closer, null, null);
+        }
+
+        Target(String url, java.util.function.Supplier<List<Long>> processes, AutoCloseable closer, String sidecarUrl) {
+            this(url, processes, closer, sidecarUrl, null);
         }
 
         List<Long> pids() {
@@ -407,6 +419,48 @@ public final class Benchmark {
                 }
             }
         }
+    }
+
+    /**
+     * The gateway with one backend of two replicas (the fast upstream twice): nginx balances, so the row should
+     * match the one-replica row; returns how the calls were split, from the gateway's access log.
+     */
+    String replicaRow(List<Load.Result> rows, int upstream) throws Exception {
+        int second = fastUpstream();
+        String urls = "\"http://127.0.0.1:" + upstream + "/v1\",\"http://127.0.0.1:" + second + "/v1\"";
+        Target replicas = gateway(
+                upstream,
+                Map.of(
+                        "BACKENDS_JSON",
+                        "[{\"name\":\"vllm\",\"type\":\"openai\",\"urls\":[" + urls + "],\"models\":[\"llama3\"]}]"));
+        rows.add(Load.run(
+                warmup,
+                "gateway, one backend of two replicas",
+                replicas.url(),
+                replicas,
+                seconds,
+                connections,
+                CHAT_BODY));
+        replicas.close();
+        long first = 0;
+        long other = 0;
+        // $upstream_addr of a handed-over call: "sidecar : replica", the replica last.
+        try (var lines = Files.lines(replicas.runDir().resolve("logs/access.log"))) {
+            for (String line : (Iterable<String>) lines::iterator) {
+                if (line.contains(":" + upstream + "\",")) {
+                    first++;
+                } else if (line.contains(":" + second + "\",")) {
+                    other++;
+                }
+            }
+        }
+        return String.format(
+                Locale.ROOT,
+                "Two replicas: %d calls to the first, %d to the second (%.1f%% / %.1f%%).%n",
+                first,
+                other,
+                100.0 * first / Math.max(1, first + other),
+                100.0 * other / Math.max(1, first + other));
     }
 
     /** nginx answering chat completions itself, as fast as an upstream can be. On the load core. */
@@ -460,7 +514,9 @@ public final class Benchmark {
         env.put(
                 "TOKENS_JSON",
                 "[{\"token\":\"" + TOKEN + "\",\"label\":\"bench\",\"rpm\":1000000,\"rpd\":1000000000}]");
-        env.put("VLLM_BASE_URL", "http://127.0.0.1:" + vllmPort + "/v1");
+        if (!extra.containsKey("BACKENDS_JSON")) {
+            env.put("VLLM_BASE_URL", "http://127.0.0.1:" + vllmPort + "/v1");
+        }
         env.put("GATEWAY_SECRET", SECRET);
         env.put("SIDECAR_PORT", Integer.toString(sidecarPort));
         env.put("NGINX_LISTEN", "127.0.0.1:" + port);
@@ -510,7 +566,8 @@ public final class Benchmark {
                     sidecar.destroy();
                     sidecar.waitFor(10, TimeUnit.SECONDS);
                 },
-                "http://127.0.0.1:" + sidecarPort);
+                "http://127.0.0.1:" + sidecarPort,
+                dir);
     }
 
     /** The machine's cores (this process itself is pinned to one). */
