@@ -33,7 +33,15 @@ class OpenAiSdkTest {
         gw = Gateway.start(
                 "[{\"token\":\"" + TOKEN + "\",\"label\":\"sdk\",\"rpm\":1000}," + "{\"token\":\"" + LIMITED
                         + "\",\"label\":\"sdk-limited\",\"rpm\":1}]",
-                Map.of());
+                Map.of(
+                        "BACKENDS_JSON",
+                        "[{\"name\":\"vllm\",\"type\":\"openai\",\"urls\":[\"{vllm}/v1\"],\"api_key_env\":\"SDK_VLLM_KEY\","
+                                + "\"models\":[\"llama3\"]},{\"name\":\"ollama\",\"type\":\"ollama\",\"urls\":[\"{ollama}\"]},"
+                                + "{\"name\":\"echo\",\"type\":\"echo\"}]",
+                        "SDK_VLLM_KEY",
+                        Gateway.VLLM_KEY,
+                        "DEFAULT_BACKEND",
+                        "vllm"));
     }
 
     @AfterAll
@@ -106,5 +114,32 @@ class OpenAiSdkTest {
                 UnauthorizedException.class,
                 () -> client("sk-wrong-0123456789").chat().completions().create(chat("llama3")));
         assertEquals(401, e.statusCode());
+    }
+
+    @Test
+    void theEchoBackendAnswersTheSdkWholeAndStreamed() {
+        var params = ChatCompletionCreateParams.builder()
+                .model("echo")
+                .addUserMessage("say exactly this")
+                .build();
+        ChatCompletion c = client(TOKEN).chat().completions().create(params);
+        assertEquals("say exactly this", c.choices().get(0).message().content().orElseThrow());
+        assertEquals(3, c.usage().orElseThrow().completionTokens());
+        List<String> pieces = new ArrayList<>();
+        try (StreamResponse<ChatCompletionChunk> stream =
+                client(TOKEN).chat().completions().createStreaming(params)) {
+            stream.stream()
+                    .forEach(chunk ->
+                            chunk.choices().forEach(ch -> ch.delta().content().ifPresent(pieces::add)));
+        }
+        assertEquals("say exactly this", String.join("", pieces));
+        assertTrue(pieces.size() >= 3, "word by word: " + pieces);
+        var e = client(TOKEN)
+                .embeddings()
+                .create(EmbeddingCreateParams.builder()
+                        .model("echo:any")
+                        .input("hi")
+                        .build());
+        assertEquals(16, e.data().get(0).embedding().size());
     }
 }

@@ -54,6 +54,9 @@ public final class Gateway implements AutoCloseable {
         env.put("SIDECAR_PORT", "0");
         env.put("NGINX_LISTEN", "127.0.0.1:" + nginxPort);
         env.putAll(extra);
+        // A test's list can name this gateway's fakes: {vllm} and {ollama} are their base URLs.
+        env.computeIfPresent(
+                "BACKENDS_JSON", (k, v) -> v.replace("{vllm}", vllm.baseUrl()).replace("{ollama}", ollama.baseUrl()));
 
         // The sidecar first, on a port the system picks (no other process can take it meanwhile); from then on
         // the configuration names that port, so nginx's config points at it and a restart comes back on it.
