@@ -38,6 +38,9 @@ final class BackendsJson {
     private static final Set<String> RESERVED_HEADERS = reserved();
 
     private static final Pattern ENV_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,127}");
+    /** How variables are conventionally named; an API key rarely is (not all upper case, or long). */
+    private static final Pattern SHOWN_ENV_NAME = Pattern.compile("[A-Z_][A-Z0-9_]{0,47}");
+
     private static final Pattern PATH = Pattern.compile("/[A-Za-z0-9._/-]{1,1024}");
 
     private final String source;
@@ -266,7 +269,10 @@ final class BackendsJson {
         }
         String key = env.get(var);
         if (key == null || key.isBlank()) {
-            problems.add(at + ": api_key_env: the variable " + var + " is not set");
+            // A key pasted here by mistake can look like a variable's name: only a conventional name is shown.
+            problems.add(at + ": api_key_env: the variable "
+                    + (SHOWN_ENV_NAME.matcher(var).matches() ? var : "it names")
+                    + " is not set (api_key_env takes the name of a variable, never the key itself)");
             return Optional.empty();
         }
         if (!HEADER_VALUE.matcher(key.strip()).matches() || key.strip().contains(" ")) {
@@ -317,7 +323,8 @@ final class BackendsJson {
         if (n == null) {
             return BackendSpec.DEFAULT_KEEPALIVE;
         }
-        if (!n.canConvertToExactIntegral() || n.asLong() < 0 || n.asLong() > 3600) {
+        // canConvertToLong first: asLong wraps a number past 2^63 around (2^64 + 4 would be 4).
+        if (!n.canConvertToExactIntegral() || !n.canConvertToLong() || n.asLong() < 0 || n.asLong() > 3600) {
             problems.add(at + ": keepalive_seconds: a whole number of seconds from 0 (no kept connections) to 3600");
             return BackendSpec.DEFAULT_KEEPALIVE;
         }
