@@ -286,8 +286,11 @@ final class BackendsJson {
     private Map<String, String> headers(String at, JsonNode n) {
         Map<String, String> headers = strings(at, "headers", n);
         Map<String, String> ok = new LinkedHashMap<>();
+        Set<String> seen = new HashSet<>();
         headers.forEach((k, v) -> {
-            if (!HEADER_NAME.matcher(k).matches()) {
+            if (!seen.add(k.toLowerCase(Locale.ROOT))) {
+                problems.add(at + ": headers: " + k + " is given twice (header names are case-insensitive)");
+            } else if (!HEADER_NAME.matcher(k).matches()) {
                 problems.add(at + ": headers: \"" + printable(k) + "\" is not a header name");
             } else if (RESERVED_HEADERS.contains(k.toLowerCase(Locale.ROOT))) {
                 problems.add(at + ": headers: " + k + " is set by the gateway and cannot be configured");

@@ -567,4 +567,12 @@ class BackendsJsonTest {
                 + value + "\"}}"));
         assertEquals(Map.of("X-A", value), spec(c, "x").headers());
     }
+
+    @Test
+    void aHeaderNamedTwiceInAnyCaseIsAnError() {
+        assertEquals(
+                List.of("BACKENDS_JSON[1] \"x\": headers: x-title is given twice (header names are case-insensitive)"),
+                problems(second("{\"name\":\"x\",\"type\":\"openai\",\"urls\":[\"http://h:1\"],"
+                        + "\"headers\":{\"X-Title\":\"a\",\"x-title\":\"b\"}}")));
+    }
 }

@@ -146,7 +146,7 @@ class BackendBlocksTest {
                     "proxy_ssl_verify on;",
                     "proxy_ssl_name openrouter.ai;",
                     "proxy_ssl_trusted_certificate /etc/ssl/certs/ca-certificates.crt;",
-                    "proxy_set_header Host \"openrouter.ai:443\";",
+                    "proxy_set_header Host \"openrouter.ai\";",
                     "proxy_set_header Authorization \"Bearer " + KEY + "\";",
                     "proxy_set_header HTTP-Referer \"https://chat.example.com\";",
                     "proxy_set_header X-Title \"Example chat\";",
