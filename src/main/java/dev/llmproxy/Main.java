@@ -14,6 +14,7 @@ import java.util.Arrays;
 public final class Main {
     private static final int EX_USAGE = 64;
     private static final int EX_CONFIG = 78;
+    private static final int EX_SOFTWARE = 70;
 
     public static void main(String[] args) {
         String command = args.length == 0 ? "serve" : args[0].replaceFirst("^--", "");
@@ -32,6 +33,11 @@ public final class Main {
             exit(e.getMessage(), EX_CONFIG);
         } catch (IllegalArgumentException | IOException e) {
             exit(e.getMessage(), EX_USAGE);
+        } catch (RuntimeException e) { // a bug or the machine: one line, never a stack trace
+            exit(
+                    "llm-proxy " + command + " failed: "
+                            + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()),
+                    EX_SOFTWARE);
         }
     }
 

@@ -18,6 +18,11 @@ public final class TokenMinter {
     }
 
     public static String entryJson(String token, String label, Long rpm, Long rpd) {
+        return entryJson(token, label, rpm, rpd, null);
+    }
+
+    /** The entry, with a model allowlist when {@code models} is not null. */
+    public static String entryJson(String token, String label, Long rpm, Long rpd, java.util.List<String> models) {
         ObjectNode entry = Json.MAPPER.createObjectNode();
         entry.put("label", label);
         entry.put("token_sha256", TokenDigest.of(token).hex());
@@ -26,6 +31,9 @@ public final class TokenMinter {
         }
         if (rpd != null) {
             entry.put("rpd", rpd);
+        }
+        if (models != null) {
+            models.forEach(entry.putArray("models")::add);
         }
         return entry.toString();
     }

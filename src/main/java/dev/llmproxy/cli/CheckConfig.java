@@ -11,7 +11,9 @@ public final class CheckConfig {
 
     public static void run(String[] args) throws IOException {
         Options.parse(args, Set.of());
-        System.out.println(summary(ConfigSource.load()));
+        Config config = ConfigSource.load();
+        ConfigSource.warn(config);
+        System.out.println(summary(config));
     }
 
     static String summary(Config c) {

@@ -1,10 +1,12 @@
 package dev.llmproxy.cli;
 
 import dev.llmproxy.config.Config;
+import dev.llmproxy.config.ConfigException;
 import dev.llmproxy.http.App;
 import dev.llmproxy.ratelimit.RateLimiters;
 import io.javalin.Javalin;
 import java.io.IOException;
+import java.util.List;
 import java.util.Locale;
 
 /** {@code serve} (the default command): starts the sidecar; with {@code --out-dir}, renders nginx's config first. */
@@ -14,14 +16,34 @@ public final class Serve {
     public static void run(String[] args) throws IOException {
         Options options = Options.parse(args, RenderNginx.FLAGS);
         Config config = ConfigSource.load();
+        ConfigSource.warn(config);
         if (options.has("out-dir")) {
             RenderNginx.write(config, options); // containers: the config nginx will load, from this very config
         }
-        Javalin sidecar = App.create(config, RateLimiters.create(config.store(), config.redisUrl(), config.redis()))
-                .start();
+        Javalin sidecar;
+        try {
+            sidecar = App.create(config, RateLimiters.create(config.store(), config.redisUrl(), config.redis()))
+                    .start();
+        } catch (RuntimeException e) {
+            if (bindFailure(e)) { // one line, not the web server's stack trace
+                throw new ConfigException(List.of("SIDECAR_HOST, SIDECAR_PORT: cannot listen on " + config.sidecarHost()
+                        + ":" + config.sidecarPort() + " (the port is in use, or the address is not this machine's)"));
+            }
+            throw e;
+        }
         // Standard error, beside the sidecar's log lines: standard output holds only what a command produces
         // (a config, a token, a report), and serve produces none.
         System.err.println(listening(config, sidecar.port()));
+    }
+
+    private static boolean bindFailure(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof java.net.BindException
+                    || t.getClass().getSimpleName().contains("BindException")) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** The port is the one the sidecar got: with SIDECAR_PORT=0, the one the system picked. */

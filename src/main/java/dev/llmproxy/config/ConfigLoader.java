@@ -70,6 +70,13 @@ public final class ConfigLoader {
         this.env = env;
     }
 
+    /** The problems of a TOKENS_JSON value alone, by the configuration's rules (mint-token checks its entry so). */
+    public static List<String> tokenProblems(String tokensJson) {
+        List<String> problems = new ArrayList<>();
+        TokensJson.parse(tokensJson, problems);
+        return problems;
+    }
+
     /** Parses and validates; throws {@link ConfigException} naming every problem. */
     public static Config load(Map<String, String> env) {
         return new ConfigLoader(env).build();
@@ -90,6 +97,10 @@ public final class ConfigLoader {
         String sidecarHost = text("SIDECAR_HOST", "127.0.0.1");
         int sidecarPort = (int) integer("SIDECAR_PORT", 8081, 0, 65535); // 0: any free port (tests)
         Optional<Secret> gatewaySecret = secret("GATEWAY_SECRET", MIN_GATEWAY_SECRET_LENGTH);
+        if (gatewaySecret.isPresent() && gatewaySecret.get().value().startsWith("change-me")) {
+            problems.add(
+                    "GATEWAY_SECRET: still the placeholder of deploy/k8s/secret.yaml: use the output of openssl rand -hex 32");
+        }
         long connect = integer("UPSTREAM_CONNECT_TIMEOUT_SECONDS", 5, 1, 300);
         long read = integer("UPSTREAM_READ_TIMEOUT_SECONDS", 600, 1, 86_400);
         Config.NginxSettings nginx = nginxSettings();

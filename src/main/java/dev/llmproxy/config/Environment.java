@@ -15,8 +15,22 @@ public final class Environment {
                 .ignoreIfMalformed()
                 .load()
                 .entries(Dotenv.Filter.DECLARED_IN_ENV_FILE)
-                .forEach(e -> vars.put(e.getKey(), e.getValue()));
+                .forEach(e -> vars.put(e.getKey(), unquoted(e.getValue())));
         vars.putAll(System.getenv());
         return vars;
+    }
+
+    /**
+     * A {@code .env} value without one pair of surrounding quotes, single or double, as a shell (and so
+     * {@code ./gateway}) reads {@code TOKENS_JSON='[...]'}: the same value everywhere.
+     */
+    static String unquoted(String value) {
+        if (value != null && value.length() >= 2) {
+            char first = value.charAt(0);
+            if ((first == '\'' || first == '"') && value.charAt(value.length() - 1) == first) {
+                return value.substring(1, value.length() - 1);
+            }
+        }
+        return value;
     }
 }
