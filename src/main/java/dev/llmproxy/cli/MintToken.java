@@ -31,7 +31,7 @@ public final class MintToken {
             throw new IllegalArgumentException(String.join(
                     "\n",
                     problems.stream()
-                            .map(p -> "mint-token: " + p.replaceFirst("^TOKENS_JSON\\[0] (\"[^\"]*\": )?", ""))
+                            .map(p -> "mint-token: " + p.replaceFirst("^TOKENS_JSON\\[0]( \"[^\"]*\")?: ", ""))
                             .toList()));
         }
         System.out.println("token (give it to the client; it is not stored anywhere): " + token);

@@ -45,6 +45,8 @@ class MainProcessTest {
             assertEquals(64, r.exit(), String.join(" ", bad) + ":\n" + r.out());
             assertFalse(r.out().contains("token (give it"), "a token was printed: " + r.out());
         }
+        Run zero = run("mint-token", "--label", "a", "--rpm", "0");
+        assertTrue(zero.out().startsWith("mint-token: rpm must be a positive integer"), zero.out());
         Run ok = run("mint-token", "--label", "team-a", "--rpm", "60", "--models", "vllm:*, echo");
         assertEquals(0, ok.exit(), ok.out());
         assertTrue(ok.out().contains("\"rpm\":60") && ok.out().contains("\"models\":[\"vllm:*\",\"echo\"]"), ok.out());
