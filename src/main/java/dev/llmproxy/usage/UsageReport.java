@@ -29,6 +29,7 @@ public final class UsageReport {
             String model,
             long requests,
             long ok,
+            long aborted,
             long clientErrors,
             long rateLimited,
             long serverErrors,
@@ -48,6 +49,7 @@ public final class UsageReport {
     private static final class Group {
         long requests;
         long ok;
+        long aborted;
         long clientErrors;
         long rateLimited;
         long serverErrors;
@@ -93,7 +95,13 @@ public final class UsageReport {
         Group g = groups.computeIfAbsent(key, k -> new Group());
         int status = e.path("status").asInt();
         g.requests++;
-        if (status < 400) {
+        // A stream the client left shows its 200 (sent first), but nginx's request_completion is not "OK"; 499 is a
+        // client gone before the answer. Neither is a success. (Older lines have no completion field.)
+        boolean incomplete =
+                e.has("completion") && !e.path("completion").asText().equals("OK");
+        if (status == 499 || (status < 400 && incomplete)) {
+            g.aborted++;
+        } else if (status < 400) {
             g.ok++;
         } else if (status == 429) {
             g.rateLimited++;
@@ -124,6 +132,7 @@ public final class UsageReport {
                     k.model(),
                     g.requests,
                     g.ok,
+                    g.aborted,
                     g.clientErrors,
                     g.rateLimited,
                     g.serverErrors,
@@ -160,6 +169,7 @@ public final class UsageReport {
         "model",
         "requests",
         "ok",
+        "aborted",
         "4xx",
         "429",
         "5xx",
@@ -177,6 +187,7 @@ public final class UsageReport {
                 r.model(),
                 Long.toString(r.requests()),
                 Long.toString(r.ok()),
+                Long.toString(r.aborted()),
                 Long.toString(r.clientErrors()),
                 Long.toString(r.rateLimited()),
                 Long.toString(r.serverErrors()),

@@ -108,7 +108,7 @@ class UsageReportTest {
         assertEquals(0, p.exitValue(), csv);
         assertTrue(
                 csv.startsWith(
-                        "token_label,model,requests,ok,4xx,429,5xx,p50_ms,p95_ms,p99_ms,prompt_tokens,completion_tokens\n"),
+                        "token_label,model,requests,ok,aborted,4xx,429,5xx,p50_ms,p95_ms,p99_ms,prompt_tokens,completion_tokens\n"),
                 csv);
         assertTrue(csv.contains("other,ollama:llama3.2,2,2,0,0,0,"), csv);
     }
