@@ -150,4 +150,23 @@ class DeploymentFilesTest {
         // Every variable the ConfigMap sets is one the gateway reads.
         config.fieldNames().forEachRemaining(v -> assertTrue(ConfigLoader.VARIABLES.contains(v), v));
     }
+
+    /** The image the deployment files run is the version the build makes. */
+    @Test
+    void imagesAreTaggedWithTheProjectsVersion() throws Exception {
+        var m = java.util.regex.Pattern.compile("<artifactId>llm-proxy</artifactId>\\s*<version>([^<]+)</version>")
+                .matcher(text("pom.xml"));
+        assertTrue(m.find(), "the project's version in pom.xml");
+        String version = m.group(1);
+        for (String file : List.of("docker-compose.yml", "deploy/k8s/sidecar.yaml", "deploy/k8s/nginx.yaml")) {
+            var images =
+                    java.util.regex.Pattern.compile("image: llm-proxy:(\\S+)").matcher(text(file));
+            assertTrue(images.find(), file);
+            do {
+                assertEquals(version, images.group(1), file);
+            } while (images.find());
+        }
+        assertTrue(text("CHANGELOG.md").contains("## " + version), "CHANGELOG.md has an entry for " + version);
+        assertTrue(text("LICENSE").contains("Apache License") && text("LICENSE").contains("Version 2.0"));
+    }
 }
