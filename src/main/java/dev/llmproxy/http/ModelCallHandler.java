@@ -118,6 +118,9 @@ final class ModelCallHandler {
         if (rewrite) {
             ctx.header(UPSTREAM_MODEL, model.name());
         }
+        if (field.stream()) {
+            ctx.header(UPSTREAM_CONNECTION, "close");
+        }
         ctx.header(ACCEL_REDIRECT, GatewayHeaders.location(model.backend().name(), rewrite));
         ctx.status(204);
         return true;

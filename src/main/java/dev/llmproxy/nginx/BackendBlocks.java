@@ -82,7 +82,8 @@ final class BackendBlocks {
                 "set $gw_model        $upstream_http_x_llm_model;",
                 "set $gw_rl_limit     $upstream_http_x_ratelimit_limit_requests;",
                 "set $gw_rl_remaining $upstream_http_x_ratelimit_remaining_requests;",
-                "set $gw_rl_reset     $upstream_http_x_ratelimit_reset_requests;")) {
+                "set $gw_rl_reset     $upstream_http_x_ratelimit_reset_requests;",
+                "set $gw_upstream_connection $upstream_http_x_llm_upstream_connection;")) {
             l.append("            ").append(line).append('\n');
         }
         if (rewritten) {
@@ -95,7 +96,10 @@ final class BackendBlocks {
         }
         // Only the headers set here reach the backend: nothing else the client sent (nginx adds Content-Length).
         l.append("            proxy_pass_request_headers off;\n");
-        header(l, "Connection", "\"\"");
+        // Kept for the next call, except after a stream: "close" then, so no call is ever sent on a connection a
+        // server may close once its stream ends (llama.cpp's does, while saying keep-alive). A stream lasts
+        // seconds; a new connection costs a fraction of a millisecond.
+        header(l, "Connection", "$gw_upstream_connection");
         header(l, "Content-Type", "$content_type");
         header(l, "Accept", "$http_accept");
         // The host as the URL names it: with its port only when that is not the scheme's own (a remote provider's

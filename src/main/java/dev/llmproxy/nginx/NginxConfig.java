@@ -110,8 +110,13 @@ public final class NginxConfig {
     static Map<String, String> errorReturns(Config config) {
         // The backend a call was handed to is nginx's $gw_backend (a name of letters, digits and dashes), put in
         // after quoting: the catalog's own text never holds a '$'.
-        Map<String, String> nginxKnows =
-                Map.of("backend", BACKEND_MARK, "max_body_bytes", Long.toString(config.maxBodyBytes()));
+        Map<String, String> nginxKnows = Map.of(
+                "backend",
+                BACKEND_MARK,
+                "max_body_bytes",
+                Long.toString(config.maxBodyBytes()),
+                "detail",
+                "it closed the connection before answering.");
         Map<String, String> v = new LinkedHashMap<>();
         for (ErrorCode code : ErrorCode.values()) {
             if (nginxKnows.keySet().containsAll(code.slots())) {

@@ -22,12 +22,19 @@ public final class ModelField {
     private final String model;
     private final int valueStart;
     private final int valueEnd;
+    private final boolean stream;
 
-    private ModelField(byte[] body, String model, int valueStart, int valueEnd) {
+    private ModelField(byte[] body, String model, int valueStart, int valueEnd, boolean stream) {
         this.body = body;
         this.model = model;
         this.valueStart = valueStart;
         this.valueEnd = valueEnd;
+        this.stream = stream;
+    }
+
+    /** Whether the call asks for a streamed answer (a top-level {@code "stream": true}). */
+    public boolean stream() {
+        return stream;
     }
 
     /** Thrown for a body that is not a JSON object with a string {@code model}. */
@@ -49,6 +56,7 @@ public final class ModelField {
         boolean modelNotString = false;
         int start = -1;
         int end = -1;
+        boolean stream = false;
         try (JsonParser p = FACTORY.createParser(body)) {
             // JSON on the wire is UTF-8 (RFC 8259, 8.1); in UTF-16 or -32, which the parser would also read,
             // there are no byte offsets to rewrite at.
@@ -59,8 +67,12 @@ public final class ModelField {
             JsonToken t;
             while ((t = p.nextToken()) == JsonToken.FIELD_NAME) {
                 boolean isModel = "model".equals(p.currentName());
+                boolean isStream = "stream".equals(p.currentName());
                 JsonToken value = p.nextToken();
-                if (isModel && value == JsonToken.VALUE_STRING) {
+                if (isStream) {
+                    stream = value == JsonToken.VALUE_TRUE; // the last of duplicate keys wins, as for the model
+                    p.skipChildren();
+                } else if (isModel && value == JsonToken.VALUE_STRING) {
                     start = (int) p.currentTokenLocation().getByteOffset();
                     model = p.getText();
                     end = (int) p.currentLocation().getByteOffset();
@@ -88,7 +100,7 @@ public final class ModelField {
         if (!ModelRef.isValid(model)) {
             throw new Invalid(ErrorCode.INVALID_MODEL.error());
         }
-        return new ModelField(body, model, start, end);
+        return new ModelField(body, model, start, end, stream);
     }
 
     /**

@@ -102,4 +102,15 @@ class ModelFieldTest {
                 code,
                 assertThrows(ModelField.Invalid.class, () -> read(body)).error().code());
     }
+
+    @org.junit.jupiter.api.Test
+    void aStreamedCallIsATopLevelStreamTrue() throws Exception {
+        assertTrue(ModelField.read("{\"model\":\"m\",\"stream\":true}".getBytes()).stream());
+        assertFalse(ModelField.read("{\"model\":\"m\",\"stream\":false}".getBytes()).stream());
+        assertFalse(ModelField.read("{\"model\":\"m\",\"stream\":\"true\"}".getBytes()).stream());
+        assertFalse(ModelField.read("{\"model\":\"m\",\"x\":{\"stream\":true}}".getBytes()).stream(), "nested");
+        assertFalse(
+                ModelField.read("{\"model\":\"m\",\"stream\":true,\"stream\":false}".getBytes()).stream(),
+                "the last wins");
+    }
 }
