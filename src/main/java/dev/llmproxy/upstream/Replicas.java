@@ -6,6 +6,7 @@ import java.io.InputStream;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -41,7 +42,7 @@ public final class Replicas<T> {
         this.clock = clock;
         this.inFlight = new int[replicas.size()];
         this.restUntil = new Instant[replicas.size()];
-        java.util.Arrays.fill(restUntil, Instant.MIN);
+        Arrays.fill(restUntil, Instant.MIN);
     }
 
     public List<T> all() {
@@ -68,10 +69,13 @@ public final class Replicas<T> {
                 rest(i);
                 failure = e;
                 continue; // nothing was sent: the next replica may take it
-            } catch (IOException | RuntimeException e) {
+            } catch (IOException e) {
                 reached(i);
                 release(i);
                 throw e; // it may have been received: never sent twice
+            } catch (RuntimeException e) {
+                release(i);
+                throw e;
             }
             reached(i);
             return withRelease(response, i);
