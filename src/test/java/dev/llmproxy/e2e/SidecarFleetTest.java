@@ -13,7 +13,7 @@ import dev.llmproxy.testing.DyingUpstream;
 import dev.llmproxy.testing.FakeOllama;
 import dev.llmproxy.testing.FakeVllm;
 import dev.llmproxy.testing.Http;
-import dev.llmproxy.testing.TestCa;
+import dev.llmproxy.testing.KeytoolCa;
 import io.javalin.Javalin;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -223,7 +223,7 @@ class SidecarFleetTest {
     @Test
     void anHttpsBackendIsVerifiedWithItsCaFileAndSentItsKeyAndHeadersNeverTheClientsToken(@TempDir Path dir)
             throws Exception {
-        var ca = new TestCa(dir);
+        var ca = new KeytoolCa(dir);
         String caFile = ",\"ca_file\":\"" + ca.pem() + "\"";
         String key = ",\"api_key_env\":\"REMOTE_KEY\",\"headers\":{\"OpenAI-Organization\":\"org-test\"}";
         try (var remote = HttpsFake.start(ca.serverFor("localhost"));

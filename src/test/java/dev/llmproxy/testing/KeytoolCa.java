@@ -15,10 +15,11 @@ import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 
 /**
- * A certificate authority for tests, made with the JDK's keytool (no other program): its certificate as a PEM
- * bundle for {@code ca_file}, and server certificates it signs for a host name.
+ * A certificate authority for tests, made with the JDK's keytool: its certificate as a PEM bundle for
+ * {@code ca_file}, and server certificates it signs for a host name. Unlike {@code TestCa} (openssl, as an operator
+ * would) it runs no other program, so a sidecar-only test using it stays in the unit loop.
  */
-public final class TestCa {
+public final class KeytoolCa {
     private static final String PASSWORD = "changeit";
 
     private final Path dir;
@@ -26,7 +27,7 @@ public final class TestCa {
     private final Path pem;
 
     /** A new CA whose files live in {@code dir} (a path without spaces, as a JUnit temporary directory). */
-    public TestCa(Path dir) throws Exception {
+    public KeytoolCa(Path dir) throws Exception {
         this.dir = dir;
         this.store = dir.resolve("ca.p12");
         this.pem = dir.resolve("ca.pem");
