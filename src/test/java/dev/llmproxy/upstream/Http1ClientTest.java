@@ -423,6 +423,15 @@ class Http1ClientTest {
     }
 
     @Test
+    void theHostHeaderCarriesThePortOnlyWhenItIsNotTheSchemes() {
+        assertEquals("api.example.com", Request.host(new UpstreamUrl("https", "api.example.com", 443, "")));
+        assertEquals("gpu-1", Request.host(new UpstreamUrl("http", "gpu-1", 80, "")));
+        assertEquals("gpu-1:8000", Request.host(new UpstreamUrl("http", "gpu-1", 8000, "")));
+        assertEquals("api.example.com:80", Request.host(new UpstreamUrl("https", "api.example.com", 80, "")));
+        assertEquals("[::1]", Request.host(new UpstreamUrl("http", "::1", 80, "")));
+    }
+
+    @Test
     void aKeepaliveOfZeroKeepsNoConnectionAndAShortOneLetsThemGo() throws Exception {
         try (var up = ok();
                 var none = new Http1Client(backend(Duration.ZERO, "http://127.0.0.1:" + up.port()), CONNECT, READ)) {
