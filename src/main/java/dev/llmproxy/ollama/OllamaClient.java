@@ -1,5 +1,6 @@
 package dev.llmproxy.ollama;
 
+import dev.llmproxy.backends.BackendSpec;
 import dev.llmproxy.backends.UpstreamUrl;
 import dev.llmproxy.support.Json;
 import dev.llmproxy.upstream.Http1Client;
@@ -8,11 +9,17 @@ import java.time.Duration;
 /**
  * Calls Ollama's native API over blocking HTTP/1.1 ({@link Http1Client}), one virtual thread per call.
  * A call is made first and executed after, so a caller whose client went away can cancel it at any
- * moment: the connection closes and Ollama stops generating.
+ * moment: the connection closes and Ollama stops generating. Each call goes to one of the backend's replicas,
+ * picked as it is executed, with the backend's key and configured headers.
  */
 public final class OllamaClient implements AutoCloseable {
     private final Http1Client http;
 
+    public OllamaClient(BackendSpec backend, Duration connectTimeout, Duration readTimeout) {
+        this.http = new Http1Client(backend, connectTimeout, readTimeout);
+    }
+
+    /** One replica, with neither key nor extra headers. */
     public OllamaClient(UpstreamUrl base, Duration connectTimeout, Duration readTimeout) {
         this.http = new Http1Client(base, connectTimeout, readTimeout);
     }

@@ -12,8 +12,7 @@ import java.util.Map;
 /**
  * A relay for every configured backend, and their kept connections: the sidecar serves calls with these
  * when nginx does not carry them (Ollama, echo, and every backend when the sidecar is the whole gateway).
- * A backend's calls go to its first replica; balancing over replicas here is still to come (nginx balances
- * the OpenAI-type backends it carries).
+ * Each backend's client balances its calls over the backend's replicas as nginx does ({@code upstream.Replicas}).
  */
 public final class BackendRelays implements AutoCloseable {
     private final Map<String, VllmClient> openaiClients = new LinkedHashMap<>();
@@ -27,12 +26,12 @@ public final class BackendRelays implements AutoCloseable {
         for (BackendSpec b : backends.all()) {
             switch (b.type()) {
                 case OPENAI -> {
-                    var client = new VllmClient(b.urls().get(0), b.apiKey(), connectTimeout, readTimeout);
+                    var client = new VllmClient(b, connectTimeout, readTimeout);
                     openaiClients.put(b.name(), client);
                     openai.put(b.name(), new VllmRelay(client));
                 }
                 case OLLAMA -> {
-                    var client = new OllamaClient(b.urls().get(0), connectTimeout, readTimeout);
+                    var client = new OllamaClient(b, connectTimeout, readTimeout);
                     ollamaClients.put(b.name(), client);
                     ollama.put(b.name(), new OllamaRelay(client, metrics));
                 }

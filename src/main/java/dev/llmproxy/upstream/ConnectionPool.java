@@ -5,16 +5,19 @@ import java.util.Deque;
 import java.util.concurrent.ConcurrentLinkedDeque;
 
 /**
- * Idle connections kept for reuse, the most recently used first, each at most {@value #MAX_IDLE_SECONDS} s:
- * below uvicorn's 5 s keep-alive, which vLLM serves with, so the upstream rarely closes one under us.
+ * Idle connections to one replica kept for reuse, the most recently used first, each for at most the backend's
+ * keep-alive: below the server's own idle timeout (uvicorn's 5 s, which vLLM serves with), so the upstream rarely
+ * closes one under us. A keep-alive of zero keeps none.
  */
 final class ConnectionPool implements AutoCloseable {
-    static final int MAX_IDLE_SECONDS = 4;
     private static final int MAX_IDLE = 64;
-    private static final long MAX_IDLE_NANOS =
-            Duration.ofSeconds(MAX_IDLE_SECONDS).toNanos();
 
+    private final long maxIdleNanos;
     private final Deque<Connection> idle = new ConcurrentLinkedDeque<>();
+
+    ConnectionPool(Duration keepalive) {
+        this.maxIdleNanos = keepalive.toNanos();
+    }
 
     /** The most recently kept connection still young enough, or null; older ones are closed on the way. */
     Connection take() {
@@ -33,7 +36,7 @@ final class ConnectionPool implements AutoCloseable {
     }
 
     boolean hasRoom() {
-        return idle.size() < MAX_IDLE;
+        return maxIdleNanos > 0 && idle.size() < MAX_IDLE;
     }
 
     /** Keeps {@code c}, read to the end of its last answer, for the next request. */
@@ -41,8 +44,8 @@ final class ConnectionPool implements AutoCloseable {
         idle.offerFirst(c);
     }
 
-    private static boolean fresh(Connection c) {
-        return System.nanoTime() - c.idleSince < MAX_IDLE_NANOS && !c.socket.isClosed();
+    private boolean fresh(Connection c) {
+        return System.nanoTime() - c.idleSince < maxIdleNanos && !c.socket.isClosed();
     }
 
     /** Closes the kept connections. */

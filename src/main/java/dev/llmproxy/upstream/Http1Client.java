@@ -1,11 +1,17 @@
 package dev.llmproxy.upstream;
 
+import dev.llmproxy.backends.BackendSpec;
 import dev.llmproxy.backends.UpstreamUrl;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.SocketTimeoutException;
+import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import javax.net.ssl.SSLSocketFactory;
@@ -17,7 +23,8 @@ import javax.net.ssl.SSLSocketFactory;
  * executor thread and then to the reading thread; on the Ollama streaming path that machinery cost more
  * CPU than the translation itself: README, "What each change bought".)
  *
- * <p>Idle connections are kept for reuse ({@link ConnectionPool}). A request on a kept connection that the
+ * <p>A client serves one backend: its replicas share the calls ({@link Replicas}), each with its own kept
+ * connections. Idle connections are kept for reuse ({@link ConnectionPool}). A request on a kept connection that the
  * upstream had closed meanwhile fails at once, before any byte of an answer; only then is it sent once
  * more, on a fresh connection. A failure that comes later is never retried: the upstream may have acted on
  * the request.
@@ -29,19 +36,57 @@ public final class Http1Client implements AutoCloseable {
     /** A kept connection the upstream had closed fails within this of our writing to it. */
     private static final long STALE_FAILURE_NANOS = Duration.ofMillis(500).toNanos();
 
-    private final UpstreamUrl base;
+    /** One replica: where it is, its kept connections, and how to open more. */
+    private record Replica(UpstreamUrl base, ConnectionPool pool, Dialer dialer) {}
+
+    private final Replicas<Replica> replicas;
     private final int readTimeoutMillis;
-    private final ConnectionPool pool = new ConnectionPool();
-    private final Dialer dialer;
+    /** Sent with every request: the backend's key and its configured headers. */
+    private final Map<String, String> headers;
 
     public Http1Client(UpstreamUrl base, Duration connectTimeout, Duration readTimeout) {
         this(base, connectTimeout, readTimeout, (SSLSocketFactory) SSLSocketFactory.getDefault());
     }
 
     public Http1Client(UpstreamUrl base, Duration connectTimeout, Duration readTimeout, SSLSocketFactory tls) {
-        this.base = base;
+        this(List.of(base), connectTimeout, readTimeout, tls, BackendSpec.DEFAULT_KEEPALIVE, Map.of());
+    }
+
+    /**
+     * A client of {@code backend}'s replicas, balanced ({@link Replicas}), with its key ({@code Authorization})
+     * and extra headers on every request, its {@code ca_file} for https and its keep-alive.
+     */
+    public Http1Client(BackendSpec backend, Duration connectTimeout, Duration readTimeout) {
+        this(
+                backend.urls(),
+                connectTimeout,
+                readTimeout,
+                CaBundle.socketFactory(backend.caFile()),
+                backend.keepalive(),
+                headers(backend));
+    }
+
+    private Http1Client(
+            List<UpstreamUrl> bases,
+            Duration connectTimeout,
+            Duration readTimeout,
+            SSLSocketFactory tls,
+            Duration keepalive,
+            Map<String, String> headers) {
+        List<Replica> all = new ArrayList<>();
+        for (UpstreamUrl base : bases) {
+            var pool = new ConnectionPool(keepalive);
+            all.add(new Replica(base, pool, new Dialer(base, millis(connectTimeout), tls, pool)));
+        }
+        this.replicas = new Replicas<>(all, Clock.systemUTC());
         this.readTimeoutMillis = millis(readTimeout);
-        this.dialer = new Dialer(base, millis(connectTimeout), tls, pool);
+        this.headers = headers;
+    }
+
+    private static Map<String, String> headers(BackendSpec backend) {
+        Map<String, String> h = new LinkedHashMap<>(backend.headers());
+        backend.apiKey().ifPresent(k -> h.put("Authorization", "Bearer " + k.value()));
+        return Collections.unmodifiableMap(h);
     }
 
     /** A POST of a JSON body to {@code path} (under the base URL's path prefix); not sent until executed. */
@@ -61,7 +106,7 @@ public final class Http1Client implements AutoCloseable {
     /** Closes the kept connections. */
     @Override
     public void close() {
-        pool.close();
+        replicas.all().forEach(r -> r.pool().close());
     }
 
     /** The upstream could not be reached: nothing was sent. */
@@ -81,6 +126,7 @@ public final class Http1Client implements AutoCloseable {
         private Call(Request request, String requestId, int readTimeout) {
             this.request = request;
             this.readTimeout = readTimeout;
+            headers.forEach(this::header);
             if (requestId != null) {
                 header("X-Request-ID", requestId); // checked like any other
             }
@@ -92,9 +138,17 @@ public final class Http1Client implements AutoCloseable {
             return this;
         }
 
-        /** Sends the request and reads the answer's head; the caller reads and closes the body. */
+        /**
+         * Sends the request and reads the answer's head; the caller reads and closes the body. The replica is
+         * picked now; one that cannot be reached passes the request to the next ({@link Replicas}).
+         */
         public Response execute() throws IOException {
-            byte[] head = request.head(base);
+            return replicas.execute(this::sendTo);
+        }
+
+        private Response sendTo(Replica replica) throws IOException {
+            ConnectionPool pool = replica.pool();
+            byte[] head = request.head(replica.base());
             boolean mayReuse = true;
             while (true) {
                 Connection c = mayReuse ? pool.take() : null;
@@ -103,7 +157,7 @@ public final class Http1Client implements AutoCloseable {
                     c.claim(this);
                     connection = c;
                 } else {
-                    c = connect(); // claimed as it is made, so a cancel can stop the connecting too
+                    c = connect(replica); // claimed as it is made, so a cancel can stop the connecting too
                 }
                 if (cancelled) {
                     c.close();
@@ -149,19 +203,20 @@ public final class Http1Client implements AutoCloseable {
             return cancelled;
         }
 
-        private Connection connect() throws IOException {
-            Connection c = dialer.create();
+        private Connection connect(Replica replica) throws IOException {
+            Connection c = replica.dialer().create();
             c.claim(this);
             connection = c;
             try {
-                dialer.connect(c);
+                replica.dialer().connect(c);
                 return c;
             } catch (IOException e) {
                 c.close();
                 if (cancelled) {
                     throw e;
                 }
-                throw new ConnectFailedException("cannot connect to " + base.authority() + ": " + e.getMessage(), e);
+                throw new ConnectFailedException(
+                        "cannot connect to " + replica.base().authority() + ": " + e.getMessage(), e);
             }
         }
     }

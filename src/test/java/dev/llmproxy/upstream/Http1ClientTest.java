@@ -4,7 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.llmproxy.backends.BackendSpec;
+import dev.llmproxy.backends.BackendType;
 import dev.llmproxy.backends.UpstreamUrl;
+import dev.llmproxy.support.Secret;
 import dev.llmproxy.testing.Ports;
 import java.io.ByteArrayOutputStream;
 import java.io.EOFException;
@@ -18,6 +21,8 @@ import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
@@ -368,6 +373,90 @@ class Http1ClientTest {
         assertThrows(
                 Http1Client.ConnectFailedException.class,
                 () -> c.get("/api/tags", READ).execute());
+    }
+
+    static BackendSpec backend(Duration keepalive, String... urls) {
+        List<String> problems = new java.util.ArrayList<>();
+        List<UpstreamUrl> parsed = java.util.Arrays.stream(urls)
+                .map(u -> UpstreamUrl.parse("url", u, problems))
+                .toList();
+        assertEquals(List.of(), problems);
+        return new BackendSpec(
+                "b",
+                BackendType.OLLAMA,
+                parsed,
+                Optional.empty(),
+                Map.of(),
+                Optional.of(new Secret("sk-upstream-key")),
+                Map.of("X-Tenant", "team-a"),
+                Optional.empty(),
+                keepalive);
+    }
+
+    static ScriptedServer ok() throws IOException {
+        return new ScriptedServer((conn, req, out) -> {
+            write(out, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+            return true;
+        });
+    }
+
+    @Test
+    void aBackendsClientSendsItsKeyAndHeadersAndPassesARefusedCallToTheNextReplica() throws Exception {
+        try (var up = ok();
+                var c = new Http1Client(
+                        backend(
+                                Duration.ofSeconds(4),
+                                "http://127.0.0.1:" + Ports.free(),
+                                "http://127.0.0.1:" + up.port()),
+                        CONNECT,
+                        READ)) {
+            for (int i = 0; i < 4; i++) {
+                try (var r = c.get("/api/tags", READ).execute()) {
+                    assertEquals("ok", text(r));
+                }
+            }
+            assertEquals(4, up.requests.size(), "every call answered by the replica that listens");
+            assertTrue(
+                    up.requests.get(0).contains("\r\nAuthorization: Bearer sk-upstream-key\r\n"), up.requests.get(0));
+            assertTrue(up.requests.get(0).contains("\r\nX-Tenant: team-a\r\n"), up.requests.get(0));
+        }
+    }
+
+    @Test
+    void theHostHeaderCarriesThePortOnlyWhenItIsNotTheSchemes() {
+        assertEquals("api.example.com", Request.host(new UpstreamUrl("https", "api.example.com", 443, "")));
+        assertEquals("gpu-1", Request.host(new UpstreamUrl("http", "gpu-1", 80, "")));
+        assertEquals("gpu-1:8000", Request.host(new UpstreamUrl("http", "gpu-1", 8000, "")));
+        assertEquals("api.example.com:80", Request.host(new UpstreamUrl("https", "api.example.com", 80, "")));
+        assertEquals("[::1]", Request.host(new UpstreamUrl("http", "::1", 80, "")));
+    }
+
+    @Test
+    void aKeepaliveOfZeroKeepsNoConnectionAndAShortOneLetsThemGo() throws Exception {
+        try (var up = ok();
+                var none = new Http1Client(backend(Duration.ZERO, "http://127.0.0.1:" + up.port()), CONNECT, READ)) {
+            for (int i = 0; i < 3; i++) {
+                try (var r = none.get("/", READ).execute()) {
+                    assertEquals("ok", text(r));
+                }
+            }
+            assertEquals(3, up.connections.get(), "a connection per call");
+        }
+        try (var up = ok();
+                var brief = new Http1Client(
+                        backend(Duration.ofMillis(300), "http://127.0.0.1:" + up.port()), CONNECT, READ)) {
+            for (int i = 0; i < 2; i++) {
+                try (var r = brief.get("/", READ).execute()) {
+                    assertEquals("ok", text(r));
+                }
+            }
+            assertEquals(1, up.connections.get(), "kept within its keep-alive");
+            Thread.sleep(400);
+            try (var r = brief.get("/", READ).execute()) {
+                assertEquals("ok", text(r));
+            }
+            assertEquals(2, up.connections.get(), "not kept past it");
+        }
     }
 
     @Test
