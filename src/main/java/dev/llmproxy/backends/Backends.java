@@ -1,8 +1,12 @@
 package dev.llmproxy.backends;
 
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -45,6 +49,23 @@ public final class Backends {
 
     public List<String> discoveredModels(String backend) {
         return discovered.getOrDefault(backend, List.of());
+    }
+
+    /**
+     * Exact names that more than one backend serves (configured or discovered), each with those backends in
+     * list order: an unprefixed call goes to the first, {@code name:model} reaches any of them.
+     */
+    public Map<String, List<String>> sharedModels() {
+        Map<String, List<String>> byModel = new TreeMap<>();
+        for (BackendSpec b : all) {
+            Set<String> names = new LinkedHashSet<>(discoveredModels(b.name()));
+            b.models().orElse(List.of()).stream().filter(m -> !m.endsWith("*")).forEach(names::add);
+            for (String name : names) {
+                byModel.computeIfAbsent(name, k -> new ArrayList<>()).add(b.name());
+            }
+        }
+        byModel.values().removeIf(backends -> backends.size() < 2);
+        return byModel;
     }
 
     /** The backend and upstream name for a client's model; empty when no backend serves it. */
