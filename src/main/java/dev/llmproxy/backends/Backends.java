@@ -86,8 +86,7 @@ public final class Backends {
             }
         }
         for (BackendSpec b : all) {
-            if (b.models().map(m -> m.contains(model)).orElse(false)
-                    || discoveredModels(b.name()).contains(model)) {
+            if (b.models().map(m -> m.contains(model)).orElse(false) || found(b, model)) {
                 return Optional.of(new ModelRef(model, b, model));
             }
         }
@@ -99,6 +98,13 @@ public final class Backends {
             }
         }
         return defaultBackend.map(b -> new ModelRef(model, b, model));
+    }
+
+    /** Whether discovery found {@code model} on {@code b}; Ollama lists {@code llama3.2:latest} for {@code llama3.2}. */
+    private boolean found(BackendSpec b, String model) {
+        List<String> models = discoveredModels(b.name());
+        return models.contains(model)
+                || b.type() == BackendType.OLLAMA && model.indexOf(':') < 0 && models.contains(model + ":latest");
     }
 
     /** For start-up lines: each backend's name, type and replicas ({@code vllm (openai, http://gpu-1:8000)}). */
