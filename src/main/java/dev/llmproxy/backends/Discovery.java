@@ -1,7 +1,7 @@
 package dev.llmproxy.backends;
 
-import java.time.InstantSource;
 import java.time.Duration;
+import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -81,7 +81,8 @@ public final class Discovery implements AutoCloseable {
         refreshNow();
         scheduler = Executors.newSingleThreadScheduledExecutor(
                 Thread.ofVirtual().name("model-discovery").factory());
-        scheduler.scheduleWithFixedDelay(this::refreshQuietly, every.toMillis(), every.toMillis(), TimeUnit.MILLISECONDS);
+        scheduler.scheduleWithFixedDelay(
+                this::refreshQuietly, every.toMillis(), every.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     /** Asks every replica now (tests call this instead of waiting for the period). */
@@ -114,7 +115,9 @@ public final class Discovery implements AutoCloseable {
             if (after.get(i).backend().discovers()) {
                 backends.discovered(
                         after.get(i).name(),
-                        after.get(i).discovered().stream().map(DiscoveredModel::name).toList());
+                        after.get(i).discovered().stream()
+                                .map(DiscoveredModel::name)
+                                .toList());
             }
         }
         Map<String, List<String>> newlyShared = new LinkedHashMap<>();
@@ -180,7 +183,9 @@ public final class Discovery implements AutoCloseable {
                         "backend {} replica {} is up{}",
                         after.name(),
                         is.replica(),
-                        after.backend().discovers() ? " and serves " + is.models().size() + " models" : "");
+                        after.backend().discovers()
+                                ? " and serves " + is.models().size() + " models"
+                                : "");
             }
         }
     }

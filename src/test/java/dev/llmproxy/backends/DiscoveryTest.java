@@ -68,7 +68,8 @@ class DiscoveryTest {
         var backends = new Backends(List.of(spec("a", null, "a1:8000", "a2:8000")), Optional.empty());
         listed.put("a1:8000", List.of("m1", "shared"));
         listed.put("a2:8000", List.of("shared", "m2"));
-        var status = new Discovery(backends, replicas, clock).refreshNow().backends().get(0);
+        var status =
+                new Discovery(backends, replicas, clock).refreshNow().backends().get(0);
 
         assertEquals(List.of("m1", "shared", "m2"), backends.discoveredModels("a"));
         assertEquals(
@@ -106,8 +107,7 @@ class DiscoveryTest {
 
     @Test
     void aModelThatMovesIsFollowedAfterTheNextRefresh() {
-        var backends = new Backends(
-                List.of(spec("a", null, "a1:8000"), spec("b", null, "b1:8000")), Optional.empty());
+        var backends = new Backends(List.of(spec("a", null, "a1:8000"), spec("b", null, "b1:8000")), Optional.empty());
         listed.put("a1:8000", List.of("m"));
         listed.put("b1:8000", List.of("other"));
         var discovery = new Discovery(backends, replicas, clock);
