@@ -48,4 +48,9 @@ public record BackendSpec(
     public boolean discovers() {
         return models.isEmpty() && type != BackendType.ECHO;
     }
+
+    /** This backend with only {@code replica}: for asking one replica (what it serves) rather than any. */
+    public BackendSpec onlyReplica(UpstreamUrl replica) {
+        return new BackendSpec(name, type, List.of(replica), models, aliases, apiKey, headers, caFile, keepalive);
+    }
 }

@@ -1,8 +1,12 @@
 package dev.llmproxy.backends;
 
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -52,6 +56,23 @@ public final class Backends {
         return discovered.getOrDefault(backend, List.of());
     }
 
+    /**
+     * Exact names that more than one backend serves (configured or discovered), each with those backends in
+     * list order: an unprefixed call goes to the first, {@code name:model} reaches any of them.
+     */
+    public Map<String, List<String>> sharedModels() {
+        Map<String, List<String>> byModel = new TreeMap<>();
+        for (BackendSpec b : all) {
+            Set<String> names = new LinkedHashSet<>(discoveredModels(b.name()));
+            b.models().orElse(List.of()).stream().filter(m -> !m.endsWith("*")).forEach(names::add);
+            for (String name : names) {
+                byModel.computeIfAbsent(name, k -> new ArrayList<>()).add(b.name());
+            }
+        }
+        byModel.values().removeIf(backends -> backends.size() < 2);
+        return byModel;
+    }
+
     /** The backend and upstream name for a client's model; empty when no backend serves it. */
     public Optional<ModelRef> route(String model) {
         for (BackendSpec b : all) {
@@ -70,7 +91,7 @@ public final class Backends {
             }
         }
         for (BackendSpec b : all) {
-            if (served(b).contains(model) || discoveredModels(b.name()).contains(model)) {
+            if (served(b).contains(model) || found(b, model)) {
                 return Optional.of(new ModelRef(model, b, model));
             }
         }
@@ -82,6 +103,13 @@ public final class Backends {
             }
         }
         return defaultBackend.map(b -> new ModelRef(model, b, model));
+    }
+
+    /** Whether discovery found {@code model} on {@code b}; Ollama lists {@code llama3.2:latest} for {@code llama3.2}. */
+    private boolean found(BackendSpec b, String model) {
+        List<String> models = discoveredModels(b.name());
+        return models.contains(model)
+                || b.type() == BackendType.OLLAMA && model.indexOf(':') < 0 && models.contains(model + ":latest");
     }
 
     /** For start-up lines: each backend's name, type and replicas ({@code vllm (openai, http://gpu-1:8000)}). */

@@ -17,6 +17,7 @@ import java.util.Optional;
  * @param bodyMemoryBytes request bodies the sidecar holds at once, at most; 0 for half its heap
  * @param gatewaySecret proves a call came from nginx; without it the sidecar serves only direct clients
  * @param nginx how the rendered nginx front listens and answers browsers
+ * @param modelsRefresh how often backends' models are discovered and their replicas probed
  */
 public record Config(
         Backends backends,
@@ -31,7 +32,8 @@ public record Config(
         Optional<Secret> gatewaySecret,
         Duration upstreamConnectTimeout,
         Duration upstreamReadTimeout,
-        NginxSettings nginx) {
+        NginxSettings nginx,
+        Duration modelsRefresh) {
 
     /**
      * The nginx front's own settings, used only when rendering its config.

@@ -53,7 +53,8 @@ public final class ConfigLoader {
             "TLS_CERT_FILE",
             "TLS_KEY_FILE",
             "NGINX_HTTP_REDIRECT_LISTEN",
-            "CORS_ALLOW_ORIGINS");
+            "CORS_ALLOW_ORIGINS",
+            "MODELS_REFRESH_SECONDS");
 
     private static final Pattern ORIGIN = Pattern.compile("https?://[A-Za-z0-9.-]+(:\\d{1,5})?");
     private static final Pattern KEY_PREFIX = Pattern.compile("[A-Za-z0-9._:-]{1,64}");
@@ -104,6 +105,7 @@ public final class ConfigLoader {
         long connect = integer("UPSTREAM_CONNECT_TIMEOUT_SECONDS", 5, 1, 300);
         long read = integer("UPSTREAM_READ_TIMEOUT_SECONDS", 600, 1, 86_400);
         Config.NginxSettings nginx = nginxSettings();
+        long modelsRefresh = integer("MODELS_REFRESH_SECONDS", 60, 1, 86_400);
         if (!problems.isEmpty()) {
             throw new ConfigException(problems);
         }
@@ -120,7 +122,8 @@ public final class ConfigLoader {
                 gatewaySecret,
                 Duration.ofSeconds(connect),
                 Duration.ofSeconds(read),
-                nginx);
+                nginx,
+                Duration.ofSeconds(modelsRefresh));
     }
 
     private String text(String name, String fallback) {

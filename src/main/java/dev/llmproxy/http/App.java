@@ -1,6 +1,7 @@
 package dev.llmproxy.http;
 
 import dev.llmproxy.authz.Gatekeeper;
+import dev.llmproxy.backends.Discovery;
 import dev.llmproxy.config.Config;
 import dev.llmproxy.contract.ApiException;
 import dev.llmproxy.contract.Endpoint;
@@ -10,10 +11,14 @@ import dev.llmproxy.contract.OpenAiError;
 import dev.llmproxy.metrics.Metrics;
 import dev.llmproxy.ratelimit.RateLimiter;
 import dev.llmproxy.relay.BackendRelays;
+import dev.llmproxy.relay.ModelListing;
+import dev.llmproxy.relay.UpstreamModels;
 import io.javalin.Javalin;
 import io.javalin.compression.CompressionStrategy;
+import io.javalin.config.Key;
 import io.javalin.http.Context;
 import io.javalin.http.HttpResponseException;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
 import org.eclipse.jetty.server.HttpConnectionFactory;
@@ -29,7 +34,14 @@ public final class App {
     /** How long a stopping sidecar waits for calls in progress (a stream still running then is cut). */
     static final Duration STOP_TIMEOUT = Duration.ofSeconds(5);
 
+    private static final Key<Discovery> DISCOVERY = new Key<>("llmproxy.discovery");
+
     private App() {}
+
+    /** The model discovery of a server {@link #create} built: tests refresh it instead of waiting. */
+    public static Discovery discovery(Javalin app) {
+        return app.unsafe.appDataManager.get(DISCOVERY);
+    }
 
     public static Javalin create(Config config, RateLimiter limiter) {
         var metrics = new Metrics();
@@ -47,7 +59,12 @@ public final class App {
                         : Runtime.getRuntime().maxMemory() / 2));
         metrics.bodyBudget(bodyBudget::available, bodyBudget::refusals);
         var modelCalls = new ModelCallHandler(admission, config.backends(), config.maxBodyBytes(), bodyBudget, relays);
-        var health = new HealthHandlers(limiter, config.redis().failureMode());
+        // Listing models is quick: bounded like connecting, not like generating.
+        var upstreamModels =
+                new UpstreamModels(config.backends(), config.upstreamConnectTimeout(), config.upstreamConnectTimeout());
+        var discovery = new Discovery(config.backends(), upstreamModels, Clock.systemUTC());
+        metrics.backends(discovery::statuses);
+        var health = new HealthHandlers(limiter, config.redis().failureMode(), discovery::statuses);
 
         return Javalin.create(cfg -> {
             cfg.startup.showJavalinBanner = false;
@@ -56,7 +73,14 @@ public final class App {
             // Streams must reach the client as written: no gzip buffering in between.
             cfg.http.compressionStrategy = CompressionStrategy.NONE;
             cfg.http.prefer405over404 = true;
-            cfg.events.serverStopped(relays::close); // their kept connections
+            cfg.appData(DISCOVERY, discovery);
+            // Before the first call is accepted, so that unprefixed models route by what the backends serve.
+            cfg.events.serverStarting(() -> discovery.start(config.modelsRefresh()));
+            cfg.events.serverStopped(() -> {
+                discovery.close();
+                upstreamModels.close();
+                relays.close(); // their kept connections
+            });
             // Jetty remembers header fields per connection and by default hands a remembered one back for a
             // later value that differs only in case: on nginx's shared connections, `Bearer abc` would then
             // authenticate `Bearer ABC` with abc's label. Case-sensitive, every value is the one this request sent.
@@ -90,7 +114,7 @@ public final class App {
                     cfg.routes.post(endpoint.path(), ctx -> modelCalls.handle(ctx, endpoint));
                 }
             }
-            cfg.routes.get(Endpoint.MODELS.path(), new ModelsHandler(admission, relays.listing()));
+            cfg.routes.get(Endpoint.MODELS.path(), new ModelsHandler(admission, new ModelListing(discovery)));
             cfg.routes.get("/healthz", health::alive);
             cfg.routes.get("/readyz", health::ready);
             // Not routed by nginx: scraped on the sidecar's own (private) address.

@@ -17,11 +17,11 @@ final class ModelsHandler implements Handler {
     }
 
     @Override
-    public void handle(Context ctx) throws InterruptedException {
+    public void handle(Context ctx) {
         if (admission.fromNginx(ctx)) {
             ctx.header(GatewayHeaders.PROXY_BACKEND, GatewayHeaders.BACKEND_SIDECAR); // for nginx's access log
         }
         admission.admit(ctx, null);
-        ctx.contentType("application/json").result(Json.bytes(listing.list(RequestIds.of(ctx))));
+        ctx.contentType("application/json").result(Json.bytes(listing.list()));
     }
 }

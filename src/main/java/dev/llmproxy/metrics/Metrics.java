@@ -1,13 +1,17 @@
 package dev.llmproxy.metrics;
 
+import dev.llmproxy.backends.BackendStatus;
+import dev.llmproxy.backends.ReplicaStatus;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.LongSupplier;
+import java.util.function.Supplier;
 
 /**
- * The sidecar's Prometheus metrics. Labels are bounded: decision outcomes are a fixed set and token
- * labels come from the configuration, never from a request.
+ * The sidecar's Prometheus metrics. Labels are bounded: decision outcomes are a fixed set; token labels,
+ * backends and replicas come from the configuration, never from a request.
  */
 public final class Metrics {
     /** Authz decision outcomes. */
@@ -38,6 +42,7 @@ public final class Metrics {
     private final Map<String, Histogram> upstreamSeconds = new ConcurrentHashMap<>();
     private final Map<String, Histogram> firstTokenSeconds = new ConcurrentHashMap<>();
     private final Map<TokenKey, LongAdder> tokens = new ConcurrentHashMap<>();
+    private volatile Supplier<List<BackendStatus>> backends = List::of;
 
     public void decision(Outcome outcome, String tokenLabel) {
         decisions
@@ -82,6 +87,11 @@ public final class Metrics {
     public void bodyBudget(LongSupplier available, LongSupplier refused) {
         this.bodyMemoryAvailable = available;
         this.bodyMemoryRefused = refused;
+    }
+
+    /** Each backend and replica as the last discovery left them. */
+    public void backends(Supplier<List<BackendStatus>> statuses) {
+        this.backends = statuses;
     }
 
     /** Prometheus text exposition format, version 0.0.4. */
@@ -131,8 +141,49 @@ public final class Metrics {
                 .append("\"} ")
                 .append(v.sum())
                 .append('\n'));
+        backends(out, backends.get());
         process(out);
         return out.toString();
+    }
+
+    private static void backends(StringBuilder out, List<BackendStatus> statuses) {
+        out.append(
+                "# HELP llmproxy_backend_up Whether a replica answered the last refresh (its model list, or a connection when its models are configured).\n");
+        out.append("# TYPE llmproxy_backend_up gauge\n");
+        for (BackendStatus b : statuses) {
+            for (ReplicaStatus r : b.replicas()) {
+                out.append("llmproxy_backend_up{backend=\"")
+                        .append(b.name())
+                        .append("\",replica=\"")
+                        .append(r.replica())
+                        .append("\"} ")
+                        .append(r.up() ? 1 : 0)
+                        .append('\n');
+            }
+        }
+        out.append(
+                "# HELP llmproxy_backend_models Models a backend serves: found on its replicas (the last list kept while they fail), or configured.\n");
+        out.append("# TYPE llmproxy_backend_models gauge\n");
+        for (BackendStatus b : statuses) {
+            long models = b.backend().discovers()
+                    ? b.discovered().size()
+                    : b.backend().models().orElse(List.of()).size();
+            out.append("llmproxy_backend_models{backend=\"")
+                    .append(b.name())
+                    .append("\"} ")
+                    .append(models)
+                    .append('\n');
+        }
+        out.append("# HELP llmproxy_backend_refresh_timestamp_seconds When a backend's replicas were last asked.\n");
+        out.append("# TYPE llmproxy_backend_refresh_timestamp_seconds gauge\n");
+        for (BackendStatus b : statuses) {
+            b.refreshedAt()
+                    .ifPresent(at -> out.append("llmproxy_backend_refresh_timestamp_seconds{backend=\"")
+                            .append(b.name())
+                            .append("\"} ")
+                            .append(at.toEpochMilli() / 1000.0)
+                            .append('\n'));
+        }
     }
 
     /** The process itself, so leaks show up in the same scrape (and in the soak report). */

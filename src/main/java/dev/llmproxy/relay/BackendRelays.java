@@ -20,7 +20,6 @@ public final class BackendRelays implements AutoCloseable {
     private final Map<String, VllmRelay> openai = new LinkedHashMap<>();
     private final Map<String, OllamaRelay> ollama = new LinkedHashMap<>();
     private final EchoRelay echo = new EchoRelay();
-    private final ModelListing listing;
 
     public BackendRelays(Backends backends, Duration connectTimeout, Duration readTimeout, Metrics metrics) {
         for (BackendSpec b : backends.all()) {
@@ -40,7 +39,6 @@ public final class BackendRelays implements AutoCloseable {
                 }
             }
         }
-        this.listing = new ModelListing(backends, openaiClients, ollamaClients, connectTimeout);
     }
 
     public VllmRelay openai(BackendSpec backend) {
@@ -53,10 +51,6 @@ public final class BackendRelays implements AutoCloseable {
 
     public EchoRelay echo() {
         return echo;
-    }
-
-    public ModelListing listing() {
-        return listing;
     }
 
     @Override

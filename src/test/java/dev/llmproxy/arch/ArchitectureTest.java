@@ -116,6 +116,30 @@ class ArchitectureTest {
                 .check(classes);
     }
 
+    /** Routing and discovery decide; the calls discovery makes are handed in (relay's UpstreamModels). */
+    @Test
+    void backendsDecideWithoutIo() {
+        noClasses()
+                .that()
+                .resideInAPackage("dev.llmproxy.backends..")
+                .should()
+                .dependOnClassesThat()
+                .resideInAnyPackage(
+                        "java.net.http..",
+                        "java.nio.channels..",
+                        "java.nio.file..",
+                        "javax.net..",
+                        "dev.llmproxy.upstream..",
+                        "dev.llmproxy.relay..",
+                        "dev.llmproxy.vllm..",
+                        "dev.llmproxy.ollama..",
+                        "dev.llmproxy.http..",
+                        "redis..")
+                .orShould()
+                .dependOnClassesThat(type(java.net.Socket.class).or(type(java.net.InetSocketAddress.class)))
+                .check(classes);
+    }
+
     /** Maven runs the classes named *Test: a class of tests named otherwise would never run (it happened). */
     @Test
     void everyClassOfTestsIsOneMavenRuns() {

@@ -138,6 +138,21 @@ class BackendsTest {
     }
 
     @Test
+    void anOllamaModelWithoutATagIsItsLatest() {
+        var b = new Backends(
+                List.of(
+                        spec("vllm", BackendType.OPENAI, null, Map.of()),
+                        spec("ollama", BackendType.OLLAMA, null, Map.of())),
+                Optional.empty());
+        b.discovered("vllm", List.of("mistral:latest"));
+        b.discovered("ollama", List.of("llama3.2:latest", "phi:latest"));
+        assertEquals("ollama llama3.2", route(b, "llama3.2"), "the name Ollama itself accepts is sent");
+        assertEquals("ollama llama3.2:latest", route(b, "llama3.2:latest"));
+        assertEquals("ollama phi", route(b, "phi"));
+        assertEquals("none", route(b, "mistral"), "only Ollama reads a bare name as :latest");
+    }
+
+    @Test
     void theDefaultMustBeABackend() {
         assertThrows(IllegalArgumentException.class, () -> new Backends(List.of(), Optional.of("vllm")));
         assertTrue(legacy("ollama").defaultBackend().isPresent());

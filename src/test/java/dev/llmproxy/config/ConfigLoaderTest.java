@@ -66,6 +66,7 @@ class ConfigLoaderTest {
         assertEquals(4 * 1024 * 1024, c.maxBodyBytes());
         assertEquals("127.0.0.1", c.sidecarHost());
         assertEquals(8081, c.sidecarPort());
+        assertEquals(java.time.Duration.ofSeconds(60), c.modelsRefresh());
         assertTrue(c.gatewaySecret().isEmpty());
         assertTrue(vllm(c).apiKey().isEmpty());
         assertEquals(Duration.ofSeconds(5), c.upstreamConnectTimeout());
@@ -283,6 +284,8 @@ class ConfigLoaderTest {
                 "RATE_LIMIT_KEY_PREFIX|has space|must be 1-64 letters",
                 "REDIS_TIMEOUT_MS|5|must be an integer from 10",
                 "REDIS_POOL_SIZE|0|must be an integer from 1",
+                "MODELS_REFRESH_SECONDS|0|must be an integer from 1 to 86400",
+                "MODELS_REFRESH_SECONDS|86401|must be an integer from 1 to 86400",
                 "TLS_CERT_FILE|/etc/tls/cert.pem|give both",
                 "TLS_KEY_FILE|/etc/tls/key.pem|give both",
                 "NGINX_HTTP_REDIRECT_LISTEN|80|only makes sense with TLS",

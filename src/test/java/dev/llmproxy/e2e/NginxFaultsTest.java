@@ -172,7 +172,8 @@ class NginxFaultsTest {
         var r = Http.post(gw.url("/v1/chat/completions"), CHAT, "Authorization", bearer(TOKEN));
         NginxGatewayTest.assertOpenAiError(r, 502, "backend_unavailable");
         assertTrue(r.headers().firstValue("x-request-id").isPresent());
-        // One backend down still lists the other's models; both down is a 502.
+        // One backend down (as the next refresh finds) still lists the other's models; both down is a 502.
+        gw.refreshModels();
         var models = Http.get(gw.url("/v1/models"), "Authorization", bearer(TOKEN));
         assertEquals(200, models.statusCode(), models.body());
         assertTrue(
@@ -180,6 +181,7 @@ class NginxFaultsTest {
                         && !models.body().contains("\"vllm:"),
                 models.body());
         gw.ollama.close();
+        gw.refreshModels();
         NginxGatewayTest.assertOpenAiError(
                 Http.get(gw.url("/v1/models"), "Authorization", bearer(TOKEN)), 502, "backend_unavailable");
     }
@@ -194,6 +196,7 @@ class NginxFaultsTest {
                 bearer(TOKEN));
         NginxGatewayTest.assertOpenAiError(r, 502, "backend_unavailable");
         assertTrue(r.body().contains("Ollama"), r.body());
+        gw.refreshModels();
         var models = Http.get(gw.url("/v1/models"), "Authorization", bearer(TOKEN));
         assertEquals(200, models.statusCode());
         assertTrue(models.body().contains("\"vllm:llama3\""), models.body());

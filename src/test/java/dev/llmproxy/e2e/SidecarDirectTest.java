@@ -368,15 +368,26 @@ class SidecarDirectTest {
             var received = new java.util.concurrent.CompletableFuture<Long>();
             var closedAt = new java.util.concurrent.CompletableFuture<Long>();
             Thread.ofVirtual().start(() -> {
-                try (var upstream = silentVllm.accept()) {
-                    var in = upstream.getInputStream();
-                    byte[] buf = new byte[8192];
-                    while (in.read(buf) > 0) {
+                while (true) {
+                    try (var upstream = silentVllm.accept()) {
+                        var in = upstream.getInputStream();
+                        byte[] buf = new byte[8192];
+                        int n = in.read(buf);
+                        if (n <= 0
+                                || !new String(buf, 0, n, java.nio.charset.StandardCharsets.US_ASCII)
+                                        .startsWith("POST")) {
+                            continue; // model discovery asking what it serves: closed unanswered, not the call
+                        }
                         received.complete(System.nanoTime()); // the request (and nothing after it) arrived
+                        while (in.read(buf) > 0) {
+                            // nothing more comes
+                        }
+                        closedAt.complete(System.nanoTime());
+                        return;
+                    } catch (java.io.IOException e) {
+                        closedAt.complete(System.nanoTime());
+                        return;
                     }
-                    closedAt.complete(System.nanoTime());
-                } catch (java.io.IOException e) {
-                    closedAt.complete(System.nanoTime());
                 }
             });
             Config c = ConfigLoader.load(Map.of(

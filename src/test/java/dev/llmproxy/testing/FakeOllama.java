@@ -47,6 +47,7 @@ public final class FakeOllama implements AutoCloseable {
     private final ServerSocket server;
     private final Thread acceptor;
     private final List<Received> received = new CopyOnWriteArrayList<>();
+    private final java.util.concurrent.atomic.AtomicInteger listings = new java.util.concurrent.atomic.AtomicInteger();
     private final List<Disconnect> disconnects = new CopyOnWriteArrayList<>();
     private final AtomicInteger active = new AtomicInteger();
     public volatile long tokenDelayMillis = 200;
@@ -68,6 +69,11 @@ public final class FakeOllama implements AutoCloseable {
 
     public int port() {
         return server.getLocalPort();
+    }
+
+    /** How many times the model list ({@code GET /api/tags}) was asked for: not kept in {@link #received()}. */
+    public int listings() {
+        return listings.get();
     }
 
     public List<Received> received() {
@@ -125,7 +131,11 @@ public final class FakeOllama implements AutoCloseable {
             String[] parts = requestLine.split(" ");
             var exchange = new Exchange(socket, in, socket.getOutputStream(), parts[1], System.nanoTime());
             JsonNode json = body.length == 0 ? JSON.createObjectNode() : JSON.readTree(body);
-            received.add(new Received(parts[0], parts[1], json));
+            if (parts[0].equals("GET") && parts[1].equals("/api/tags")) {
+                listings.incrementAndGet(); // the gateway's discovery, on its own schedule: not kept as a call
+            } else {
+                received.add(new Received(parts[0], parts[1], json));
+            }
             route(exchange, parts[0], json);
         } catch (IOException e) {
             // the client went away; recorded where it was noticed

@@ -54,6 +54,9 @@ public final class FakeVllm implements AutoCloseable {
 
     public volatile int streamChunks = 5;
     private final AtomicInteger openStreams = new AtomicInteger();
+    private final AtomicInteger listings = new AtomicInteger();
+    /** What this server lists and serves; {@link #MODELS} unless a test moves a model to or from it. */
+    public volatile List<String> models = MODELS;
 
     public FakeVllm(String apiKey) throws IOException {
         this(apiKey, 0);
@@ -87,6 +90,11 @@ public final class FakeVllm implements AutoCloseable {
         return "http://127.0.0.1:" + port();
     }
 
+    /** How many times the model list ({@code GET /v1/models}) was asked for: not kept in {@link #received()}. */
+    public int listings() {
+        return listings.get();
+    }
+
     public List<Received> received() {
         return received;
     }
@@ -112,7 +120,10 @@ public final class FakeVllm implements AutoCloseable {
             String body = new String(ex.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
             Map<String, String> headers = new TreeMap<>();
             ex.getRequestHeaders().forEach((k, v) -> headers.put(k.toLowerCase(), String.join(",", v)));
-            if (recording) {
+            if (ex.getRequestMethod().equals("GET")
+                    && ex.getRequestURI().getPath().equals("/v1/models")) {
+                listings.incrementAndGet(); // the gateway's discovery, on its own schedule: not kept as a call
+            } else if (recording) {
                 received.add(
                         new Received(ex.getRequestMethod(), ex.getRequestURI().toString(), headers, body));
             }
@@ -153,7 +164,7 @@ public final class FakeVllm implements AutoCloseable {
         String model = req.path("model").asText();
         if (model.equals(SLOW_MODEL)) {
             sleep(slowMillis);
-        } else if (!MODELS.contains(model)) {
+        } else if (!models.contains(model)) {
             send(
                     ex,
                     404,
@@ -229,7 +240,7 @@ public final class FakeVllm implements AutoCloseable {
     private void embeddings(HttpExchange ex, String raw) throws IOException {
         JsonNode req = JSON.readTree(raw);
         String model = req.path("model").asText();
-        if (!MODELS.contains(model)) {
+        if (!models.contains(model)) {
             send(
                     ex,
                     404,
@@ -249,7 +260,7 @@ public final class FakeVllm implements AutoCloseable {
 
     private String models() {
         StringBuilder data = new StringBuilder();
-        for (String m : MODELS) {
+        for (String m : models) {
             if (!data.isEmpty()) {
                 data.append(',');
             }

@@ -94,6 +94,11 @@ public final class Gateway implements AutoCloseable {
         return URI.create("http://127.0.0.1:" + config.sidecarPort() + path);
     }
 
+    /** Asks the backends what they serve now, instead of waiting for MODELS_REFRESH_SECONDS. */
+    public void refreshModels() {
+        App.discovery(sidecar).refreshNow();
+    }
+
     public void stopSidecar() {
         sidecar.stop();
     }
