@@ -89,12 +89,21 @@ class DiscoveryTest {
         return ids;
     }
 
+    /** The models of the calls alpha's replicas received, in either. */
+    List<String> alphaModels() {
+        List<String> models = new java.util.ArrayList<>();
+        for (FakeVllm replica : List.of(a1, a2)) {
+            replica.received().forEach(r -> models.add(r.json().path("model").asText()));
+        }
+        return models;
+    }
+
     @Test
     void anUnprefixedModelGoesToTheBackendThatListsItAndFollowsItWhenItMoves() throws Exception {
         assertTrue(a1.listings() > 0 && b.listings() > 0 && ollama.listings() > 0, "discovered before the first call");
 
         assertEquals(200, chat("moving").statusCode());
-        assertEquals("moving", a1.last().json().path("model").asText());
+        assertEquals(List.of("moving"), alphaModels());
         assertEquals(200, chat("beta-model").statusCode());
         assertEquals(1, b.received().size());
         var viaOllama = chat("llama3.2");
@@ -105,15 +114,15 @@ class DiscoveryTest {
         a1.models = List.of("shared");
         b.models = List.of("beta-model", "moving");
         chat("moving"); // a1 answers 404 now, but until the next refresh the old list routes
-        assertEquals(2, a1.received().size());
+        assertEquals(2, alphaModels().size());
         App.discovery(sidecar).refreshNow();
         assertEquals(200, chat("moving").statusCode());
-        assertEquals(2, a1.received().size());
+        assertEquals(2, alphaModels().size());
         assertEquals("moving", b.last().json().path("model").asText(), "followed to the backend that lists it now");
 
         // An explicit backend:model goes where it says, whatever discovery found.
         chat("alpha:not-listed-anywhere");
-        assertEquals("not-listed-anywhere", a1.last().json().path("model").asText());
+        assertTrue(alphaModels().contains("not-listed-anywhere"), alphaModels().toString());
     }
 
     @Test
@@ -145,9 +154,9 @@ class DiscoveryTest {
             chat(id);
         }
         assertEquals(
-                List.of("shared", "only-on-a2"),
-                a1.received().stream().map(r -> r.json().path("model").asText()).toList(),
-                "every alpha id routes back to alpha (whose calls the sidecar sends to its first replica)");
+                List.of("only-on-a2", "shared"),
+                alphaModels().stream().sorted().toList(),
+                "every alpha id routes back to alpha (either replica)");
         assertEquals(
                 List.of("beta-model", "beta-model"),
                 b.received().stream().map(r -> r.json().path("model").asText()).toList());

@@ -60,7 +60,10 @@ public final class DyingUpstream implements AutoCloseable {
                     length = Integer.parseInt(line.substring(15).strip());
                 }
             }
-            received.add(new String(in.readNBytes(length), StandardCharsets.UTF_8));
+            String body = new String(in.readNBytes(length), StandardCharsets.UTF_8);
+            if (head.toString(StandardCharsets.ISO_8859_1).startsWith("POST ")) { // calls, not model listings
+                received.add(body);
+            }
         } catch (IOException e) {
             // it was dying anyway
         }
