@@ -19,6 +19,8 @@ import java.util.regex.Pattern;
  * @param caFile a PEM bundle to verify an {@code https} backend with; empty for the system's bundle
  * @param keepalive how long an idle connection to a replica is kept for the next call; zero for none. Below the
  *     server's own idle timeout, or a call may be sent on a connection it is closing (uvicorn, so vLLM: 5 s)
+ * @param forwardIdentity whether the backend gets the gateway's notes about the caller (token label, client
+ *     address, the model asked for): for one's own servers that log or use them, never for a provider
  */
 public record BackendSpec(
         String name,
@@ -29,7 +31,8 @@ public record BackendSpec(
         Optional<Secret> apiKey,
         Map<String, String> headers,
         Optional<String> caFile,
-        Duration keepalive) {
+        Duration keepalive,
+        boolean forwardIdentity) {
 
     /** Lower-case letters, digits and dashes, starting with a letter or digit, at most 32. */
     public static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9-]{0,31}");
@@ -51,6 +54,7 @@ public record BackendSpec(
 
     /** This backend with only {@code replica}: for asking one replica (what it serves) rather than any. */
     public BackendSpec onlyReplica(UpstreamUrl replica) {
-        return new BackendSpec(name, type, List.of(replica), models, aliases, apiKey, headers, caFile, keepalive);
+        return new BackendSpec(
+                name, type, List.of(replica), models, aliases, apiKey, headers, caFile, keepalive, forwardIdentity);
     }
 }

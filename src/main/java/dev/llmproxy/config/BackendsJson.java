@@ -29,7 +29,16 @@ import java.util.regex.Pattern;
  */
 final class BackendsJson {
     private static final Set<String> FIELDS = Set.of(
-            "name", "type", "urls", "models", "aliases", "api_key_env", "headers", "ca_file", "keepalive_seconds");
+            "name",
+            "type",
+            "urls",
+            "models",
+            "aliases",
+            "api_key_env",
+            "headers",
+            "ca_file",
+            "keepalive_seconds",
+            "forward_identity");
     /** An HTTP header name (RFC 9110 token). */
     private static final Pattern HEADER_NAME = Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]{1,64}");
     /** Printable ASCII without quotes, backslashes or '$': safe in nginx's quoted strings and in a header. */
@@ -158,6 +167,13 @@ final class BackendsJson {
         Map<String, String> headers = headers(at, e.get("headers"));
         Optional<String> caFile = caFile(at, e.get("ca_file"), urls);
         Duration keepalive = keepalive(at, e.get("keepalive_seconds"));
+        boolean forwardIdentity = false;
+        JsonNode identity = e.get("forward_identity");
+        if (identity != null && !identity.isBoolean()) {
+            problems.add(at + ": forward_identity: true or false");
+        } else if (identity != null) {
+            forwardIdentity = identity.booleanValue();
+        }
         if (type == BackendType.ECHO && (apiKey.isPresent() || !headers.isEmpty() || caFile.isPresent())) {
             problems.add(
                     at + ": an echo backend is served by the sidecar: api_key_env, headers and ca_file do not apply");
@@ -165,7 +181,7 @@ final class BackendsJson {
         if (problems.size() > before || name == null || type == null) {
             return null;
         }
-        return new BackendSpec(name, type, urls, models, aliases, apiKey, headers, caFile, keepalive);
+        return new BackendSpec(name, type, urls, models, aliases, apiKey, headers, caFile, keepalive, forwardIdentity);
     }
 
     private BackendType type(String at, JsonNode n) {

@@ -195,7 +195,8 @@ public final class ConfigLoader {
                         vllmApiKey,
                         Map.of(),
                         Optional.empty(),
-                        BackendSpec.DEFAULT_KEEPALIVE),
+                        BackendSpec.DEFAULT_KEEPALIVE,
+                        true), // the gateway's notes, as vLLM always received them
                 new BackendSpec(
                         "ollama",
                         BackendType.OLLAMA,
@@ -205,7 +206,8 @@ public final class ConfigLoader {
                         Optional.empty(),
                         Map.of(),
                         Optional.empty(),
-                        BackendSpec.DEFAULT_KEEPALIVE));
+                        BackendSpec.DEFAULT_KEEPALIVE,
+                        false));
     }
 
     private boolean present(String name) {

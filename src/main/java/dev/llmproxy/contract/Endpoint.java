@@ -19,7 +19,9 @@ public enum Endpoint {
     RERANK_V2("POST", "/v2/rerank", false),
     SCORE("POST", "/v1/score", false),
     /** Listing models: no model in the request, answered by the sidecar from the backends' lists. */
-    MODELS("GET", "/v1/models", false);
+    MODELS("GET", "/v1/models", false),
+    /** One model of that list ({@code <model>} may hold slashes and colons: {@code vllm:meta-llama/Llama-3.1-8B}). */
+    MODEL("GET", "/v1/models/<model>", false);
 
     private final String method;
     private final String path;
@@ -52,8 +54,10 @@ public enum Endpoint {
         return method.equals("POST");
     }
 
-    /** The regular expression of nginx's location for every endpoint (paths are letters, digits and slashes). */
+    /** The regular expression of nginx's location for every endpoint (paths are letters, digits, slashes and {@code <model>}). */
     public static String nginxLocationRegex() {
-        return Arrays.stream(values()).map(Endpoint::path).collect(Collectors.joining("|", "^(", ")$"));
+        return Arrays.stream(values())
+                .map(e -> e.path().replace("<model>", ".+"))
+                .collect(Collectors.joining("|", "^(", ")$"));
     }
 }

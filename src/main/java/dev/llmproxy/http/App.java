@@ -114,7 +114,9 @@ public final class App {
                     cfg.routes.post(endpoint.path(), ctx -> modelCalls.handle(ctx, endpoint));
                 }
             }
-            cfg.routes.get(Endpoint.MODELS.path(), new ModelsHandler(admission, new ModelListing(discovery)));
+            var models = new ModelsHandler(admission, new ModelListing(discovery));
+            cfg.routes.get(Endpoint.MODELS.path(), models);
+            cfg.routes.get(Endpoint.MODEL.path(), models);
             cfg.routes.get("/healthz", health::alive);
             cfg.routes.get("/readyz", health::ready);
             // Not routed by nginx: scraped on the sidecar's own (private) address.

@@ -110,13 +110,15 @@ final class BackendBlocks {
                 l,
                 "Authorization",
                 "\"" + b.apiKey().map(k -> "Bearer " + k.value()).orElse("") + "\"");
-        header(l, "X-Proxy-Backend", "$gw_backend");
-        header(l, "X-Token-Label", "$gw_token_label");
-        header(l, "X-RateLimit-Checked", "\"1\"");
-        header(l, "X-LLM-Model", "$gw_model");
         header(l, "X-Request-ID", "$gw_request_id");
-        header(l, "X-Real-IP", "$remote_addr");
-        header(l, "X-Forwarded-For", "$remote_addr");
+        if (b.forwardIdentity()) { // who asked, for one's own servers that log it; never for a provider
+            header(l, "X-Proxy-Backend", "$gw_backend");
+            header(l, "X-Token-Label", "$gw_token_label");
+            header(l, "X-RateLimit-Checked", "\"1\"");
+            header(l, "X-LLM-Model", "$gw_model");
+            header(l, "X-Real-IP", "$remote_addr");
+            header(l, "X-Forwarded-For", "$remote_addr");
+        }
         b.headers().forEach((name, value) -> header(l, name, "\"" + value + "\""));
         if (first.scheme().equals("https")) {
             // nginx does not verify an upstream's certificate unless told to; it always is here.

@@ -80,7 +80,7 @@ public final class EchoRelay {
                 case CHAT_COMPLETIONS -> chat(client, json, model);
                 case COMPLETIONS -> completions(client, json, model);
                 case EMBEDDINGS -> embeddings(client, json, model);
-                case MODELS, RESPONSES, RERANK, RERANK_BARE, RERANK_V2, SCORE ->
+                case MODELS, MODEL, RESPONSES, RERANK, RERANK_BARE, RERANK_V2, SCORE ->
                     throw new IllegalArgumentException("not served here: " + endpoint);
             }
         } catch (InvalidRequest e) {

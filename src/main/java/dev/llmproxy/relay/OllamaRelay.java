@@ -105,7 +105,7 @@ public final class OllamaRelay {
                             usage);
                 case EMBEDDINGS ->
                     embeddings(client, Embeddings.translate(json, model.name()), model.requested(), requestId, usage);
-                case MODELS, RESPONSES, RERANK, RERANK_BARE, RERANK_V2, SCORE ->
+                case MODELS, MODEL, RESPONSES, RERANK, RERANK_BARE, RERANK_V2, SCORE ->
                     throw new IllegalArgumentException("not served here: " + endpoint);
             }
         } catch (InvalidRequest e) {

@@ -21,7 +21,8 @@ class BackendsTest {
                 Optional.empty(),
                 Map.of(),
                 Optional.empty(),
-                BackendSpec.DEFAULT_KEEPALIVE);
+                BackendSpec.DEFAULT_KEEPALIVE,
+                false);
     }
 
     /** What VLLM_BASE_URL and OLLAMA_BASE_URL mean: backends named vllm and ollama, models discovered. */

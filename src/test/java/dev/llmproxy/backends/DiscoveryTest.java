@@ -54,7 +54,8 @@ class DiscoveryTest {
                 Optional.empty(),
                 Map.of(),
                 Optional.empty(),
-                BackendSpec.DEFAULT_KEEPALIVE);
+                BackendSpec.DEFAULT_KEEPALIVE,
+                false);
     }
 
     static String route(Backends b, String model) {

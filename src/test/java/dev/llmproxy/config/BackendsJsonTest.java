@@ -238,7 +238,7 @@ class BackendsJsonTest {
                 "{\"name\":\"x\",\"type\":\"echo\",\"headers\":{\"X-A\":\"1\"}}| \"x\": an echo backend is served by the sidecar: api_key_env, headers and ca_file do not apply",
                 "{\"name\":\"x\",\"type\":\"echo\",\"api_key_env\":\"OPENROUTER_KEY\"}| \"x\": an echo backend is served by the sidecar",
                 // unknown fields: typos must not pass silently
-                "{\"name\":\"x\",\"type\":\"openai\",\"urls\":[\"http://h:1\"],\"model\":[\"a\"]}| \"x\": unknown field \"model\" (known: aliases, api_key_env, ca_file, headers, keepalive_seconds, models, name, type, urls)",
+                "{\"name\":\"x\",\"type\":\"openai\",\"urls\":[\"http://h:1\"],\"model\":[\"a\"]}| \"x\": unknown field \"model\" (known: aliases, api_key_env, ca_file, forward_identity, headers, keepalive_seconds, models, name, type, urls)",
                 "{\"name\":\"x\",\"type\":\"openai\",\"urls\":[\"http://h:1\"],\"api_key\":\"OPENROUTER_KEY\"}| \"x\": unknown field \"api_key\"",
                 "{\"name\":\"x\",\"type\":\"openai\",\"url\":\"http://h:1\",\"urls\":[\"http://h:1\"]}| \"x\": unknown field \"url\"",
                 "{\"name\":\"x\",\"type\":\"openai\",\"urls\":[\"http://h:1\"],\"Headers\":{}}| \"x\": unknown field \"Headers\"",

@@ -281,12 +281,49 @@ class FleetTest {
             assertEquals("https://chat.example.com", seen.get("http-referer"));
             assertEquals("Example chat", seen.get("x-title"));
             assertFalse(seen.toString().contains(TOKEN), "the client's token reached the provider");
+            for (String note :
+                    List.of("x-token-label", "x-real-ip", "x-forwarded-for", "x-proxy-backend", "x-llm-model")) {
+                assertNull(seen.get(note), "a provider learnt " + note + ": " + seen.get(note));
+            }
 
             var refused = call(gw, chat("impostor:llama3", "to the wrong host"));
             NginxGatewayTest.assertOpenAiError(refused, 502, "backend_unavailable");
             assertTrue(
                     impostor.received().isEmpty(), "nothing was sent to a server whose certificate names another host");
             assertTrue(gw.errorLog().contains("certificate"), gw.errorLog());
+        }
+    }
+
+    /** The gateway's notes about the caller go only to a backend that asks for them. */
+    @Test
+    void onlyABackendThatOptsInLearnsWhoCalled() throws Exception {
+        try (FakeVllm own = new FakeVllm(null);
+                FakeVllm other = new FakeVllm(null);
+                Gateway gw = Gateway.start(
+                        TOKENS,
+                        Map.of(
+                                "BACKENDS_JSON",
+                                backends(
+                                        "{\"name\":\"own\",\"type\":\"openai\",\"urls\":[\"" + own.baseUrl()
+                                                + "\"],\"models\":[\"a\"],\"forward_identity\":true}",
+                                        openai("other", "[\"b\"]", other.baseUrl()))))) {
+            assertEquals(200, call(gw, chat("own:llama3", "x")).statusCode());
+            assertEquals(200, call(gw, chat("other:llama3", "x")).statusCode());
+            var mine = own.last().headers();
+            assertEquals("fleet", mine.get("x-token-label"));
+            assertEquals("127.0.0.1", mine.get("x-real-ip"));
+            assertEquals("own", mine.get("x-proxy-backend"));
+            var theirs = other.last().headers();
+            for (String note : List.of(
+                    "x-token-label",
+                    "x-real-ip",
+                    "x-forwarded-for",
+                    "x-proxy-backend",
+                    "x-llm-model",
+                    "x-ratelimit-checked")) {
+                assertNull(theirs.get(note), note);
+            }
+            assertNotNull(theirs.get("x-request-id"), "the request id always");
         }
     }
 }

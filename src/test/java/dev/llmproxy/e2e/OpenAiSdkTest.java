@@ -142,4 +142,18 @@ class OpenAiSdkTest {
                         .build());
         assertEquals(16, e.data().get(0).embedding().size());
     }
+
+    @Test
+    void oneModelIsRetrievedByItsIdAndAnUnknownOneIsNotFound() {
+        Model m = client(TOKEN).models().retrieve("vllm:llama3");
+        assertEquals("vllm:llama3", m.id());
+        assertEquals("vllm", m.ownedBy());
+        Model alias = client(TOKEN).models().retrieve("echo:echo");
+        assertEquals("echo", alias.ownedBy());
+        var e = assertThrows(
+                com.openai.errors.NotFoundException.class,
+                () -> client(TOKEN).models().retrieve("vllm:nope"));
+        assertEquals(404, e.statusCode());
+        assertEquals("model_not_found", e.code().orElse(null));
+    }
 }

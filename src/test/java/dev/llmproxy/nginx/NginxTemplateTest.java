@@ -209,9 +209,13 @@ class NginxTemplateTest {
             assertTrue(location.matcher(e.path()).matches(), e.path());
         }
         for (String other :
-                List.of("/v1/chat/completions/x", "/v1/models/x", "/x/v1/embeddings", "/v1/chat", "/healthz")) {
+                List.of("/v1/chat/completions/x", "/v1/models/", "/x/v1/embeddings", "/v1/chat", "/healthz")) {
             assertFalse(location.matcher(other).matches(), other);
         }
+        assertTrue(
+                location.matcher("/v1/models/vllm:meta-llama/Llama-3.1-8B-Instruct")
+                        .matches(),
+                "one model, by its id");
     }
 
     @Test

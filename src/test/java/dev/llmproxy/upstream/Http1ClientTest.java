@@ -390,7 +390,8 @@ class Http1ClientTest {
                 Optional.of(new Secret("sk-upstream-key")),
                 Map.of("X-Tenant", "team-a"),
                 Optional.empty(),
-                keepalive);
+                keepalive,
+                false);
     }
 
     static ScriptedServer ok() throws IOException {
