@@ -149,7 +149,7 @@ public final class Benchmark {
         Load.Result redisHere =
                 redisRow(upstream, redis, "gateway, Redis store, Redis on core 0 (its CPU included)", true);
         Load.Result redisThere =
-                redisRow(upstream, redisElsewhere, "gateway, Redis store, Redis on core 1 (as on its own host)", false);
+                redisRow(upstream, redisElsewhere, "gateway, Redis store, Redis on core 1 (beside wrk)", false);
         rows.add(redisHere);
         rows.add(redisThere);
 
