@@ -169,4 +169,13 @@ class DeploymentFilesTest {
         assertTrue(text("CHANGELOG.md").contains("## " + version), "CHANGELOG.md has an entry for " + version);
         assertTrue(text("LICENSE").contains("Apache License") && text("LICENSE").contains("Version 2.0"));
     }
+
+    /** A Redis restart must not reset every daily limit: compose keeps an append-only file in a volume. */
+    @Test
+    void composeRedisKeepsItsCountsInAVolume() throws Exception {
+        String compose = text("docker-compose.yml");
+        assertTrue(compose.contains("\"--appendonly\", \"yes\""), "append-only file on");
+        assertTrue(compose.contains("- redis-data:/data") && compose.contains("\n  redis-data:"), "in a named volume");
+        assertFalse(compose.contains("\"--appendonly\", \"no\""));
+    }
 }
