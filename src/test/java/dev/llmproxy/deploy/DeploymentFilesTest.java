@@ -30,7 +30,8 @@ class DeploymentFilesTest {
 
     static List<JsonNode> k8s() throws Exception {
         List<JsonNode> docs = new ArrayList<>();
-        for (String f : List.of("configmap.yaml", "secret.yaml", "redis.yaml", "sidecar.yaml", "nginx.yaml")) {
+        for (String f : List.of(
+                "configmap.yaml", "secret.yaml", "redis.yaml", "sidecar.yaml", "nginx.yaml", "ingress.example.yaml")) {
             try (var parser =
                     new YAMLFactory().createParser(Path.of("deploy/k8s", f).toFile())) {
                 YAML.readValues(parser, JsonNode.class).forEachRemaining(docs::add);
@@ -177,5 +178,18 @@ class DeploymentFilesTest {
         assertTrue(compose.contains("\"--appendonly\", \"yes\""), "append-only file on");
         assertTrue(compose.contains("- redis-data:/data") && compose.contains("\n  redis-data:"), "in a named volume");
         assertFalse(compose.contains("\"--appendonly\", \"no\""));
+    }
+
+    /** nginx runs unprivileged like the sidecar; an Ingress example does not buffer streams; compose binds locally. */
+    @Test
+    void saferDefaults() throws Exception {
+        JsonNode nginx = k8s("Deployment", "llm-proxy-nginx").at("/spec/template/spec/containers/0");
+        assertTrue(nginx.at("/securityContext/runAsNonRoot").asBoolean());
+        assertFalse(nginx.at("/securityContext/allowPrivilegeEscalation").asBoolean(true));
+        assertTrue(nginx.at("/securityContext/readOnlyRootFilesystem").asBoolean());
+        JsonNode ingress = k8s("Ingress", "llm-proxy");
+        assertEquals("off", ingress.at("/metadata/annotations").path("nginx.ingress.kubernetes.io/proxy-buffering").asText());
+        assertEquals("llm-proxy", ingress.at("/spec/rules/0/http/paths/0/backend/service/name").asText());
+        assertTrue(text("docker-compose.yml").contains("\"${GATEWAY_BIND:-127.0.0.1}:"), "compose publishes on this machine only");
     }
 }
