@@ -2,7 +2,7 @@ package dev.llmproxy.authz;
 
 import dev.llmproxy.auth.BearerToken;
 import dev.llmproxy.auth.Token;
-import dev.llmproxy.auth.TokenRegistry;
+import dev.llmproxy.auth.Tokens;
 import dev.llmproxy.backends.ModelRef;
 import dev.llmproxy.metrics.Metrics;
 import dev.llmproxy.ratelimit.Decision;
@@ -14,11 +14,11 @@ import dev.llmproxy.ratelimit.StoreUnavailableException;
  * unknown client nor a forbidden request ever consumes anyone's quota.
  */
 public final class Gatekeeper {
-    private final TokenRegistry tokens;
+    private final Tokens tokens;
     private final RateLimiter limiter;
     private final Metrics metrics;
 
-    public Gatekeeper(TokenRegistry tokens, RateLimiter limiter, Metrics metrics) {
+    public Gatekeeper(Tokens tokens, RateLimiter limiter, Metrics metrics) {
         this.tokens = tokens;
         this.limiter = limiter;
         this.metrics = metrics;
@@ -27,7 +27,9 @@ public final class Gatekeeper {
     /** Whether the header presents a registered token; decides nothing and counts nothing. */
     public boolean recognises(String authorization) {
         return authorization != null
-                && BearerToken.parse(authorization).flatMap(tokens::find).isPresent();
+                && BearerToken.parse(authorization)
+                        .flatMap(tokens.current()::find)
+                        .isPresent();
     }
 
     /** @param model the requested model, or null for endpoints that have none */
@@ -57,7 +59,7 @@ public final class Gatekeeper {
             return new Verdict.Unauthenticated(
                     "Malformed Authorization header. Send it as 'Authorization: Bearer YOUR_KEY'.");
         }
-        var found = tokens.find(presented.get());
+        var found = tokens.current().find(presented.get());
         if (found.isEmpty()) {
             return new Verdict.Unauthenticated("Incorrect API key provided.");
         }

@@ -31,9 +31,34 @@ public final class Serve {
             }
             throw e;
         }
+        App.tokensFile(sidecar).ifPresent(file -> onHangup(file::reloadNow));
         // Standard error, beside the sidecar's log lines: standard output holds only what a command produces
         // (a config, a token, a report), and serve produces none.
         System.err.println(listening(config, sidecar.port()));
+    }
+
+    /**
+     * Runs {@code action} on SIGHUP, the usual "reload your configuration" signal. Through reflection: the JDK's
+     * signal API is internal (javac warns on any use, and the build treats warnings as errors); where it is
+     * missing, only the file's own changes reload it.
+     */
+    private static void onHangup(Runnable action) {
+        try {
+            Class<?> signal = Class.forName("sun.misc.Signal");
+            Class<?> handler = Class.forName("sun.misc.SignalHandler");
+            Object hup = signal.getConstructor(String.class).newInstance("HUP");
+            Object proxy = java.lang.reflect.Proxy.newProxyInstance(
+                    handler.getClassLoader(), new Class<?>[] {handler}, (p, method, args) -> {
+                        if (method.getName().equals("handle")) {
+                            Thread.ofVirtual().start(action);
+                        }
+                        return null;
+                    });
+            signal.getMethod("handle", signal, handler).invoke(null, hup, proxy);
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            System.err.println("warning: SIGHUP cannot reload TOKENS_FILE here ("
+                    + e.getClass().getSimpleName() + "); it still reloads when the file changes");
+        }
     }
 
     private static boolean bindFailure(Throwable e) {

@@ -18,6 +18,7 @@ import java.util.Optional;
  * @param gatewaySecret proves a call came from nginx; without it the sidecar serves only direct clients
  * @param nginx how the rendered nginx front listens and answers browsers
  * @param modelsRefresh how often backends' models are discovered and their replicas probed
+ * @param tokensFile where the tokens came from when not TOKENS_JSON: reloaded when it changes
  */
 public record Config(
         Backends backends,
@@ -33,7 +34,8 @@ public record Config(
         Duration upstreamConnectTimeout,
         Duration upstreamReadTimeout,
         NginxSettings nginx,
-        Duration modelsRefresh) {
+        Duration modelsRefresh,
+        Optional<java.nio.file.Path> tokensFile) {
 
     /**
      * The nginx front's own settings, used only when rendering its config.

@@ -35,6 +35,7 @@ public final class ConfigLoader {
             "VLLM_BASE_URL",
             "VLLM_API_KEY",
             "TOKENS_JSON",
+            "TOKENS_FILE",
             "RATE_LIMIT_STORE",
             "REDIS_URL",
             "RATE_LIMIT_FAILURE_MODE",
@@ -85,7 +86,18 @@ public final class ConfigLoader {
 
     private Config build() {
         Backends backends = backends();
-        TokenRegistry tokens = TokensJson.parse(env.get("TOKENS_JSON"), problems);
+        Optional<java.nio.file.Path> tokensFile = Optional.empty();
+        TokenRegistry tokens;
+        if (present("TOKENS_FILE")) {
+            tokensFile =
+                    Optional.of(java.nio.file.Path.of(env.get("TOKENS_FILE").strip()));
+            if (present("TOKENS_JSON")) {
+                problems.add("TOKENS_JSON, TOKENS_FILE: set one of them, not both");
+            }
+            tokens = tokensFromFile(tokensFile.get());
+        } else {
+            tokens = TokensJson.parse(env.get("TOKENS_JSON"), problems);
+        }
         RateLimitStoreKind store = store();
         Optional<URI> redisUrl = redisUrl(store);
         RedisSettings redis = redisSettings();
@@ -123,7 +135,8 @@ public final class ConfigLoader {
                 Duration.ofSeconds(connect),
                 Duration.ofSeconds(read),
                 nginx,
-                Duration.ofSeconds(modelsRefresh));
+                Duration.ofSeconds(modelsRefresh),
+                tokensFile);
     }
 
     private String text(String name, String fallback) {
@@ -208,6 +221,22 @@ public final class ConfigLoader {
                         Optional.empty(),
                         BackendSpec.DEFAULT_KEEPALIVE,
                         false));
+    }
+
+    /** TOKENS_FILE's tokens, with its problems named after it. */
+    private TokenRegistry tokensFromFile(java.nio.file.Path file) {
+        String text;
+        try {
+            text = java.nio.file.Files.readString(file);
+        } catch (java.io.IOException e) {
+            problems.add(
+                    "TOKENS_FILE: cannot read " + file + " (" + e.getClass().getSimpleName() + ")");
+            return new TokenRegistry(List.of());
+        }
+        List<String> found = new ArrayList<>();
+        TokenRegistry tokens = TokensJson.parse(text, found);
+        found.forEach(p -> problems.add(p.replaceFirst("^TOKENS_JSON", "TOKENS_FILE")));
+        return tokens;
     }
 
     private boolean present(String name) {

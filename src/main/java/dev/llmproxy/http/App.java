@@ -1,8 +1,10 @@
 package dev.llmproxy.http;
 
+import dev.llmproxy.auth.Tokens;
 import dev.llmproxy.authz.Gatekeeper;
 import dev.llmproxy.backends.Discovery;
 import dev.llmproxy.config.Config;
+import dev.llmproxy.config.TokensFile;
 import dev.llmproxy.contract.ApiException;
 import dev.llmproxy.contract.Endpoint;
 import dev.llmproxy.contract.ErrorCode;
@@ -21,6 +23,7 @@ import io.javalin.http.HttpResponseException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Optional;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.server.handler.GracefulHandler;
@@ -35,6 +38,7 @@ public final class App {
     static final Duration STOP_TIMEOUT = Duration.ofSeconds(5);
 
     private static final Key<Discovery> DISCOVERY = new Key<>("llmproxy.discovery");
+    private static final Key<Optional<TokensFile>> TOKENS_FILE = new Key<>("llmproxy.tokensFile");
 
     private App() {}
 
@@ -43,10 +47,17 @@ public final class App {
         return app.unsafe.appDataManager.get(DISCOVERY);
     }
 
+    /** The tokens file a server {@link #create} built reloads, if its tokens come from one (SIGHUP, tests). */
+    public static Optional<TokensFile> tokensFile(Javalin app) {
+        return app.unsafe.appDataManager.get(TOKENS_FILE);
+    }
+
     public static Javalin create(Config config, RateLimiter limiter) {
         var metrics = new Metrics();
         limiter.errorCount().ifPresent(metrics::storeErrors);
-        var gatekeeper = new Gatekeeper(config.tokens(), limiter, metrics);
+        var tokens = new Tokens(config.tokens());
+        var tokensFile = config.tokensFile().map(path -> new TokensFile(path, tokens));
+        var gatekeeper = new Gatekeeper(tokens, limiter, metrics);
         var trust = new NginxTrust(config.gatewaySecret());
         var relays = new BackendRelays(
                 config.backends(), config.upstreamConnectTimeout(), config.upstreamReadTimeout(), metrics);
@@ -74,10 +85,15 @@ public final class App {
             cfg.http.compressionStrategy = CompressionStrategy.NONE;
             cfg.http.prefer405over404 = true;
             cfg.appData(DISCOVERY, discovery);
+            cfg.appData(TOKENS_FILE, tokensFile);
             // Before the first call is accepted, so that unprefixed models route by what the backends serve.
-            cfg.events.serverStarting(() -> discovery.start(config.modelsRefresh()));
+            cfg.events.serverStarting(() -> {
+                discovery.start(config.modelsRefresh());
+                tokensFile.ifPresent(TokensFile::start);
+            });
             cfg.events.serverStopped(() -> {
                 discovery.close();
+                tokensFile.ifPresent(TokensFile::close);
                 upstreamModels.close();
                 relays.close(); // their kept connections
             });

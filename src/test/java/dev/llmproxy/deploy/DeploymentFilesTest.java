@@ -188,8 +188,16 @@ class DeploymentFilesTest {
         assertFalse(nginx.at("/securityContext/allowPrivilegeEscalation").asBoolean(true));
         assertTrue(nginx.at("/securityContext/readOnlyRootFilesystem").asBoolean());
         JsonNode ingress = k8s("Ingress", "llm-proxy");
-        assertEquals("off", ingress.at("/metadata/annotations").path("nginx.ingress.kubernetes.io/proxy-buffering").asText());
-        assertEquals("llm-proxy", ingress.at("/spec/rules/0/http/paths/0/backend/service/name").asText());
-        assertTrue(text("docker-compose.yml").contains("\"${GATEWAY_BIND:-127.0.0.1}:"), "compose publishes on this machine only");
+        assertEquals(
+                "off",
+                ingress.at("/metadata/annotations")
+                        .path("nginx.ingress.kubernetes.io/proxy-buffering")
+                        .asText());
+        assertEquals(
+                "llm-proxy",
+                ingress.at("/spec/rules/0/http/paths/0/backend/service/name").asText());
+        assertTrue(
+                text("docker-compose.yml").contains("\"${GATEWAY_BIND:-127.0.0.1}:"),
+                "compose publishes on this machine only");
     }
 }
