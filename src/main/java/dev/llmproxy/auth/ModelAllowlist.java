@@ -24,8 +24,10 @@ public record ModelAllowlist(List<String> patterns) {
             return true;
         }
         for (String p : patterns) {
-            if (matches(p, model.requested()) || matches(p, model.canonical())) {
-                return true;
+            for (String form : model.allowlistForms()) {
+                if (matches(p, form)) {
+                    return true;
+                }
             }
         }
         return false;

@@ -78,7 +78,7 @@ public final class Backends {
         for (BackendSpec b : all) {
             String target = b.aliases().get(model);
             if (target != null) {
-                return Optional.of(new ModelRef(model, b, target));
+                return Optional.of(new ModelRef(model, b, target, model));
             }
         }
         int colon = model.indexOf(':');
@@ -86,8 +86,14 @@ public final class Backends {
             Optional<BackendSpec> prefixed = byName(model.substring(0, colon));
             if (prefixed.isPresent()) {
                 String name = model.substring(colon + 1);
-                return Optional.of(new ModelRef(
-                        model, prefixed.get(), prefixed.get().aliases().getOrDefault(name, name)));
+                if (name.isEmpty()) {
+                    return Optional.empty(); // "vllm:" names a backend but no model
+                }
+                String target = prefixed.get().aliases().get(name);
+                return Optional.of(
+                        target == null
+                                ? new ModelRef(model, prefixed.get(), name)
+                                : new ModelRef(model, prefixed.get(), target, name));
             }
         }
         for (BackendSpec b : all) {

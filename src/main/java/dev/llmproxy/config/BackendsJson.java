@@ -39,8 +39,8 @@ final class BackendsJson {
             "ca_file",
             "keepalive_seconds",
             "forward_identity");
-    /** An HTTP header name (RFC 9110 token). */
-    private static final Pattern HEADER_NAME = Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]{1,64}");
+    /** A header name as written unquoted into nginx's config: letters, digits and dashes (a subset of RFC 9110's). */
+    private static final Pattern HEADER_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9-]{0,63}");
     /** Printable ASCII without quotes, backslashes or '$': safe in nginx's quoted strings and in a header. */
     private static final Pattern HEADER_VALUE = Pattern.compile("[ !#%-\\[\\]-~&&[^$]]{0,1024}");
     /** Set by the gateway for every call, so no configured header may set them. */
@@ -221,6 +221,12 @@ final class BackendsJson {
                     && (!u.scheme().equals(urls.get(0).scheme())
                             || !u.pathPrefix().equals(urls.get(0).pathPrefix()))) {
                 problems.add(field + ": every replica of a backend has the same scheme and base path as urls[0]");
+            } else if (!urls.isEmpty()
+                    && u.scheme().equals("https")
+                    && !u.host().equals(urls.get(0).host())) {
+                // nginx verifies every replica's certificate for one name (proxy_ssl_name), the first URL's host
+                problems.add(field + ": every https replica of a backend has urls[0]'s host name ("
+                        + urls.get(0).host() + "): its certificate is verified for that name");
             } else if (urls.stream().anyMatch(o -> o.authority().equals(u.authority()))) {
                 problems.add(field + ": the same replica twice");
             } else {

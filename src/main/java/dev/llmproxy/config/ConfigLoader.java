@@ -158,24 +158,35 @@ public final class ConfigLoader {
             problems.add("BACKENDS_JSON, BACKENDS_FILE: set one of them, not both");
         }
         List<BackendSpec> specs;
+        int before = problems.size();
         if (json || file) {
             String source = json ? "BACKENDS_JSON" : "BACKENDS_FILE";
-            if (!legacy.isEmpty()) {
-                problems.add(source + ": cannot be combined with " + String.join(", ", legacy) + "; remove "
-                        + (legacy.size() == 1 ? "it" : "them") + " (backends named vllm and ollama can be entries of "
+            String text = json ? env.get("BACKENDS_JSON") : BackendsJson.read(env.get("BACKENDS_FILE"), problems);
+            // A list may keep a key where it always was: "api_key_env": "VLLM_API_KEY" is not the older style.
+            List<String> conflicting = legacy.stream()
+                    .filter(v -> text == null || !text.matches("(?s).*\"api_key_env\"\\s*:\\s*\"" + v + "\".*"))
+                    .toList();
+            if (!conflicting.isEmpty()) {
+                problems.add(source + ": cannot be combined with " + String.join(", ", conflicting) + "; remove "
+                        + (conflicting.size() == 1 ? "it" : "them")
+                        + " (backends named vllm and ollama can be entries of "
                         + source + ")");
             }
-            String text = json ? env.get("BACKENDS_JSON") : BackendsJson.read(env.get("BACKENDS_FILE"), problems);
             specs = text == null ? List.of() : BackendsJson.parse(source, text, env, problems);
         } else {
             specs = legacyBackends();
         }
+        boolean backendsValid = problems.size() == before;
         Optional<String> defaultName = json || file
                 ? Optional.ofNullable(env.get("DEFAULT_BACKEND"))
                         .map(String::strip)
                         .filter(s -> !s.isEmpty())
                 : Optional.of(text("DEFAULT_BACKEND", "vllm").toLowerCase(Locale.ROOT));
-        if (defaultName.isPresent() && specs.stream().noneMatch(b -> b.name().equals(defaultName.get()))) {
+        // A default naming a backend that failed its own checks is not a second problem; without a list, the names
+        // are always vllm and ollama.
+        List<String> names =
+                json || file ? specs.stream().map(BackendSpec::name).toList() : List.of("vllm", "ollama");
+        if (defaultName.isPresent() && (backendsValid || !(json || file)) && !names.contains(defaultName.get())) {
             if (json || file) {
                 problems.add("DEFAULT_BACKEND: \"" + printable(defaultName.get())
                         + "\" is not the name of a backend (names: "
@@ -187,7 +198,9 @@ public final class ConfigLoader {
             }
             return new Backends(specs, Optional.empty());
         }
-        return new Backends(specs, defaultName);
+        boolean named =
+                defaultName.isPresent() && specs.stream().anyMatch(b -> b.name().equals(defaultName.get()));
+        return new Backends(specs, named ? defaultName : Optional.empty());
     }
 
     private List<BackendSpec> legacyBackends() {

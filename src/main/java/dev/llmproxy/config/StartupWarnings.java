@@ -34,7 +34,16 @@ public final class StartupWarnings {
             "CORS_",
             "MODELS_REFRESH");
 
+    /** Read by docker compose, not by the gateway (documented in .env.example with the others). */
+    private static final Set<String> COMPOSE_ONLY =
+            Set.of("GATEWAY_PORT", "GATEWAY_BIND", "NGINX_CONTAINER_LISTEN", "NGINX_HEALTH_URL", "VLLM_MODEL");
+
     private StartupWarnings() {}
+
+    /** Kubernetes' service links: VLLM_SERVICE_HOST, OLLAMA_PORT_11434_TCP_ADDR and the like, for every Service. */
+    private static boolean serviceLink(String name) {
+        return name.matches(".*_(SERVICE_HOST|SERVICE_PORT(_.*)?|PORT(_\\d+_(TCP|UDP)(_.*)?)?)");
+    }
 
     public static List<String> of(Map<String, String> env, Config config) {
         List<String> warnings = new ArrayList<>();
@@ -47,7 +56,11 @@ public final class StartupWarnings {
         for (String name : new TreeSet<>(env.keySet())) {
             String value = env.get(name);
             boolean aKey = value != null && keys.contains(value.strip());
-            if (!known.contains(name) && !aKey && OUR_PREFIXES.stream().anyMatch(name::startsWith)) {
+            if (!known.contains(name)
+                    && !aKey
+                    && !COMPOSE_ONLY.contains(name)
+                    && !serviceLink(name)
+                    && OUR_PREFIXES.stream().anyMatch(name::startsWith)) {
                 warnings.add(name + ": not a variable llm-proxy reads (misspelled? see .env.example); ignored");
             }
         }

@@ -60,7 +60,7 @@ public final class Replicas<T> {
         boolean[] tried = new boolean[replicas.size()];
         boolean lastResort = noneLive();
         Http1Client.ConnectFailedException failure = null;
-        for (int i; (i = pick(tried, lastResort)) >= 0; ) {
+        for (int i; (i = pickOrLastResort(tried, lastResort)) >= 0; ) {
             tried[i] = true;
             Http1Client.Response response;
             try {
@@ -80,7 +80,31 @@ public final class Replicas<T> {
             reached(i);
             return withRelease(response, i);
         }
+        if (failure == null) { // cannot happen: the first pick always finds a replica (see pickOrLastResort)
+            throw new Http1Client.ConnectFailedException("no replica to try", null);
+        }
         throw failure;
+    }
+
+    /**
+     * The next replica to try. A first pick that finds every replica at rest (another call rested the last live
+     * one meanwhile) takes a resting one: a call is never refused without a try.
+     */
+    private synchronized int pickOrLastResort(boolean[] tried, boolean lastResort) {
+        int i = pick(tried, lastResort);
+        if (i < 0 && !lastResort && !anyTried(tried)) {
+            i = pick(tried, true);
+        }
+        return i;
+    }
+
+    private static boolean anyTried(boolean[] tried) {
+        for (boolean t : tried) {
+            if (t) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Calls in flight on replica {@code i}, for tests and metrics. */

@@ -158,4 +158,18 @@ class BackendsTest {
         assertThrows(IllegalArgumentException.class, () -> new Backends(List.of(), Optional.of("vllm")));
         assertTrue(legacy("ollama").defaultBackend().isPresent());
     }
+
+    @Test
+    void anAliasIsAllowedByEitherFormAndAnEmptyNameAfterAPrefixIsNoModel() {
+        var gpt = new ModelAllowlist(List.of("gpt-4o-mini"));
+        var local = new ModelAllowlist(List.of("local:gpt-4o-mini"));
+        var target = new ModelAllowlist(List.of("local:Qwen/*"));
+        for (String asked : List.of("gpt-4o-mini", "local:gpt-4o-mini")) {
+            ModelRef ref = FLEET.route(asked).orElseThrow();
+            assertTrue(gpt.allows(ref) && local.allows(ref) && target.allows(ref), asked);
+        }
+        assertFalse(
+                gpt.allows(FLEET.route("local:Qwen/Qwen2.5-7B-Instruct").orElseThrow()), "the target is not the alias");
+        assertEquals("none", route(FLEET, "llama:"), "a backend but no model");
+    }
 }

@@ -491,7 +491,7 @@ class BackendsJsonTest {
         var e = assertThrows(
                 ConfigException.class,
                 () -> ConfigLoader.load(fleet("BACKENDS_JSON", json, "DEFAULT_BACKEND", "x", "VLLM_API_KEY", "k")));
-        assertEquals(4, e.problems().size(), e.getMessage());
+        assertEquals(3, e.problems().size(), e.getMessage()); // not also DEFAULT_BACKEND: its backend failed its checks
         assertFalse(e.getMessage().contains(OPENROUTER_KEY), e.getMessage());
         assertFalse(e.getMessage().contains(SECRET_TOKEN), e.getMessage());
     }
@@ -574,5 +574,39 @@ class BackendsJsonTest {
                 List.of("BACKENDS_JSON[1] \"x\": headers: x-title is given twice (header names are case-insensitive)"),
                 problems(second("{\"name\":\"x\",\"type\":\"openai\",\"urls\":[\"http://h:1\"],"
                         + "\"headers\":{\"X-Title\":\"a\",\"x-title\":\"b\"}}")));
+    }
+
+    @Test
+    void reviewedRules() {
+        // Replicas over https share one host name: nginx verifies each certificate for it.
+        assertTrue(problems(
+                        second(
+                                "{\"name\":\"x\",\"type\":\"openai\",\"urls\":[\"https://a.example.com\",\"https://b.example.com\"]}"))
+                .get(0)
+                .contains("every https replica of a backend has urls[0]'s host name (a.example.com)"));
+        // Header names are written unquoted into nginx's config: letters, digits and dashes only.
+        for (String name : List.of("'x", "#x", "x;y", "x{")) {
+            assertTrue(
+                    problems(second("{\"name\":\"x\",\"type\":\"openai\",\"urls\":[\"http://h:1\"],\"headers\":{\""
+                                    + name + "\":\"v\"}}"))
+                            .get(0)
+                            .contains("is not a header name"),
+                    name);
+        }
+    }
+
+    @Test
+    void aListMayKeepTheKeyInVllmApiKey() {
+        Config c = ConfigLoader.load(
+                Map.of(
+                        "TOKENS_JSON",
+                        "[{\"token\":\"sk-abcdefgh1\",\"label\":\"a\"}]",
+                        "VLLM_API_KEY",
+                        "k-9",
+                        "BACKENDS_JSON",
+                        "[{\"name\":\"vllm\",\"type\":\"openai\",\"urls\":[\"http://h:1\"],\"api_key_env\":\"VLLM_API_KEY\"}]"));
+        assertEquals(
+                "k-9",
+                c.backends().byName("vllm").orElseThrow().apiKey().orElseThrow().value());
     }
 }

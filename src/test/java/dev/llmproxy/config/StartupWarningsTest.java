@@ -28,6 +28,20 @@ class StartupWarningsTest {
         assertTrue(w.get(0).startsWith("RATE_LIMT_STORE: not a variable llm-proxy reads"), w.toString());
         assertTrue(w.get(1).startsWith("REDIS_TIMEOUT: not a variable"), w.toString());
         assertEquals(List.of(), warnings(env("RATE_LIMIT_STORE", "memory", "REDIS_TIMEOUT_MS", "300")));
+        assertEquals(
+                List.of(),
+                warnings(env(
+                        "GATEWAY_BIND",
+                        "0.0.0.0",
+                        "VLLM_MODEL",
+                        "m",
+                        "VLLM_SERVICE_HOST",
+                        "10.0.0.1",
+                        "OLLAMA_PORT_11434_TCP_ADDR",
+                        "10.0.0.2",
+                        "OLLAMA_PORT",
+                        "tcp://10.0.0.2:11434")),
+                "compose's and Kubernetes' own");
     }
 
     @Test

@@ -185,13 +185,13 @@ class BackendBlocksTest {
         Path ca = Files.writeString(dir.resolve("ca.pem"), "");
         String conf =
                 rendered("[{\"name\":\"a\",\"type\":\"openai\",\"urls\":[\"http://h:1\"],\"keepalive_seconds\":0},"
-                        + "{\"name\":\"b-c\",\"type\":\"openai\",\"urls\":[\"https://h:2/x\",\"https://i:2/x/v1\"],"
+                        + "{\"name\":\"b-c\",\"type\":\"openai\",\"urls\":[\"https://h:2/x\",\"https://h:3/x/v1\"],"
                         + "\"keepalive_seconds\":30,\"ca_file\":\"" + ca + "\"}]");
         String a = block(conf, "upstream llm_b_a");
         assertFalse(a.contains("keepalive"), "0: no kept connections: " + a);
         String bc = block(conf, "upstream llm_b_b_c");
         assertTrue(bc.contains("keepalive_timeout 30s;"), bc);
-        assertTrue(bc.contains("server h:2 ") && bc.contains("server i:2 "), bc);
+        assertTrue(bc.contains("server h:2 ") && bc.contains("server h:3 "), bc);
         String location = block(conf, "location @llm_b-c");
         assertTrue(location.contains("proxy_ssl_trusted_certificate " + ca + ";"), location);
         assertTrue(location.contains("proxy_ssl_name h;"), location);
