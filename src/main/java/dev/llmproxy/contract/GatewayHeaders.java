@@ -23,14 +23,12 @@ public final class GatewayHeaders {
     public static final String ACCEL_REDIRECT = "X-Accel-Redirect";
     /** The name nginx writes into the body's top-level {@code model} (the client's, without its prefix). */
     public static final String UPSTREAM_MODEL = "X-LLM-Upstream-Model";
-    /** {@code close} for a streamed call: nginx does not keep the backend's connection after it (see BackendBlocks). */
-    public static final String UPSTREAM_CONNECTION = "X-LLM-Upstream-Connection";
     /**
      * The nginx named location a call handed back for an OpenAI-type backend goes to: the body as sent, or with
      * the model rewritten. Backend names are lower-case letters, digits and dashes, so they are safe here.
      */
-    public static String location(String backend, boolean rewritten) {
-        return "@llm_" + backend + (rewritten ? "_rewritten" : "");
+    public static String location(String backend, boolean rewritten, boolean stream) {
+        return "@llm_" + backend + (stream ? "_stream" : "") + (rewritten ? "_rewritten" : "");
     }
 
     // sidecar answer -> nginx (and some on to the client)
@@ -59,7 +57,6 @@ public final class GatewayHeaders {
             REQUEST_ID,
             RATE_LIMIT_CHECKED,
             UPSTREAM_MODEL,
-            UPSTREAM_CONNECTION,
             PROXY_BACKEND,
             TOKEN_LABEL,
             AUTHZ_REASON,

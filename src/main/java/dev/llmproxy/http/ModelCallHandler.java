@@ -118,10 +118,7 @@ final class ModelCallHandler {
         if (rewrite) {
             ctx.header(UPSTREAM_MODEL, model.name());
         }
-        if (field.stream()) {
-            ctx.header(UPSTREAM_CONNECTION, "close");
-        }
-        ctx.header(ACCEL_REDIRECT, GatewayHeaders.location(model.backend().name(), rewrite));
+        ctx.header(ACCEL_REDIRECT, GatewayHeaders.location(model.backend().name(), rewrite, field.stream()));
         ctx.status(204);
         return true;
     }

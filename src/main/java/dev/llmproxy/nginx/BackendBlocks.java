@@ -63,17 +63,20 @@ final class BackendBlocks {
     static String locations(Backends backends, String readTimeout, String connectTimeout) {
         StringBuilder out = new StringBuilder();
         for (BackendSpec b : proxied(backends)) {
-            out.append(location(b, false, readTimeout, connectTimeout));
-            out.append(location(b, true, readTimeout, connectTimeout));
+            for (boolean stream : new boolean[] {false, true}) {
+                out.append(location(b, false, stream, readTimeout, connectTimeout));
+                out.append(location(b, true, stream, readTimeout, connectTimeout));
+            }
         }
         return out.toString().stripTrailing();
     }
 
-    private static String location(BackendSpec b, boolean rewritten, String readTimeout, String connectTimeout) {
+    private static String location(
+            BackendSpec b, boolean rewritten, boolean stream, String readTimeout, String connectTimeout) {
         UpstreamUrl first = b.urls().get(0);
         StringBuilder l = new StringBuilder();
         l.append("location ")
-                .append(GatewayHeaders.location(b.name(), rewritten))
+                .append(GatewayHeaders.location(b.name(), rewritten, stream))
                 .append(" {\n");
         for (String line : List.of(
                 "set $gw_handed_over  1;",
@@ -82,8 +85,7 @@ final class BackendBlocks {
                 "set $gw_model        $upstream_http_x_llm_model;",
                 "set $gw_rl_limit     $upstream_http_x_ratelimit_limit_requests;",
                 "set $gw_rl_remaining $upstream_http_x_ratelimit_remaining_requests;",
-                "set $gw_rl_reset     $upstream_http_x_ratelimit_reset_requests;",
-                "set $gw_upstream_connection $upstream_http_x_llm_upstream_connection;")) {
+                "set $gw_rl_reset     $upstream_http_x_ratelimit_reset_requests;")) {
             l.append("            ").append(line).append('\n');
         }
         if (rewritten) {
@@ -96,10 +98,15 @@ final class BackendBlocks {
         }
         // Only the headers set here reach the backend: nothing else the client sent (nginx adds Content-Length).
         l.append("            proxy_pass_request_headers off;\n");
-        // Kept for the next call, except after a stream: "close" then, so no call is ever sent on a connection a
-        // server may close once its stream ends (llama.cpp's does, while saying keep-alive). A stream lasts
-        // seconds; a new connection costs a fraction of a millisecond.
-        header(l, "Connection", "$gw_upstream_connection");
+        if (stream) {
+            // A stream goes over HTTP/1.0: its answer ends when the server closes the connection, so that
+            // connection is never kept, and no later call is sent on it. (llama.cpp's server closes it after a
+            // stream while saying keep-alive; a call sent on it meanwhile was a 502, and nginx does not retry
+            // a POST it sent.) A stream lasts seconds; a new connection costs a fraction of a millisecond.
+            l.append("            proxy_http_version 1.0;\n");
+        } else {
+            header(l, "Connection", "\"\""); // kept for the next call (keepalive_seconds)
+        }
         header(l, "Content-Type", "$content_type");
         header(l, "Accept", "$http_accept");
         // The host as the URL names it: with its port only when that is not the scheme's own (a remote provider's

@@ -175,9 +175,9 @@ class BackendBlocksTest {
             assertTrue(l.stream().noneMatch(d -> d.contains("X-Title")), "another backend's headers: " + l);
         }
         assertEquals(
-                2,
+                4,
                 conf.split(Pattern.quote(KEY), -1).length - 1,
-                "the key is in the two openrouter locations only, and in nothing else");
+                "the key is in the four openrouter locations (whole and streamed, as sent and renamed) only, and in nothing else");
     }
 
     @Test
@@ -224,5 +224,19 @@ class BackendBlocksTest {
         String out = new String(p.getInputStream().readAllBytes());
         assertEquals(0, p.waitFor(), out);
         assertTrue(out.contains("test is successful"), out);
+    }
+
+    /** Streams go over HTTP/1.0 (their connection is never kept); other calls over kept HTTP/1.1 connections. */
+    @Test
+    void streamsHaveLocationsOfTheirOwn() throws Exception {
+        String conf = rendered("[{\"name\":\"a\",\"type\":\"openai\",\"urls\":[\"http://h:1\"]}]");
+        for (String name : List.of("@llm_a_stream", "@llm_a_stream_rewritten")) {
+            String l = block(conf, "location " + name);
+            assertTrue(l.contains("proxy_http_version 1.0;"), l);
+            assertFalse(l.contains("proxy_set_header Connection"), l);
+        }
+        String whole = block(conf, "location @llm_a");
+        assertFalse(whole.contains("proxy_http_version 1.0"), whole);
+        assertTrue(whole.contains("proxy_set_header Connection \"\";"), whole);
     }
 }

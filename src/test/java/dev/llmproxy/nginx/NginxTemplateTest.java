@@ -67,7 +67,11 @@ class NginxTemplateTest {
     @Test
     void theLocationsTheSidecarHandsCallsToExist() throws Exception {
         String conf = rendered();
-        for (String location : List.of(GatewayHeaders.location("vllm", false), GatewayHeaders.location("vllm", true))) {
+        for (String location : List.of(
+                GatewayHeaders.location("vllm", false, false),
+                GatewayHeaders.location("vllm", true, false),
+                GatewayHeaders.location("vllm", false, true),
+                GatewayHeaders.location("vllm", true, true))) {
             assertTrue(conf.contains("location " + location + " {"), location);
         }
         assertTrue(

@@ -82,6 +82,17 @@ public final class RudeUpstream implements AutoCloseable {
                     return; // closed, no answer
                 }
                 boolean stream = body.replace(" ", "").contains("\"stream\":true");
+                boolean http10 = head.startsWith("POST ")
+                        && head.substring(0, head.indexOf("\r\n")).endsWith("HTTP/1.0");
+                if (stream && http10) { // no chunked coding for HTTP/1.0: the answer ends when the connection does
+                    out.write(("HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nConnection: close\r\n\r\n"
+                                    + "data: {\"id\":\"c1\",\"object\":\"chat.completion.chunk\",\"choices\":[{\"index\":0,"
+                                    + "\"delta\":{\"content\":\"hi\"}}]}\n\ndata: [DONE]\n\n")
+                            .getBytes(StandardCharsets.UTF_8));
+                    out.flush();
+                    answered.incrementAndGet();
+                    return;
+                }
                 if (stream) {
                     out.write(("HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n"
                                     + "Connection: keep-alive\r\n\r\n")
