@@ -217,13 +217,7 @@ class BackendBlocksTest {
         assertTrue(text.contains("upstream llm_b_z_0 {"), "the fleet is rendered");
         assertTrue(text.contains("proxy_ssl_verify on;"), "with an https backend");
         Files.writeString(conf, text);
-        Process p = new ProcessBuilder(
-                        dev.llmproxy.testing.NginxProcess.binary(), "-t", "-p", dir.toString(), "-c", conf.toString())
-                .redirectErrorStream(true)
-                .start();
-        String out = new String(p.getInputStream().readAllBytes());
-        assertEquals(0, p.waitFor(), out);
-        assertTrue(out.contains("test is successful"), out);
+        dev.llmproxy.testing.NginxProcess.assertValid(dir, conf);
     }
 
     /** Streams go over HTTP/1.0 (their connection is never kept); other calls over kept HTTP/1.1 connections. */

@@ -115,18 +115,7 @@ class NginxTemplateTest {
                 dir.resolve("nginx.conf"),
                 NginxConfig.render(
                         NginxConfig.resource(NginxConfig.TEMPLATE_RESOURCE), ConfigLoader.load(env), layout));
-        Process p = new ProcessBuilder(
-                        dev.llmproxy.testing.NginxProcess.binary(),
-                        "-t",
-                        "-p",
-                        dir.toString(),
-                        "-c",
-                        dir.resolve("nginx.conf").toString())
-                .redirectErrorStream(true)
-                .start();
-        String out = new String(p.getInputStream().readAllBytes());
-        assertEquals(0, p.waitFor(), out);
-        assertTrue(out.contains("test is successful"), out);
+        dev.llmproxy.testing.NginxProcess.assertValid(dir, dir.resolve("nginx.conf"));
     }
 
     @Test

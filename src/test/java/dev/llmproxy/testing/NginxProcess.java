@@ -99,4 +99,15 @@ public final class NginxProcess implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
     }
+
+    /** Checks a config as {@code nginx -t} does, failing the test with nginx's words when it is refused. */
+    public static void assertValid(Path runDir, Path conf) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder(binary(), "-t", "-p", runDir.toString(), "-c", conf.toString())
+                .redirectErrorStream(true)
+                .start();
+        String out = new String(p.getInputStream().readAllBytes());
+        if (p.waitFor() != 0 || !out.contains("test is successful")) {
+            throw new AssertionError("nginx -t refused " + conf + ":\n" + out);
+        }
+    }
 }
