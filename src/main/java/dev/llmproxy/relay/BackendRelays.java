@@ -27,12 +27,12 @@ public final class BackendRelays implements AutoCloseable {
                 case OPENAI -> {
                     var client = new VllmClient(b, connectTimeout, readTimeout);
                     openaiClients.put(b.name(), client);
-                    openai.put(b.name(), new VllmRelay(client));
+                    openai.put(b.name(), new VllmRelay(client, b.name()));
                 }
                 case OLLAMA -> {
                     var client = new OllamaClient(b, connectTimeout, readTimeout);
                     ollamaClients.put(b.name(), client);
-                    ollama.put(b.name(), new OllamaRelay(client, metrics));
+                    ollama.put(b.name(), new OllamaRelay(client, metrics, b.name()));
                 }
                 case ECHO -> {
                     // served in-process: nothing to connect to

@@ -9,22 +9,20 @@ import java.util.Map;
 
 /** Ollama's native errors ({@code {"error":"..."}} with a status) as the OpenAI errors clients expect. */
 final class OllamaErrors {
-    private static final String BACKEND = "Ollama";
-
     private OllamaErrors() {}
 
-    static OpenAiError map(int status, byte[] body, String model) {
+    static OpenAiError map(int status, byte[] body, String model, String backend) {
         String message = message(body);
         return switch (status) {
-            case 404 -> ErrorCode.MODEL_NOT_FOUND.error(model, "the Ollama backend");
+            case 404 -> ErrorCode.MODEL_NOT_FOUND.error(model, "the " + backend + " backend");
             case 400 ->
                 OpenAiError.relayed(
                         400, "invalid_request_error", null, message == null ? "Ollama refused the request." : message);
             // Ollama's queue is full: a retry soon will do, and it is not the client's rate limit.
-            case 429, 503 -> ErrorCode.BACKEND_BUSY.error(BACKEND);
+            case 429, 503 -> ErrorCode.BACKEND_BUSY.error(backend);
             default ->
                 ErrorCode.BACKEND_ERROR.error(
-                        BACKEND, "HTTP " + status + (message == null ? "." : " (" + message + ")."));
+                        backend, "HTTP " + status + (message == null ? "." : " (" + message + ")."));
         };
     }
 

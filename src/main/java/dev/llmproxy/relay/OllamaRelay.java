@@ -40,7 +40,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class OllamaRelay {
     private static final Logger LOG = LoggerFactory.getLogger(OllamaRelay.class);
-    private static final String BACKEND = "Ollama";
 
     /** Sent with every stream: no cache, and no buffering by a proxy in between. */
     static final Map<String, String> EVENT_STREAM_HEADERS =
@@ -48,10 +47,13 @@ public final class OllamaRelay {
 
     private final OllamaClient ollama;
     private final Metrics metrics;
+    private final String backend;
 
-    public OllamaRelay(OllamaClient ollama, Metrics metrics) {
+    /** @param backend the backend's name, for the client's error messages and the log */
+    public OllamaRelay(OllamaClient ollama, Metrics metrics, String backend) {
         this.ollama = ollama;
         this.metrics = metrics;
+        this.backend = backend;
     }
 
     /** The usage Ollama reported for this request, for metrics and (non-streamed) the access log. */
@@ -167,7 +169,7 @@ public final class OllamaRelay {
                     calls.forEach(Http1Client.Call::cancel); // one failed: the others' answers are not wanted
                     throw e.getCause() instanceof RuntimeException r
                             ? r
-                            : new ApiException(ErrorCode.BACKEND_ERROR.error(BACKEND, "a request failed."));
+                            : new ApiException(ErrorCode.BACKEND_ERROR.error(backend, "a request failed."));
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                     calls.forEach(Http1Client.Call::cancel);
@@ -249,21 +251,21 @@ public final class OllamaRelay {
         return checked(execute(call, client), model);
     }
 
-    private static Http1Client.Response execute(Http1Client.Call call, ClientChannel client) {
-        return UpstreamCalls.execute(call, client, BACKEND);
+    private Http1Client.Response execute(Http1Client.Call call, ClientChannel client) {
+        return UpstreamCalls.execute(call, client, backend);
     }
 
-    private static InputStream checked(Http1Client.Response response, String model) {
+    private InputStream checked(Http1Client.Response response, String model) {
         if (response.status() == 200) {
             return response.body();
         }
         byte[] error = UpstreamCalls.errorBody(response);
         throw new ApiException(
-                OllamaErrors.map(response.status(), error, model), OllamaErrors.headers(response.status()));
+                OllamaErrors.map(response.status(), error, model, backend), OllamaErrors.headers(response.status()));
     }
 
     /** A whole (non-streamed) answer, read and closed. */
-    private static <T> T readJson(InputStream body, Class<T> type, ClientChannel client) {
+    private <T> T readJson(InputStream body, Class<T> type, ClientChannel client) {
         try (body) {
             return Json.MAPPER.readValue(body, type);
         } catch (IOException e) {
@@ -271,16 +273,16 @@ public final class OllamaRelay {
         }
     }
 
-    private static OllamaWire.Chunk readWhole(InputStream body, ClientChannel client) {
+    private OllamaWire.Chunk readWhole(InputStream body, ClientChannel client) {
         OllamaWire.Chunk answer = readJson(body, OllamaWire.Chunk.class, client);
         if (answer.error() != null) {
-            throw new ApiException(ErrorCode.BACKEND_ERROR.error(BACKEND, answer.error()));
+            throw new ApiException(ErrorCode.BACKEND_ERROR.error(backend, answer.error()));
         }
         return answer;
     }
 
-    private static RuntimeException failed(ClientChannel client, String detail) {
-        return client.gone() ? new ClientGone() : new ApiException(ErrorCode.BACKEND_ERROR.error(BACKEND, detail));
+    private RuntimeException failed(ClientChannel client, String detail) {
+        return client.gone() ? new ClientGone() : new ApiException(ErrorCode.BACKEND_ERROR.error(backend, detail));
     }
 
     /** Translates one line; returns true when it was the last one. */
@@ -317,22 +319,22 @@ public final class OllamaRelay {
                     return true;
                 }
             }
-            out.error(ErrorCode.BACKEND_ERROR.error(BACKEND, "it closed the stream before it was complete."));
+            out.error(ErrorCode.BACKEND_ERROR.error(backend, "it closed the stream before it was complete."));
         } catch (UpstreamFailure e) {
-            out.error(ErrorCode.BACKEND_ERROR.error(BACKEND, e.getMessage()));
+            out.error(ErrorCode.BACKEND_ERROR.error(backend, e.getMessage()));
         } catch (IOException e) {
             if (client.gone()) {
                 throw new ClientGone();
             }
             LOG.warn("request {}: Ollama stream broke: {}", requestId, e.toString());
             out.error(ErrorCode.BACKEND_ERROR.error(
-                    BACKEND, "the stream broke (" + e.getClass().getSimpleName() + ")."));
+                    backend, "the stream broke (" + e.getClass().getSimpleName() + ")."));
         }
         return false;
     }
 
     /** Starts the event stream; if the client is already gone, closes {@code upstream} (so Ollama stops) and says so. */
-    private static SseWriter startEvents(ClientChannel client, InputStream upstream) {
+    private SseWriter startEvents(ClientChannel client, InputStream upstream) {
         try {
             // The head goes now, as OpenAI sends it: the client knows its stream started before the first token.
             return new SseWriter(client.start(200, "text/event-stream; charset=utf-8", EVENT_STREAM_HEADERS));
@@ -346,7 +348,7 @@ public final class OllamaRelay {
         }
     }
 
-    private static void json(ClientChannel client, Object body) {
+    private void json(ClientChannel client, Object body) {
         client.answer(200, "application/json", Json.bytes(body));
     }
 }

@@ -34,11 +34,14 @@ final class UpstreamCalls {
                 throw new ClientGone();
             }
             if (e instanceof Http1Client.ConnectFailedException) {
+                FailureLog.failed(backend, "is unreachable: " + e.getMessage());
                 throw new ApiException(ErrorCode.BACKEND_UNAVAILABLE.error(backend));
             }
             if (e instanceof SocketTimeoutException) {
+                FailureLog.failed(backend, "did not answer in time");
                 throw new ApiException(ErrorCode.BACKEND_TIMEOUT.error(backend));
             }
+            FailureLog.failed(backend, "broke the connection: " + e.getClass().getSimpleName());
             throw new ApiException(ErrorCode.BACKEND_ERROR.error(backend, "the connection broke before its answer."));
         }
     }

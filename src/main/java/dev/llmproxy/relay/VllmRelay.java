@@ -22,12 +22,13 @@ import org.slf4j.LoggerFactory;
  */
 public final class VllmRelay {
     private static final Logger LOG = LoggerFactory.getLogger(VllmRelay.class);
-    private static final String BACKEND = "vLLM";
-
     private final VllmClient vllm;
+    private final String backend;
 
-    public VllmRelay(VllmClient vllm) {
+    /** @param backend the backend's name, for the client's error messages and the log */
+    public VllmRelay(VllmClient vllm, String backend) {
         this.vllm = vllm;
+        this.backend = backend;
     }
 
     /**
@@ -38,16 +39,16 @@ public final class VllmRelay {
         try {
             Http1Client.Call call = vllm.post(pathAndQuery, body, client.requestHeader("Accept"), requestId);
             client.onGone(call::cancel); // the connection closes: vLLM stops generating for nobody
-            Http1Client.Response response = UpstreamCalls.execute(call, client, BACKEND);
+            Http1Client.Response response = UpstreamCalls.execute(call, client, backend);
             int status = response.status();
             if (status >= 400) {
-                throw new ApiException(upstreamError(status, UpstreamCalls.errorBody(response)));
+                throw new ApiException(upstreamError(status, UpstreamCalls.errorBody(response), backend));
             }
             try (InputStream upstream = response.body()) {
                 String contentType = response.headers().getOrDefault("content-type", "application/json");
                 boolean sse = contentType.startsWith("text/event-stream");
                 OutputStream out = client.start(status, contentType, sse ? OllamaRelay.EVENT_STREAM_HEADERS : Map.of());
-                relay(upstream, out, sse, requestId, client);
+                relay(upstream, out, sse, requestId, client, backend);
             } catch (IOException e) {
                 // Closing the upstream stream (try-with-resources) drops the connection: vLLM stops generating.
                 LOG.debug("request {}: relay ended early: {}", requestId, e.toString());
@@ -58,7 +59,7 @@ public final class VllmRelay {
     }
 
     private static void relay(
-            InputStream upstream, OutputStream out, boolean sse, String requestId, ClientChannel client)
+            InputStream upstream, OutputStream out, boolean sse, String requestId, ClientChannel client, String backend)
             throws IOException {
         byte[] buf = new byte[16 * 1024];
         while (true) {
@@ -69,9 +70,10 @@ public final class VllmRelay {
                 if (client.gone()) {
                     return; // we closed it: the client left
                 }
-                LOG.warn("request {}: vLLM stream broke: {}", requestId, upstreamFailed.toString());
+                LOG.warn(
+                        "request {}: the {} backend's stream broke: {}", requestId, backend, upstreamFailed.toString());
                 if (sse) {
-                    new SseWriter(out).error(ErrorCode.BACKEND_ERROR.error(BACKEND, "the stream ended unexpectedly."));
+                    new SseWriter(out).error(ErrorCode.BACKEND_ERROR.error(backend, "the stream ended unexpectedly."));
                 }
                 return;
             }
@@ -88,10 +90,10 @@ public final class VllmRelay {
      * answer {@code {"object":"error","message":...}}. A 401/403 means the gateway's own key was refused:
      * the client's token is fine, so they get a 502 rather than a misleading auth error.
      */
-    static OpenAiError upstreamError(int status, byte[] body) {
+    static OpenAiError upstreamError(int status, byte[] body, String backend) {
         if (status == 401 || status == 403) {
             return ErrorCode.BACKEND_ERROR.error(
-                    BACKEND, "it refused the gateway's credentials (HTTP " + status + ").");
+                    backend, "it refused the gateway's credentials (HTTP " + status + ").");
         }
         String type = status >= 500 ? "server_error" : "invalid_request_error";
         try {
@@ -105,6 +107,6 @@ public final class VllmRelay {
         } catch (IOException notJson) {
             // fall through to a generic message
         }
-        return OpenAiError.relayed(status, type, null, "The vLLM backend answered HTTP " + status + ".");
+        return OpenAiError.relayed(status, type, null, "The " + backend + " backend answered HTTP " + status + ".");
     }
 }

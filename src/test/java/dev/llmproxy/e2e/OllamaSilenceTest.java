@@ -51,7 +51,7 @@ class OllamaSilenceTest {
         assertEquals(200, r.statusCode(), "the stream had started: Ollama answered 200");
         assertTrue(headMs < 700, "the stream's head comes at once, before the first token: " + headMs + " ms");
         assertFalse(body.contains("[DONE]"), body);
-        assertTrue(body.contains("\"error\":{\"message\":\"The Ollama backend failed: the stream broke"), body);
+        assertTrue(body.contains("\"error\":{\"message\":\"The ollama backend failed: the stream broke"), body);
         assertTrue(ms < 2_400, "ended by the 1 s read timeout, not by Ollama's next token: " + ms + " ms");
     }
 

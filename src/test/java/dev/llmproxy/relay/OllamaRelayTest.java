@@ -37,7 +37,8 @@ class OllamaRelayTest {
                         config.backends().byName("ollama").orElseThrow().urls().get(0),
                         config.upstreamConnectTimeout(),
                         config.upstreamReadTimeout()),
-                new Metrics());
+                new Metrics(),
+                "ollama");
     }
 
     @AfterAll
