@@ -17,6 +17,11 @@ find_jdk21() {
         if [ -n "$v" ] && [ "$v" -ge 21 ]; then
             export JAVA_HOME="$home"
             export PATH="$JAVA_HOME/bin:$PATH"
+            # Maven's own libraries use sun.misc.Unsafe, which JDK 24+ warns about on every run: allowed for
+            # Maven's JVM only (the option does not exist before JDK 23, so it is set only where it does).
+            if [ "$v" -ge 24 ] && [[ "${MAVEN_OPTS:-}" != *sun-misc-unsafe-memory-access* ]]; then
+                export MAVEN_OPTS="${MAVEN_OPTS:-} --sun-misc-unsafe-memory-access=allow"
+            fi
             return 0
         fi
     done
