@@ -8,6 +8,7 @@ import dev.llmproxy.metrics.Metrics;
 import dev.llmproxy.ratelimit.Decision;
 import dev.llmproxy.ratelimit.RateLimiter;
 import dev.llmproxy.ratelimit.StoreUnavailableException;
+import java.util.Optional;
 
 /**
  * Authenticates, checks the model allowlist and applies the limits, in that order, so that neither an
@@ -24,12 +25,39 @@ public final class Gatekeeper {
         this.metrics = metrics;
     }
 
-    /** Whether the header presents a registered token; decides nothing and counts nothing. */
-    public boolean recognises(String authorization) {
-        return authorization != null
-                && BearerToken.parse(authorization)
-                        .flatMap(tokens.current()::find)
-                        .isPresent();
+    /**
+     * The refusal of a header that presents no registered token (counted as such), or empty when it presents one:
+     * then nothing is decided or counted yet. One lookup, so a registry swapped meanwhile cannot make a request
+     * both unknown and admitted.
+     */
+    public Optional<Verdict.Unauthenticated> unrecognised(String authorization) {
+        Optional<Verdict.Unauthenticated> refusal =
+                authenticate(authorization, tokens.current()).left();
+        refusal.ifPresent(u -> metrics.decision(Metrics.Outcome.UNAUTHENTICATED, null));
+        return refusal;
+    }
+
+    /** Either the token the header presents, or why it presents none. */
+    private record Authenticated(Optional<Verdict.Unauthenticated> left, Token token) {}
+
+    private static Authenticated authenticate(String authorization, dev.llmproxy.auth.TokenRegistry registry) {
+        if (authorization == null || authorization.isBlank()) {
+            return new Authenticated(
+                    Optional.of(new Verdict.Unauthenticated(
+                            "You didn't provide an API key. Send it as 'Authorization: Bearer YOUR_KEY'.")),
+                    null);
+        }
+        var presented = BearerToken.parse(authorization);
+        if (presented.isEmpty()) {
+            return new Authenticated(
+                    Optional.of(new Verdict.Unauthenticated(
+                            "Malformed Authorization header. Send it as 'Authorization: Bearer YOUR_KEY'.")),
+                    null);
+        }
+        var found = registry.find(presented.get());
+        return found.isEmpty()
+                ? new Authenticated(Optional.of(new Verdict.Unauthenticated("Incorrect API key provided.")), null)
+                : new Authenticated(Optional.empty(), found.get());
     }
 
     /** @param model the requested model, or null for endpoints that have none */
@@ -50,20 +78,11 @@ public final class Gatekeeper {
     }
 
     private Verdict evaluate(String authorization, ModelRef model) {
-        if (authorization == null || authorization.isBlank()) {
-            return new Verdict.Unauthenticated(
-                    "You didn't provide an API key. Send it as 'Authorization: Bearer YOUR_KEY'.");
+        Authenticated who = authenticate(authorization, tokens.current());
+        if (who.left().isPresent()) {
+            return who.left().get();
         }
-        var presented = BearerToken.parse(authorization);
-        if (presented.isEmpty()) {
-            return new Verdict.Unauthenticated(
-                    "Malformed Authorization header. Send it as 'Authorization: Bearer YOUR_KEY'.");
-        }
-        var found = tokens.current().find(presented.get());
-        if (found.isEmpty()) {
-            return new Verdict.Unauthenticated("Incorrect API key provided.");
-        }
-        Token token = found.get();
+        Token token = who.token();
         if (model != null && !token.models().allows(model)) {
             return new Verdict.Forbidden(token, model.requested());
         }

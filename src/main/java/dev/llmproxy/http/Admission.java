@@ -32,9 +32,10 @@ final class Admission {
      * nothing for one that does: its admission comes once its model is known.
      */
     void refuseUnrecognised(Context ctx, Runnable beforeRefusing) {
-        if (!gatekeeper.recognises(ctx.header("Authorization"))) {
+        var refusal = gatekeeper.unrecognised(ctx.header("Authorization"));
+        if (refusal.isPresent()) {
             beforeRefusing.run();
-            admit(ctx, null); // refuses it, with the reason the gatekeeper gives
+            throw VerdictHeaders.refusal(refusal.get());
         }
     }
 

@@ -195,7 +195,7 @@ class NginxFaultsTest {
                 "Authorization",
                 bearer(TOKEN));
         NginxGatewayTest.assertOpenAiError(r, 502, "backend_unavailable");
-        assertTrue(r.body().contains("Ollama"), r.body());
+        assertTrue(r.body().contains("The ollama backend is unreachable."), "names the backend: " + r.body());
         gw.refreshModels();
         var models = Http.get(gw.url("/v1/models"), "Authorization", bearer(TOKEN));
         assertEquals(200, models.statusCode());

@@ -319,7 +319,7 @@ class OllamaGatewayTest {
         assertTrue(
                 r.body()
                         .contains(
-                                "\"error\":{\"message\":\"The Ollama backend failed: llama runner process has terminated"),
+                                "\"error\":{\"message\":\"The ollama backend failed: llama runner process has terminated"),
                 r.body());
         assertThrows(OpenAIException.class, () -> {
             try (var s = client.chat()
