@@ -10,6 +10,7 @@ import dev.llmproxy.backends.UpstreamUrl;
 import dev.llmproxy.contract.GatewayHeaders;
 import dev.llmproxy.support.Json;
 import dev.llmproxy.support.Secret;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -340,8 +341,21 @@ final class BackendsJson {
         }
         if (!Files.isReadable(Path.of(path))) {
             problems.add(at + ": ca_file: cannot read " + path);
+        } else if (!holdsCertificates(Path.of(path))) {
+            problems.add(at + ": ca_file: " + path + " holds no PEM certificate");
         }
         return Optional.of(path);
+    }
+
+    /** Whether the file is a bundle of X.509 certificates (nginx and the sidecar would refuse it later otherwise). */
+    private static boolean holdsCertificates(Path file) {
+        try (var in = Files.newInputStream(file)) {
+            return !java.security.cert.CertificateFactory.getInstance("X.509")
+                    .generateCertificates(in)
+                    .isEmpty();
+        } catch (IOException | java.security.cert.CertificateException e) {
+            return false;
+        }
     }
 
     private Duration keepalive(String at, JsonNode n) {

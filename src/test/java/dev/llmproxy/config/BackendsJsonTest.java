@@ -146,7 +146,7 @@ class BackendsJsonTest {
 
     @Test
     void optionalFieldsAtTheirLimits(@TempDir Path dir) throws Exception {
-        Path ca = Files.writeString(dir.resolve("ca.pem"), "-----BEGIN CERTIFICATE-----\n");
+        Path ca = new dev.llmproxy.testing.KeytoolCa(dir).pem();
         Config c = load(
                 env(
                         "BACKENDS_JSON",
@@ -608,5 +608,14 @@ class BackendsJsonTest {
         assertEquals(
                 "k-9",
                 c.backends().byName("vllm").orElseThrow().apiKey().orElseThrow().value());
+    }
+
+    @Test
+    void aCaFileThatHoldsNoCertificateIsRefusedAtStartNotLater(@TempDir Path dir) throws Exception {
+        Path garbage = Files.writeString(dir.resolve("ca.pem"), "-----BEGIN CERTIFICATE-----\nnot base64\n");
+        assertTrue(problems(second("{\"name\":\"x\",\"type\":\"openai\",\"urls\":[\"https://h:1\"],\"ca_file\":\""
+                        + garbage + "\"}"))
+                .get(0)
+                .contains("ca_file: " + garbage + " holds no PEM certificate"));
     }
 }

@@ -182,7 +182,7 @@ class BackendBlocksTest {
 
     @Test
     void keepaliveAndCaFileAreRendered(@TempDir Path dir) throws Exception {
-        Path ca = Files.writeString(dir.resolve("ca.pem"), "");
+        Path ca = new dev.llmproxy.testing.KeytoolCa(dir).pem();
         String conf =
                 rendered("[{\"name\":\"a\",\"type\":\"openai\",\"urls\":[\"http://h:1\"],\"keepalive_seconds\":0},"
                         + "{\"name\":\"b-c\",\"type\":\"openai\",\"urls\":[\"https://h:2/x\",\"https://h:3/x/v1\"],"
