@@ -51,6 +51,16 @@ public record UpstreamUrl(String scheme, String host, int port, String pathPrefi
         return h + ":" + port;
     }
 
+    /**
+     * The {@code Host} a request to this upstream carries: the host as the URL names it, with its port only when
+     * that is not the scheme's own (a remote provider's front may route by the exact name). nginx and the sidecar
+     * both send this.
+     */
+    public String hostHeader() {
+        boolean schemePort = port == (scheme.equals("https") ? 443 : 80);
+        return schemePort ? authority().substring(0, authority().lastIndexOf(':')) : authority();
+    }
+
     /** The absolute URI of {@code path} (which starts with {@code /v1/...}) on this upstream. */
     public URI resolve(String path) {
         return URI.create(scheme + "://" + authority() + pathPrefix + path);

@@ -109,10 +109,7 @@ final class BackendBlocks {
         }
         header(l, "Content-Type", "$content_type");
         header(l, "Accept", "$http_accept");
-        // The host as the URL names it: with its port only when that is not the scheme's own (a remote provider's
-        // front may route by the exact name).
-        boolean defaultPort = first.port() == (first.scheme().equals("https") ? 443 : 80);
-        header(l, "Host", "\"" + (defaultPort ? first.authority().replaceAll(":\\d+$", "") : first.authority()) + "\"");
+        header(l, "Host", "\"" + first.hostHeader() + "\"");
         header(
                 l,
                 "Authorization",

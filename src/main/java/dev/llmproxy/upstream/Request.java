@@ -47,7 +47,7 @@ final class Request {
                 .append(path)
                 .append(" HTTP/1.1\r\n")
                 .append("Host: ")
-                .append(host(base))
+                .append(base.hostHeader())
                 .append("\r\n")
                 .append("User-Agent: llm-proxy\r\n");
         if (body != null) {
@@ -56,15 +56,6 @@ final class Request {
                     .append("\r\n");
         }
         return h.append(extraHeaders).append("\r\n").toString().getBytes(StandardCharsets.ISO_8859_1);
-    }
-
-    /**
-     * The host as the URL names it, with its port only when that is not the scheme's own, as nginx sends it: a
-     * remote provider's front may route by the exact name.
-     */
-    static String host(UpstreamUrl base) {
-        boolean schemePort = base.port() == (base.scheme().equals("https") ? 443 : 80);
-        return schemePort ? base.authority().substring(0, base.authority().lastIndexOf(':')) : base.authority();
     }
 
     /** Writes {@code head} and the body, and flushes. */

@@ -425,11 +425,11 @@ class Http1ClientTest {
 
     @Test
     void theHostHeaderCarriesThePortOnlyWhenItIsNotTheSchemes() {
-        assertEquals("api.example.com", Request.host(new UpstreamUrl("https", "api.example.com", 443, "")));
-        assertEquals("gpu-1", Request.host(new UpstreamUrl("http", "gpu-1", 80, "")));
-        assertEquals("gpu-1:8000", Request.host(new UpstreamUrl("http", "gpu-1", 8000, "")));
-        assertEquals("api.example.com:80", Request.host(new UpstreamUrl("https", "api.example.com", 80, "")));
-        assertEquals("[::1]", Request.host(new UpstreamUrl("http", "::1", 80, "")));
+        assertEquals("api.example.com", new UpstreamUrl("https", "api.example.com", 443, "").hostHeader());
+        assertEquals("gpu-1", new UpstreamUrl("http", "gpu-1", 80, "").hostHeader());
+        assertEquals("gpu-1:8000", new UpstreamUrl("http", "gpu-1", 8000, "").hostHeader());
+        assertEquals("api.example.com:80", new UpstreamUrl("https", "api.example.com", 80, "").hostHeader());
+        assertEquals("[::1]", new UpstreamUrl("http", "::1", 80, "").hostHeader());
     }
 
     @Test
