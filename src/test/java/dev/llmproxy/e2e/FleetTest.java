@@ -10,7 +10,7 @@ import dev.llmproxy.testing.FakeVllm;
 import dev.llmproxy.testing.Gateway;
 import dev.llmproxy.testing.Http;
 import dev.llmproxy.testing.Integration;
-import dev.llmproxy.testing.TestCa;
+import dev.llmproxy.testing.KeytoolCa;
 import java.net.http.HttpResponse;
 import java.util.ArrayList;
 import java.util.List;
@@ -255,7 +255,7 @@ class FleetTest {
      */
     @Test
     void aRemoteHttpsProviderIsVerifiedAndGetsItsKeyNotTheClientsToken() throws Exception {
-        TestCa ca = new TestCa();
+        KeytoolCa ca = new KeytoolCa(java.nio.file.Files.createTempDirectory("llm-proxy-ca-"));
         try (FakeVllm remote = new FakeVllm("remote-key-123", 0, ca.serverFor("localhost"));
                 FakeVllm impostor = new FakeVllm("remote-key-123", 0, ca.serverFor("wrong.example"));
                 Gateway gw = Gateway.start(
@@ -268,11 +268,11 @@ class FleetTest {
                                         "{\"name\":\"remote\",\"type\":\"openai\",\"urls\":[\"https://localhost:"
                                                 + remote.port()
                                                 + "/v1\"],\"models\":[\"llama3\"],\"api_key_env\":\"REMOTE_KEY\",\"ca_file\":\""
-                                                + ca.bundle
+                                                + ca.pem()
                                                 + "\",\"headers\":{\"HTTP-Referer\":\"https://chat.example.com\",\"X-Title\":\"Example chat\"}}",
                                         "{\"name\":\"impostor\",\"type\":\"openai\",\"urls\":[\"https://localhost:"
                                                 + impostor.port()
-                                                + "/v1\"],\"api_key_env\":\"REMOTE_KEY\",\"ca_file\":\"" + ca.bundle
+                                                + "/v1\"],\"api_key_env\":\"REMOTE_KEY\",\"ca_file\":\"" + ca.pem()
                                                 + "\"}")))) {
             var r = call(gw, chat("llama3", "over TLS"));
             assertEquals(200, r.statusCode(), r.body());

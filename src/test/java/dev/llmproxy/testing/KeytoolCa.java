@@ -16,8 +16,8 @@ import javax.net.ssl.SSLContext;
 
 /**
  * A certificate authority for tests, made with the JDK's keytool: its certificate as a PEM bundle for
- * {@code ca_file}, and server certificates it signs for a host name. Unlike {@code TestCa} (openssl, as an operator
- * would) it runs no other program, so a sidecar-only test using it stays in the unit loop.
+ * {@code ca_file}, and server certificates it signs for a host name. It runs no program but the JDK's, so a
+ * sidecar-only test using it stays in the unit loop.
  */
 public final class KeytoolCa {
     private static final String PASSWORD = "changeit";
