@@ -15,6 +15,7 @@ import java.util.regex.Pattern;
  * @param models exact names and {@code prefix*} patterns; empty when the models are discovered from the replicas
  * @param aliases client name to the backend's name (the name sent upstream)
  * @param apiKey sent upstream as {@code Authorization: Bearer ...}, read from the variable the entry names
+ * @param apiKeyEnv the name of that variable
  * @param headers extra static headers sent upstream (never {@code Authorization}, {@code Host} or the gateway's own)
  * @param caFile a PEM bundle to verify an {@code https} backend with; empty for the system's bundle
  * @param keepalive how long an idle connection to a replica is kept for the next call; zero for none. Below the
@@ -29,6 +30,7 @@ public record BackendSpec(
         Optional<List<String>> models,
         Map<String, String> aliases,
         Optional<Secret> apiKey,
+        Optional<String> apiKeyEnv,
         Map<String, String> headers,
         Optional<String> caFile,
         Duration keepalive,
@@ -55,6 +57,16 @@ public record BackendSpec(
     /** This backend with only {@code replica}: for asking one replica (what it serves) rather than any. */
     public BackendSpec onlyReplica(UpstreamUrl replica) {
         return new BackendSpec(
-                name, type, List.of(replica), models, aliases, apiKey, headers, caFile, keepalive, forwardIdentity);
+                name,
+                type,
+                List.of(replica),
+                models,
+                aliases,
+                apiKey,
+                apiKeyEnv,
+                headers,
+                caFile,
+                keepalive,
+                forwardIdentity);
     }
 }

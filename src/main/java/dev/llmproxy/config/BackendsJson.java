@@ -182,7 +182,9 @@ final class BackendsJson {
         if (problems.size() > before || name == null || type == null) {
             return null;
         }
-        return new BackendSpec(name, type, urls, models, aliases, apiKey, headers, caFile, keepalive, forwardIdentity);
+        Optional<String> apiKeyEnv = apiKey.map(k -> e.get("api_key_env").textValue());
+        return new BackendSpec(
+                name, type, urls, models, aliases, apiKey, apiKeyEnv, headers, caFile, keepalive, forwardIdentity);
     }
 
     private BackendType type(String at, JsonNode n) {

@@ -162,17 +162,21 @@ public final class ConfigLoader {
         if (json || file) {
             String source = json ? "BACKENDS_JSON" : "BACKENDS_FILE";
             String text = json ? env.get("BACKENDS_JSON") : BackendsJson.read(env.get("BACKENDS_FILE"), problems);
-            // A list may keep a key where it always was: "api_key_env": "VLLM_API_KEY" is not the older style.
-            List<String> conflicting = legacy.stream()
-                    .filter(v -> text == null || !text.matches("(?s).*\"api_key_env\"\\s*:\\s*\"" + v + "\".*"))
-                    .toList();
-            if (!conflicting.isEmpty()) {
-                problems.add(source + ": cannot be combined with " + String.join(", ", conflicting) + "; remove "
-                        + (conflicting.size() == 1 ? "it" : "them")
-                        + " (backends named vllm and ollama can be entries of "
-                        + source + ")");
-            }
+            int at = problems.size();
             specs = text == null ? List.of() : BackendsJson.parse(source, text, env, problems);
+            // A list may keep a key where it always was: "api_key_env": "VLLM_API_KEY" is not the older style.
+            List<String> keyVariables =
+                    specs.stream().flatMap(b -> b.apiKeyEnv().stream()).toList();
+            List<String> conflicting =
+                    legacy.stream().filter(v -> !keyVariables.contains(v)).toList();
+            if (!conflicting.isEmpty()) {
+                problems.add(
+                        at,
+                        source + ": cannot be combined with " + String.join(", ", conflicting) + "; remove "
+                                + (conflicting.size() == 1 ? "it" : "them")
+                                + " (backends named vllm and ollama can be entries of "
+                                + source + ")");
+            }
         } else {
             specs = legacyBackends();
         }
@@ -219,6 +223,7 @@ public final class ConfigLoader {
                         Optional.empty(),
                         Map.of(),
                         vllmApiKey,
+                        vllmApiKey.map(k -> "VLLM_API_KEY"),
                         Map.of(),
                         Optional.empty(),
                         BackendSpec.DEFAULT_KEEPALIVE,
@@ -229,6 +234,7 @@ public final class ConfigLoader {
                         List.of(ollama),
                         Optional.empty(),
                         Map.of(),
+                        Optional.empty(),
                         Optional.empty(),
                         Map.of(),
                         Optional.empty(),

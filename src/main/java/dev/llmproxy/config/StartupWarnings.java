@@ -49,15 +49,11 @@ public final class StartupWarnings {
         List<String> warnings = new ArrayList<>();
         Set<String> known = new HashSet<>(ConfigLoader.VARIABLES);
         // A backend's key may sit in a variable of any name (its api_key_env): those are read too.
-        Set<String> keys = new HashSet<>();
         for (BackendSpec b : config.backends().all()) {
-            b.apiKey().ifPresent(k -> keys.add(k.value()));
+            b.apiKeyEnv().ifPresent(known::add);
         }
         for (String name : new TreeSet<>(env.keySet())) {
-            String value = env.get(name);
-            boolean aKey = value != null && keys.contains(value.strip());
             if (!known.contains(name)
-                    && !aKey
                     && !COMPOSE_ONLY.contains(name)
                     && !serviceLink(name)
                     && OUR_PREFIXES.stream().anyMatch(name::startsWith)) {

@@ -19,6 +19,7 @@ class BackendsTest {
                 Optional.ofNullable(models),
                 aliases,
                 Optional.empty(),
+                Optional.empty(),
                 Map.of(),
                 Optional.empty(),
                 BackendSpec.DEFAULT_KEEPALIVE,

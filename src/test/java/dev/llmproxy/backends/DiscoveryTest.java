@@ -52,6 +52,7 @@ class DiscoveryTest {
                 Optional.ofNullable(models),
                 Map.of(),
                 Optional.empty(),
+                Optional.empty(),
                 Map.of(),
                 Optional.empty(),
                 BackendSpec.DEFAULT_KEEPALIVE,

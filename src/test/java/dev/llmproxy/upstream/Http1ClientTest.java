@@ -388,6 +388,7 @@ class Http1ClientTest {
                 Optional.empty(),
                 Map.of(),
                 Optional.of(new Secret("sk-upstream-key")),
+                Optional.of("UPSTREAM_KEY"),
                 Map.of("X-Tenant", "team-a"),
                 Optional.empty(),
                 keepalive,
