@@ -11,8 +11,7 @@ public final class CheckConfig {
 
     public static void run(String[] args) throws IOException {
         Options.parse(args, Set.of());
-        Config config = ConfigSource.load();
-        ConfigSource.warn(config);
+        Config config = ConfigSource.loadAndWarn();
         System.out.println(summary(config));
     }
 

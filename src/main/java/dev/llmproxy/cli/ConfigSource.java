@@ -6,6 +6,7 @@ import dev.llmproxy.config.Environment;
 import dev.llmproxy.config.SecretFile;
 import dev.llmproxy.config.StartupWarnings;
 import java.io.IOException;
+import java.util.Map;
 
 /** The configuration every command reads: the environment over {@code .env}, the secret file resolved. */
 final class ConfigSource {
@@ -15,8 +16,14 @@ final class ConfigSource {
         return ConfigLoader.load(SecretFile.resolve(Environment.load()));
     }
 
-    /** Says on standard error what a valid configuration may still get wrong (see {@link StartupWarnings}). */
-    static void warn(Config config) {
-        StartupWarnings.of(Environment.load(), config).forEach(w -> System.err.println("warning: " + w));
+    /**
+     * The configuration, after saying on standard error what a valid one may still get wrong (see
+     * {@link StartupWarnings}), from the same reading of the environment.
+     */
+    static Config loadAndWarn() throws IOException {
+        Map<String, String> env = Environment.load();
+        Config config = ConfigLoader.load(SecretFile.resolve(env));
+        StartupWarnings.of(env, config).forEach(w -> System.err.println("warning: " + w));
+        return config;
     }
 }

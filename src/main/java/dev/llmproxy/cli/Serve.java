@@ -15,8 +15,7 @@ public final class Serve {
 
     public static void run(String[] args) throws IOException {
         Options options = Options.parse(args, RenderNginx.FLAGS);
-        Config config = ConfigSource.load();
-        ConfigSource.warn(config);
+        Config config = ConfigSource.loadAndWarn();
         if (options.has("out-dir")) {
             RenderNginx.write(config, options); // containers: the config nginx will load, from this very config
         }
