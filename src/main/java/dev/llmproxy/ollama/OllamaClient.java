@@ -1,7 +1,6 @@
 package dev.llmproxy.ollama;
 
 import dev.llmproxy.backends.BackendSpec;
-import dev.llmproxy.backends.UpstreamUrl;
 import dev.llmproxy.support.Json;
 import dev.llmproxy.upstream.Http1Client;
 import java.time.Duration;
@@ -17,11 +16,6 @@ public final class OllamaClient implements AutoCloseable {
 
     public OllamaClient(BackendSpec backend, Duration connectTimeout, Duration readTimeout) {
         this.http = new Http1Client(backend, connectTimeout, readTimeout);
-    }
-
-    /** One replica, with neither key nor extra headers. */
-    public OllamaClient(UpstreamUrl base, Duration connectTimeout, Duration readTimeout) {
-        this.http = new Http1Client(base, connectTimeout, readTimeout);
     }
 
     /** A POST of {@code body} as JSON, to execute; the answer's body must be closed. */

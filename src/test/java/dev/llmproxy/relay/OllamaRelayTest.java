@@ -34,7 +34,7 @@ class OllamaRelayTest {
         backends = config.backends();
         relay = new OllamaRelay(
                 new OllamaClient(
-                        config.backends().byName("ollama").orElseThrow().urls().get(0),
+                        config.backends().byName("ollama").orElseThrow(),
                         config.upstreamConnectTimeout(),
                         config.upstreamReadTimeout()),
                 new Metrics(),
