@@ -484,7 +484,7 @@ public final class EchoRelay {
     }
 
     private static SseWriter startEvents(ClientChannel client) {
-        return new SseWriter(client.start(200, "text/event-stream; charset=utf-8", OllamaRelay.EVENT_STREAM_HEADERS));
+        return SseWriter.start(client);
     }
 
     /** A whole answer, with its usage in headers for the access log. */

@@ -26,7 +26,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -40,10 +39,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class OllamaRelay {
     private static final Logger LOG = LoggerFactory.getLogger(OllamaRelay.class);
-
-    /** Sent with every stream: no cache, and no buffering by a proxy in between. */
-    static final Map<String, String> EVENT_STREAM_HEADERS =
-            Map.of("Cache-Control", "no-cache", "X-Accel-Buffering", "no");
 
     private final OllamaClient ollama;
     private final Metrics metrics;
@@ -337,7 +332,7 @@ public final class OllamaRelay {
     private SseWriter startEvents(ClientChannel client, InputStream upstream) {
         try {
             // The head goes now, as OpenAI sends it: the client knows its stream started before the first token.
-            return new SseWriter(client.start(200, "text/event-stream; charset=utf-8", EVENT_STREAM_HEADERS));
+            return SseWriter.start(client);
         } catch (ClientGone e) {
             try {
                 upstream.close();

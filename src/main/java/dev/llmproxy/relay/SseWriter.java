@@ -5,6 +5,7 @@ import dev.llmproxy.support.Json;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.Map;
 
 /**
  * Writes server-sent events as OpenAI streams them: bare {@code data:} frames, each flushed at once, a final
@@ -16,10 +17,23 @@ final class SseWriter {
     private static final byte[] END = "\n\n".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] DONE = "data: [DONE]\n\n".getBytes(StandardCharsets.US_ASCII);
 
+    /** Sent with every stream: no cache, and no buffering by a proxy in between. */
+    static final Map<String, String> HEADERS = Map.of("Cache-Control", "no-cache", "X-Accel-Buffering", "no");
+
     private final OutputStream out;
 
     SseWriter(OutputStream out) {
         this.out = out;
+    }
+
+    /**
+     * Starts a stream of events: its head goes now, as OpenAI sends it, so the client knows its stream started
+     * before the first token.
+     *
+     * @throws ClientGone when the client has already left
+     */
+    static SseWriter start(ClientChannel client) {
+        return new SseWriter(client.start(200, "text/event-stream; charset=utf-8", HEADERS));
     }
 
     /** One event carrying {@code chunk} as JSON. */

@@ -47,7 +47,7 @@ public final class VllmRelay {
             try (InputStream upstream = response.body()) {
                 String contentType = response.headers().getOrDefault("content-type", "application/json");
                 boolean sse = contentType.startsWith("text/event-stream");
-                OutputStream out = client.start(status, contentType, sse ? OllamaRelay.EVENT_STREAM_HEADERS : Map.of());
+                OutputStream out = client.start(status, contentType, sse ? SseWriter.HEADERS : Map.of());
                 relay(upstream, out, sse, requestId, client, backend);
             } catch (IOException e) {
                 // Closing the upstream stream (try-with-resources) drops the connection: vLLM stops generating.
