@@ -45,6 +45,14 @@ public record UpstreamUrl(String scheme, String host, int port, String pathPrefi
         return new UpstreamUrl(scheme, uri.getHost(), port, path);
     }
 
+    /**
+     * Whether the host is a name a DNS server answers: not an IP address, nor {@code localhost} (which the
+     * machine's own hosts file answers, and no DNS server is asked).
+     */
+    public boolean hostIsDnsName() {
+        return !host.contains(":") && !host.matches("\\d{1,3}(\\.\\d{1,3}){3}") && !host.equalsIgnoreCase("localhost");
+    }
+
     /** {@code host:port}, with brackets around an IPv6 literal. */
     public String authority() {
         String h = host.contains(":") && !host.startsWith("[") ? "[" + host + "]" : host;

@@ -44,9 +44,15 @@ public record Config(
      * @param tls certificate and key files (PEM); empty for plain HTTP
      * @param httpRedirectListen with TLS, an extra plain-HTTP listener that redirects to HTTPS
      * @param corsAllowOrigins browser origins allowed to call the gateway ({@code *} for any); empty for none
+     * @param resolvers DNS servers ({@code host[:port]}) nginx asks for backends' host names while it runs; empty:
+     *     names are resolved once, when nginx starts, and one that does not resolve stops it
      */
     public record NginxSettings(
-            String listen, Optional<Tls> tls, Optional<String> httpRedirectListen, List<String> corsAllowOrigins) {}
+            String listen,
+            Optional<Tls> tls,
+            Optional<String> httpRedirectListen,
+            List<String> corsAllowOrigins,
+            List<String> resolvers) {}
 
     public record Tls(String certificateFile, String keyFile) {}
 }

@@ -55,6 +55,7 @@ public final class ConfigLoader {
             "TLS_KEY_FILE",
             "NGINX_HTTP_REDIRECT_LISTEN",
             "CORS_ALLOW_ORIGINS",
+            "NGINX_RESOLVER",
             "MODELS_REFRESH_SECONDS");
 
     private static final Pattern ORIGIN = Pattern.compile("https?://[A-Za-z0-9.-]+(:\\d{1,5})?");
@@ -63,6 +64,10 @@ public final class ConfigLoader {
     private static final Pattern CONFIG_SECRET = Pattern.compile("[!#%-\\[\\]-z|~]+");
 
     private static final Pattern LISTEN = Pattern.compile("(?:(?:\\[[0-9a-fA-F:.]+]|[A-Za-z0-9.-]+):)?\\d{1,5}");
+    /** A DNS server as nginx's {@code resolver} takes it: an address or a name, with a port or not. */
+    private static final Pattern RESOLVER =
+            Pattern.compile("(?:\\[[0-9a-fA-F:.]+]|[A-Za-z0-9][A-Za-z0-9.-]*)(?::\\d{1,5})?");
+
     private static final int MIN_GATEWAY_SECRET_LENGTH = 32;
 
     private final Map<String, String> env;
@@ -315,7 +320,24 @@ public final class ConfigLoader {
                 origins.add(origin);
             }
         }
-        return new Config.NginxSettings(listen, tls, redirect, List.copyOf(origins));
+        return new Config.NginxSettings(listen, tls, redirect, List.copyOf(origins), resolvers());
+    }
+
+    private List<String> resolvers() {
+        List<String> resolvers = new ArrayList<>();
+        for (String r : text("NGINX_RESOLVER", "").split("[\\s,]+")) {
+            if (r.isEmpty()) {
+                continue;
+            }
+            if (RESOLVER.matcher(r).matches()) {
+                resolvers.add(r);
+            } else {
+                problems.add("NGINX_RESOLVER: \"" + printable(r)
+                        + "\" is not a DNS server's address or name, with an optional port (e.g. 127.0.0.11,"
+                        + " [fd00::53]:53, kube-dns.kube-system.svc.cluster.local)");
+            }
+        }
+        return List.copyOf(resolvers);
     }
 
     private String listen(String name, String fallback) {

@@ -32,8 +32,32 @@ final class BackendBlocks {
         return "llm_b_" + b.name().replace('-', '_');
     }
 
-    /** The {@code upstream} blocks, at the {@code http} level. */
-    static String upstreams(Backends backends) {
+    /**
+     * How often nginx asks again for a backend's address when {@code NGINX_RESOLVER} is set, whatever the answer's
+     * own TTL (Docker's DNS says 600 s): a backend that restarts on another address is followed within this.
+     */
+    static final Duration RESOLVE_VALID = Duration.ofSeconds(10);
+
+    /**
+     * The {@code resolver}, at the {@code http} level: with DNS servers, nginx resolves the backends' host names
+     * while it runs, in the background, so it starts before a backend's name exists and follows its address
+     * (nginx 1.27.3 or newer); without, each name is resolved once when nginx starts, and one that does not resolve
+     * stops it.
+     */
+    static String resolver(List<String> resolvers) {
+        if (resolvers.isEmpty()) {
+            return "# Backends' host names are resolved once, when nginx starts: NGINX_RESOLVER is empty.";
+        }
+        return "resolver " + String.join(" ", resolvers) + " valid=" + RESOLVE_VALID.toSeconds() + "s;\n"
+                + "    resolver_timeout 5s;";
+    }
+
+    /**
+     * The {@code upstream} blocks, at the {@code http} level.
+     *
+     * @param resolveNames whether nginx resolves host names while it runs ({@link #resolver} names DNS servers)
+     */
+    static String upstreams(Backends backends, boolean resolveNames) {
         StringBuilder out = new StringBuilder();
         for (BackendSpec b : proxied(backends)) {
             String name = upstreamName(b);
@@ -42,9 +66,12 @@ final class BackendBlocks {
             out.append(
                     "        least_conn;            # calls last from milliseconds to minutes: round robin would pile them up\n");
             for (UpstreamUrl u : b.urls()) {
-                out.append("        server ")
-                        .append(u.authority())
-                        .append(" max_fails=1 fail_timeout=")
+                out.append("        server ").append(u.authority());
+                if (resolveNames && u.hostIsDnsName()) {
+                    // Until the name resolves the replica has no address: a call answers 502 backend_unavailable.
+                    out.append(" resolve");
+                }
+                out.append(" max_fails=1 fail_timeout=")
                         .append(FAIL_TIMEOUT.toSeconds())
                         .append("s;\n");
             }

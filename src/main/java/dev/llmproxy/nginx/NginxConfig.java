@@ -83,7 +83,10 @@ public final class NginxConfig {
         v.put("SIDECAR_ADDR", layout.sidecarAddress() != null ? layout.sidecarAddress() : sidecarAddress(config));
         v.put("GATEWAY_SECRET", secret);
         v.put("MAX_BODY_BYTES", Long.toString(config.maxBodyBytes()));
-        v.put("BACKEND_UPSTREAMS", BackendBlocks.upstreams(config.backends()));
+        v.put("RESOLVER", BackendBlocks.resolver(nginx.resolvers()));
+        v.put(
+                "BACKEND_UPSTREAMS",
+                BackendBlocks.upstreams(config.backends(), !nginx.resolvers().isEmpty()));
         v.put(
                 "BACKEND_LOCATIONS",
                 BackendBlocks.locations(

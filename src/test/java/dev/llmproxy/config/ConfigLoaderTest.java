@@ -73,7 +73,7 @@ class ConfigLoaderTest {
         assertEquals(Duration.ofSeconds(600), c.upstreamReadTimeout());
         assertEquals(
                 new Config.NginxSettings(
-                        "127.0.0.1:8080", java.util.Optional.empty(), java.util.Optional.empty(), List.of()),
+                        "127.0.0.1:8080", java.util.Optional.empty(), java.util.Optional.empty(), List.of(), List.of()),
                 c.nginx());
         assertEquals(
                 new RedisSettings("llm-proxy:", dev.llmproxy.ratelimit.FailureMode.OPEN, Duration.ofMillis(250), 4),
@@ -290,10 +290,26 @@ class ConfigLoaderTest {
                 "TLS_KEY_FILE|/etc/tls/key.pem|give both",
                 "NGINX_HTTP_REDIRECT_LISTEN|80|only makes sense with TLS",
                 "CORS_ALLOW_ORIGINS|app.example.com|is not an origin like https://app.example.com",
+                "NGINX_RESOLVER|127.0.0.11;error_log|\"127.0.0.11;error_log\" is not a DNS",
+                "NGINX_RESOLVER|8.8.8.8 valid=5s|\"valid=5s\" is not a DNS",
+                "NGINX_RESOLVER|dns:53:53|\"dns:53:53\" is not",
             })
     void variableRules(String variable, String value, String expected) {
         assertProblem(env(variable, value), variable + ": ");
         assertProblem(env(variable, value), expected);
+    }
+
+    @Test
+    void resolversAreAddressesOrNamesWithOptionalPorts() {
+        assertEquals(
+                List.of("127.0.0.11", "[fd00::53]:5353", "kube-dns.kube-system.svc.cluster.local", "10.96.0.10:53"),
+                ConfigLoader.load(env(
+                                "NGINX_RESOLVER",
+                                " 127.0.0.11, [fd00::53]:5353 kube-dns.kube-system.svc.cluster.local,10.96.0.10:53 "))
+                        .nginx()
+                        .resolvers());
+        assertEquals(
+                List.of(), ConfigLoader.load(env("NGINX_RESOLVER", " ")).nginx().resolvers());
     }
 
     @Test

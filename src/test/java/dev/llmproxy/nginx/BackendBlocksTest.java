@@ -181,6 +181,43 @@ class BackendBlocksTest {
     }
 
     @Test
+    void withAResolverNginxResolvesBackendNamesWhileItRuns() throws Exception {
+        String backends = "[{\"name\":\"mixed\",\"type\":\"openai\",\"urls\":[\"http://vllm:8000/v1\","
+                + "\"http://10.0.0.7:8000/v1\",\"http://[fd00::7]:8000/v1\",\"http://localhost:8000/v1\"]},"
+                + "{\"name\":\"remote\",\"type\":\"openai\",\"urls\":[\"https://api.example.com/v1\"]}]";
+        Map<String, String> env = env(backends);
+        env.put("NGINX_RESOLVER", "127.0.0.11 [fd00::53]:5353");
+        String conf = render(env, new NginxConfig.Layout(Path.of("/srv/run"), "/dev/stdout", "/dev/stderr", null));
+        String http = block(conf, "http");
+        assertTrue(
+                lines(http).contains("resolver 127.0.0.11 [fd00::53]:5353 valid=10s;"),
+                "at the http level, asked again every 10 s whatever the TTL: " + lines(http));
+        assertEquals(
+                List.of(
+                        "server vllm:8000 resolve max_fails=1 fail_timeout=10s;",
+                        "server 10.0.0.7:8000 max_fails=1 fail_timeout=10s;",
+                        "server [fd00::7]:8000 max_fails=1 fail_timeout=10s;",
+                        "server localhost:8000 max_fails=1 fail_timeout=10s;"),
+                lines(block(conf, "upstream llm_b_mixed")).stream()
+                        .filter(l -> l.startsWith("server "))
+                        .toList(),
+                "names only: an address needs no DNS, and localhost is the hosts file's");
+        assertTrue(
+                lines(block(conf, "upstream llm_b_remote"))
+                        .contains("server api.example.com:443 resolve max_fails=1 fail_timeout=10s;"),
+                conf);
+        assertTrue(
+                lines(block(conf, "upstream llm_sidecar")).stream().noneMatch(l -> l.contains("resolve")),
+                "the sidecar's address is resolved at start: nginx starts after it");
+
+        String once = rendered(backends);
+        assertTrue(
+                lines(once).stream().noneMatch(l -> l.contains(" resolve ")),
+                "without NGINX_RESOLVER, Debian's nginx 1.22 runs it");
+        assertFalse(lines(once).stream().anyMatch(l -> l.startsWith("resolver")), "no resolver");
+    }
+
+    @Test
     void keepaliveAndCaFileAreRendered(@TempDir Path dir) throws Exception {
         Path ca = new dev.llmproxy.testing.KeytoolCa(dir).pem();
         String conf =

@@ -40,6 +40,12 @@ public final class Gateway implements AutoCloseable {
 
     /** Starts the three parts with the given TOKENS_JSON and any extra variables. */
     public static Gateway start(String tokensJson, Map<String, String> extra) throws IOException, InterruptedException {
+        return start(tokensJson, extra, NginxProcess.binary());
+    }
+
+    /** @param nginxBinary the nginx to run, e.g. {@link NginxProcess#resolvingBinary()} */
+    public static Gateway start(String tokensJson, Map<String, String> extra, String nginxBinary)
+            throws IOException, InterruptedException {
         FakeVllm vllm = new FakeVllm(VLLM_KEY);
         FakeOllama ollama = new FakeOllama();
         int nginxPort = Ports.free();
@@ -68,7 +74,7 @@ public final class Gateway implements AutoCloseable {
             Path conf = runDir.resolve("nginx.conf");
             String template = Files.readString(Path.of("nginx/nginx.conf.template"));
             Files.writeString(conf, NginxConfig.render(template, config, NginxConfig.Layout.local(runDir)));
-            NginxProcess nginx = NginxProcess.start(runDir, conf, nginxPort);
+            NginxProcess nginx = NginxProcess.start(nginxBinary, runDir, conf, nginxPort);
             return new Gateway(vllm, ollama, config, nginx, nginxPort, sidecar);
         } catch (Exception e) { // rethrown as the exceptions declared
             sidecar.stop();

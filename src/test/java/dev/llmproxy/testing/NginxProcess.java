@@ -36,7 +36,20 @@ public final class NginxProcess implements AutoCloseable {
     public static NginxProcess start(Path runDir, Path conf, int port, List<String> prefix)
             throws IOException, InterruptedException {
         List<String> command = new java.util.ArrayList<>(prefix);
-        command.addAll(List.of(binary(), "-p", runDir.toString(), "-c", conf.toString(), "-g", "daemon off;"));
+        command.add(binary());
+        return start(command, runDir, conf, port);
+    }
+
+    /** @param nginx the nginx to run, e.g. {@link #resolvingBinary()} */
+    public static NginxProcess start(String nginx, Path runDir, Path conf, int port)
+            throws IOException, InterruptedException {
+        return start(List.of(nginx), runDir, conf, port);
+    }
+
+    private static NginxProcess start(List<String> binary, Path runDir, Path conf, int port)
+            throws IOException, InterruptedException {
+        List<String> command = new java.util.ArrayList<>(binary);
+        command.addAll(List.of("-p", runDir.toString(), "-c", conf.toString(), "-g", "daemon off;"));
         Process p = new ProcessBuilder(command)
                 .redirectErrorStream(true)
                 .redirectOutput(runDir.resolve("logs/stdout.log").toFile())
@@ -66,6 +79,31 @@ public final class NginxProcess implements AutoCloseable {
         }
         return "nginx";
     }
+
+    /**
+     * An nginx that resolves upstream names while it runs ({@code server ... resolve}: 1.27.3 or newer, as in the
+     * official image): {@code NGINX_RESOLVE_BIN}, else what {@code scripts/fetch-nginx.sh} finds or fetches.
+     */
+    public static synchronized String resolvingBinary() throws IOException, InterruptedException {
+        String configured = System.getenv("NGINX_RESOLVE_BIN");
+        if (configured != null && !configured.isBlank()) {
+            return configured;
+        }
+        if (resolving == null) {
+            Process p = new ProcessBuilder("scripts/fetch-nginx.sh")
+                    .redirectError(ProcessBuilder.Redirect.INHERIT)
+                    .start();
+            String out = new String(p.getInputStream().readAllBytes()).strip();
+            if (p.waitFor() != 0 || out.isEmpty()) {
+                throw new IllegalStateException(
+                        "no nginx >= 1.27.3: scripts/fetch-nginx.sh failed (see above); or set NGINX_RESOLVE_BIN");
+            }
+            resolving = out;
+        }
+        return resolving;
+    }
+
+    private static String resolving;
 
     public String log(String name) {
         try {

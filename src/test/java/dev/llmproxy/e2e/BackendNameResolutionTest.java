@@ -1,0 +1,91 @@
+package dev.llmproxy.e2e;
+
+import static dev.llmproxy.testing.ErrorBodies.assertError;
+import static dev.llmproxy.testing.Http.bearer;
+import static org.junit.jupiter.api.Assertions.*;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.llmproxy.testing.DnsServer;
+import dev.llmproxy.testing.FakeVllm;
+import dev.llmproxy.testing.Gateway;
+import dev.llmproxy.testing.Http;
+import dev.llmproxy.testing.Integration;
+import dev.llmproxy.testing.NginxProcess;
+import java.net.http.HttpResponse;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/**
+ * nginx starts while a backend's host name does not resolve yet (compose without the model server's profile, a
+ * Kubernetes Service not created yet), answers that backend's calls with a JSON 502 meanwhile, serves the other
+ * backends, and reaches the backend once its name resolves: with {@code NGINX_RESOLVER}, on an nginx that
+ * resolves upstream names while it runs (1.27.3+, the official image's), asking a real DNS server.
+ */
+@Integration
+class BackendNameResolutionTest {
+    static final String TOKEN = "sk-resolve-team-0123456789";
+    static final String TOKENS = "[{\"token\":\"" + TOKEN + "\",\"label\":\"resolve\"}]";
+    static final String HOST = "vllm.llm-proxy.test";
+
+    static String backends(FakeVllm vllm) {
+        return "[{\"name\":\"vllm\",\"type\":\"openai\",\"urls\":[\"http://" + HOST + ":" + vllm.port()
+                + "/v1\"],\"models\":[\"llama3\"]},{\"name\":\"echo\",\"type\":\"echo\"}]";
+    }
+
+    static HttpResponse<String> chat(Gateway gw, String model, boolean stream) {
+        return Http.post(
+                gw.url("/v1/chat/completions"),
+                "{\"model\":\"" + model + "\",\"stream\":" + stream
+                        + ",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}",
+                "Authorization",
+                bearer(TOKEN));
+    }
+
+    @Test
+    void nginxStartsBeforeABackendsNameResolvesAndReachesItOnceItDoes() throws Exception {
+        try (DnsServer dns = DnsServer.start();
+                FakeVllm vllm = new FakeVllm(null);
+                Gateway gw = Gateway.start(
+                        TOKENS,
+                        Map.of("BACKENDS_JSON", backends(vllm), "NGINX_RESOLVER", dns.address()),
+                        NginxProcess.resolvingBinary())) {
+            assertEquals(200, Http.get(gw.url("/healthz")).statusCode());
+            for (boolean stream : new boolean[] {false, true}) {
+                HttpResponse<String> r = chat(gw, "llama3", stream);
+                assertError(r, 502, "backend_unavailable");
+                assertTrue(r.body().contains("The vllm backend is unreachable."), r.body());
+            }
+            assertEquals(200, chat(gw, "echo", false).statusCode(), "the other backends are served meanwhile");
+            assertEquals(0, vllm.received().size());
+
+            dns.add(HOST, "127.0.0.1");
+            HttpResponse<String> r = chat(gw, "llama3", false);
+            long deadline = System.nanoTime() + 30_000_000_000L; // nginx asks again every 10 s
+            while (r.statusCode() != 200 && System.nanoTime() < deadline) {
+                Thread.sleep(250);
+                r = chat(gw, "llama3", false);
+            }
+            assertEquals(200, r.statusCode(), r.body() + "\n" + gw.errorLog() + "\n" + dns.log());
+            assertEquals(
+                    "chat.completion",
+                    new ObjectMapper().readTree(r.body()).path("object").asText(),
+                    r.body());
+            HttpResponse<String> streamed = chat(gw, "llama3", true);
+            assertEquals(200, streamed.statusCode(), streamed.body());
+            assertTrue(streamed.body().strip().endsWith("data: [DONE]"), streamed.body());
+            assertTrue(dns.log().contains(HOST), "nginx asked the DNS server");
+        }
+    }
+
+    /** What the resolver is for: without it, nginx refuses a config whose backend name does not resolve. */
+    @Test
+    void withoutAResolverNginxRefusesToStart() throws Exception {
+        try (FakeVllm vllm = new FakeVllm(null)) {
+            IllegalStateException refused = assertThrows(
+                    IllegalStateException.class,
+                    () -> Gateway.start(TOKENS, Map.of("BACKENDS_JSON", backends(vllm)))
+                            .close());
+            assertTrue(refused.getMessage().contains("host not found in upstream"), refused.getMessage());
+        }
+    }
+}
