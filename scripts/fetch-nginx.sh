@@ -8,18 +8,15 @@
 # InRelease, every .deb against Packages.xz.
 set -euo pipefail
 
-MIN=1.27.3
+MIN=1.27.3   # as lib.sh's nginx_resolves_names
 SUITE=${NGINX_RESOLVE_SUITE:-testing}
 MIRROR=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
 CACHE=${XDG_CACHE_HOME:-$HOME/.cache}/llm-proxy
 # nginx and what it links: libc (with its loader), libcrypt, PCRE2, OpenSSL (and zstd, which it links), zlib.
 PACKAGES=(nginx libc6 libcrypt1 libpcre2-8-0 libssl3t64 libzstd1 zlib1g)
 
-new_enough() {   # whether the nginx command "$@" is $MIN or newer
-    local v
-    v=$("$@" -v 2>&1 | sed -n 's|^nginx version: nginx/\([0-9.]*\).*|\1|p')
-    [ -n "$v" ] && [ "$(printf '%s\n%s\n' "$MIN" "$v" | sort -V | head -1)" = "$MIN" ]
-}
+. "$(dirname "$0")/lib.sh"
+new_enough() { nginx_resolves_names "$1"; }
 
 for bin in "${NGINX_BIN:-}" "$(command -v nginx 2>/dev/null || true)" /usr/sbin/nginx; do
     if [ -n "$bin" ] && [ -x "$bin" ] && new_enough "$bin"; then

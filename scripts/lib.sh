@@ -45,3 +45,9 @@ find_nginx() {   # prints the nginx binary; fails with install advice when nginx
     fi
     echo "$bin"
 }
+
+nginx_resolves_names() {   # whether nginx $1 resolves upstream host names while it runs (server ... resolve: 1.27.3+)
+    local v
+    v=$("$1" -v 2>&1 | sed -n 's|^nginx version: nginx/\([0-9.]*\).*|\1|p')
+    [ -n "$v" ] && [ "$(printf '%s\n%s\n' 1.27.3 "$v" | sort -V | head -1)" = 1.27.3 ]
+}

@@ -200,4 +200,47 @@ class DeploymentFilesTest {
                 text("docker-compose.yml").contains("\"${GATEWAY_BIND:-127.0.0.1}:"),
                 "compose publishes on this machine only");
     }
+
+    /**
+     * nginx must start while a backend's host does not resolve (compose without the vllm profile, a Service not
+     * created yet): compose and Kubernetes give it a resolver, and an nginx image that resolves names while it runs.
+     * (BackendNameResolutionTest runs such a config.)
+     */
+    @Test
+    void nginxResolvesBackendNamesWhileItRunsUnderComposeAndKubernetes() throws Exception {
+        JsonNode compose = YAML.readTree(text("docker-compose.yml"));
+        JsonNode services = compose.path("services");
+        assertEquals(
+                "${NGINX_RESOLVER:-127.0.0.11}",
+                compose.at("/x-sidecar-environment/NGINX_RESOLVER").asText(),
+                "Docker's DNS on the compose network");
+        assertTrue(text("docker-compose.yml").contains("environment: *sidecar-environment"), "the sidecar's");
+        assertResolvesWhileRunning(services.at("/nginx/image").asText());
+
+        JsonNode config = k8s("ConfigMap", "llm-proxy-config").path("data");
+        assertEquals(
+                "kube-dns.kube-system.svc.cluster.local",
+                config.path("NGINX_RESOLVER").asText());
+        for (String url : List.of("VLLM_BASE_URL", "OLLAMA_BASE_URL")) {
+            assertTrue(
+                    config.path(url).asText().matches("http://[a-z0-9-]+\\.[a-z0-9-]+\\.svc\\.cluster\\.local:\\d+.*"),
+                    url + ": the cluster's DNS does not apply search domains: " + config.path(url));
+        }
+        assertResolvesWhileRunning(k8s("Deployment", "llm-proxy-nginx")
+                .at("/spec/template/spec/containers/0/image")
+                .asText());
+    }
+
+    /** An official nginx image of 1.27.3 or newer: {@code server ... resolve} in an upstream. */
+    static void assertResolvesWhileRunning(String image) {
+        var m = java.util.regex.Pattern.compile("nginx:(\\d+)\\.(\\d+)(?:\\.(\\d+))?(?:-\\S*)?")
+                .matcher(image);
+        assertTrue(m.matches(), "a versioned official nginx image: " + image);
+        int major = Integer.parseInt(m.group(1));
+        int minor = Integer.parseInt(m.group(2));
+        int patch = m.group(3) == null ? Integer.MAX_VALUE : Integer.parseInt(m.group(3)); // 1.27: its newest
+        assertTrue(
+                major > 1 || minor > 27 || (minor == 27 && patch >= 3),
+                image + " cannot resolve upstream names while it runs (nginx 1.27.3+)");
+    }
 }
