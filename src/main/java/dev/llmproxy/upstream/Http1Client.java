@@ -215,8 +215,11 @@ public final class Http1Client implements AutoCloseable {
                 if (cancelled) {
                     throw e;
                 }
+                // Java's words for a name that does not resolve are the name alone.
+                String why =
+                        e instanceof java.net.UnknownHostException ? "its host name does not resolve" : e.getMessage();
                 throw new ConnectFailedException(
-                        "cannot connect to " + replica.base().authority() + ": " + e.getMessage(), e);
+                        "cannot connect to " + replica.base().authority() + ": " + why, e);
             }
         }
     }

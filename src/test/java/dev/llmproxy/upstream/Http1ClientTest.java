@@ -375,6 +375,17 @@ class Http1ClientTest {
                 () -> c.get("/api/tags", READ).execute());
     }
 
+    /** Java says only the name; the error a client and the log see says what is wrong with it. */
+    @Test
+    void aHostNameThatDoesNotResolveIsAConnectFailureThatSaysSo() {
+        var c = new Http1Client(new UpstreamUrl("http", "vllm.llm-proxy.invalid", 8000, ""), CONNECT, READ);
+        client = c;
+        var e = assertThrows(
+                Http1Client.ConnectFailedException.class,
+                () -> c.get("/v1/models", READ).execute());
+        assertEquals("cannot connect to vllm.llm-proxy.invalid:8000: its host name does not resolve", e.getMessage());
+    }
+
     static BackendSpec backend(Duration keepalive, String... urls) {
         List<String> problems = new java.util.ArrayList<>();
         List<UpstreamUrl> parsed = java.util.Arrays.stream(urls)
