@@ -1,5 +1,6 @@
 package dev.llmproxy.nginx;
 
+import dev.llmproxy.backends.UpstreamUrl;
 import dev.llmproxy.config.Config;
 import dev.llmproxy.config.ConfigException;
 import dev.llmproxy.contract.Endpoint;
@@ -80,7 +81,11 @@ public final class NginxConfig {
         v.put("LISTEN_DIRECTIVES", listen(nginx));
         v.put("HTTP_REDIRECT_SERVER", redirectServer(nginx));
         v.put("CORS_ORIGINS", corsOrigins(nginx.corsAllowOrigins()));
-        v.put("SIDECAR_ADDR", layout.sidecarAddress() != null ? layout.sidecarAddress() : sidecarAddress(config));
+        v.put(
+                "SIDECAR_SERVER",
+                sidecarServer(
+                        layout.sidecarAddress() != null ? layout.sidecarAddress() : sidecarAddress(config),
+                        !nginx.resolvers().isEmpty()));
         v.put("GATEWAY_SECRET", secret);
         v.put("MAX_BODY_BYTES", Long.toString(config.maxBodyBytes()));
         v.put("RESOLVER", BackendBlocks.resolver(nginx.resolvers()));
@@ -143,6 +148,19 @@ public final class NginxConfig {
             throw new IllegalArgumentException("nginx would read a variable in: " + text);
         }
         return text.replace("\\", "\\\\").replace("'", "\\'");
+    }
+
+    /**
+     * The sidecar's {@code server} line. With a resolver, a sidecar named by DNS is followed while nginx runs, as
+     * the backends are: a container that restarts often comes back on another address (compose), and nginx would
+     * otherwise keep calling the old one.
+     */
+    static String sidecarServer(String address, boolean resolveNames) {
+        UpstreamUrl url = UpstreamUrl.parse("--sidecar-addr", "http://" + address, new ArrayList<>());
+        if (resolveNames && url != null && url.hostIsDnsName()) {
+            return "zone llm_sidecar 64k;\n        server " + address + " resolve;";
+        }
+        return "server " + address + ";";
     }
 
     private static String sidecarAddress(Config config) {

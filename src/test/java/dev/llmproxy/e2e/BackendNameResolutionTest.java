@@ -5,13 +5,24 @@ import static dev.llmproxy.testing.Http.bearer;
 import static org.junit.jupiter.api.Assertions.*;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.llmproxy.config.Config;
+import dev.llmproxy.config.ConfigLoader;
+import dev.llmproxy.http.App;
+import dev.llmproxy.nginx.NginxConfig;
+import dev.llmproxy.ratelimit.RateLimiters;
 import dev.llmproxy.testing.DnsServer;
 import dev.llmproxy.testing.FakeVllm;
 import dev.llmproxy.testing.Gateway;
 import dev.llmproxy.testing.Http;
 import dev.llmproxy.testing.Integration;
 import dev.llmproxy.testing.NginxProcess;
+import dev.llmproxy.testing.Ports;
+import io.javalin.Javalin;
+import java.net.URI;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -58,7 +69,7 @@ class BackendNameResolutionTest {
             assertEquals(200, chat(gw, "echo", false).statusCode(), "the other backends are served meanwhile");
             assertEquals(0, vllm.received().size());
 
-            dns.add(HOST, "127.0.0.1");
+            dns.set(HOST, "127.0.0.1");
             HttpResponse<String> r = chat(gw, "llama3", false);
             long deadline = System.nanoTime() + 30_000_000_000L; // nginx asks again every 10 s
             while (r.statusCode() != 200 && System.nanoTime() < deadline) {
@@ -75,6 +86,73 @@ class BackendNameResolutionTest {
             assertTrue(streamed.body().strip().endsWith("data: [DONE]"), streamed.body());
             assertTrue(dns.log().contains(HOST), "nginx asked the DNS server");
         }
+    }
+
+    /**
+     * A sidecar that restarts on another address (a compose container often does) is followed too: with the
+     * address nginx resolved at start, every call would be a 503 until nginx restarted.
+     */
+    @Test
+    void aSidecarThatComesBackOnAnotherAddressIsFollowed() throws Exception {
+        int sidecarPort = Ports.free();
+        int nginxPort = Ports.free();
+        String sidecarName = "sidecar.llm-proxy.test";
+        Map<String, String> env = new HashMap<>(Map.of(
+                "TOKENS_JSON",
+                TOKENS,
+                "BACKENDS_JSON",
+                "[{\"name\":\"echo\",\"type\":\"echo\"}]",
+                "GATEWAY_SECRET",
+                Gateway.SECRET,
+                "SIDECAR_HOST",
+                "127.0.0.1",
+                "SIDECAR_PORT",
+                Integer.toString(sidecarPort),
+                "NGINX_LISTEN",
+                "127.0.0.1:" + nginxPort));
+        try (DnsServer dns = DnsServer.start()) {
+            dns.set(sidecarName, "127.0.0.1");
+            env.put("NGINX_RESOLVER", dns.address());
+            Config config = ConfigLoader.load(env);
+            Javalin sidecar = sidecar(config);
+            Path runDir = NginxProcess.prepareRunDir();
+            NginxConfig.Layout local = NginxConfig.Layout.local(runDir);
+            Path conf = runDir.resolve("nginx.conf");
+            Files.writeString(
+                    conf,
+                    NginxConfig.render(
+                            Files.readString(Path.of("nginx/nginx.conf.template")),
+                            config,
+                            new NginxConfig.Layout(
+                                    runDir, local.accessLog(), local.errorLog(), sidecarName + ":" + sidecarPort)));
+            try (NginxProcess nginx = NginxProcess.start(NginxProcess.resolvingBinary(), runDir, conf, nginxPort)) {
+                URI chat = URI.create("http://127.0.0.1:" + nginxPort + "/v1/chat/completions");
+                String body = "{\"model\":\"echo\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
+                assertEquals(
+                        200,
+                        Http.post(chat, body, "Authorization", bearer(TOKEN)).statusCode());
+
+                sidecar.stop();
+                env.put("SIDECAR_HOST", "127.0.0.2");
+                sidecar = sidecar(ConfigLoader.load(env));
+                dns.set(sidecarName, "127.0.0.2");
+                HttpResponse<String> r = Http.post(chat, body, "Authorization", bearer(TOKEN));
+                long deadline = System.nanoTime() + 30_000_000_000L; // nginx asks again every 10 s
+                while (r.statusCode() != 200 && System.nanoTime() < deadline) {
+                    assertError(r, 503, "authz_unavailable"); // meanwhile: the sidecar is away, retry
+                    Thread.sleep(250);
+                    r = Http.post(chat, body, "Authorization", bearer(TOKEN));
+                }
+                assertEquals(200, r.statusCode(), r.body() + "\n" + nginx.log("error.log"));
+            } finally {
+                sidecar.stop();
+            }
+        }
+    }
+
+    static Javalin sidecar(Config config) {
+        return App.create(config, RateLimiters.create(config.store(), config.redisUrl(), config.redis()))
+                .start();
     }
 
     /** What the resolver is for: without it, nginx refuses a config whose backend name does not resolve. */

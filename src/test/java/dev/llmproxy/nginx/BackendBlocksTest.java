@@ -206,9 +206,21 @@ class BackendBlocksTest {
                 lines(block(conf, "upstream llm_b_remote"))
                         .contains("server api.example.com:443 resolve max_fails=1 fail_timeout=10s;"),
                 conf);
-        assertTrue(
-                lines(block(conf, "upstream llm_sidecar")).stream().noneMatch(l -> l.contains("resolve")),
-                "the sidecar's address is resolved at start: nginx starts after it");
+        assertEquals(
+                List.of("upstream llm_sidecar {", "server 127.0.0.1:8081;", "keepalive 64;", "}"),
+                lines(block(conf, "upstream llm_sidecar")),
+                "an address: nothing to resolve");
+        String compose =
+                render(env, new NginxConfig.Layout(Path.of("/tmp"), "/dev/stdout", "/dev/stderr", "sidecar:8081"));
+        assertEquals(
+                List.of(
+                        "upstream llm_sidecar {",
+                        "zone llm_sidecar 64k;",
+                        "server sidecar:8081 resolve;",
+                        "keepalive 64;",
+                        "}"),
+                lines(block(compose, "upstream llm_sidecar")),
+                "a sidecar container that comes back on another address is followed");
 
         String once = rendered(backends);
         assertTrue(

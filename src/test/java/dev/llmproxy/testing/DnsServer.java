@@ -71,9 +71,16 @@ public final class DnsServer implements AutoCloseable {
         return "127.0.0.1:" + port;
     }
 
-    /** From now on {@code name} resolves to {@code address}. */
-    public void add(String name, String address) throws IOException, InterruptedException {
-        Files.writeString(dir.resolve("hosts"), address + " " + name + "\n", java.nio.file.StandardOpenOption.APPEND);
+    /** From now on {@code name} resolves to {@code address} (and no longer to any other). */
+    public void set(String name, String address) throws IOException, InterruptedException {
+        Path hosts = dir.resolve("hosts");
+        StringBuilder kept = new StringBuilder();
+        for (String line : Files.readAllLines(hosts)) {
+            if (!line.endsWith(" " + name)) {
+                kept.append(line).append('\n');
+            }
+        }
+        Files.writeString(hosts, kept + address + " " + name + "\n");
         Process hup = new ProcessBuilder("kill", "-HUP", Long.toString(process.pid())).start();
         if (hup.waitFor() != 0) {
             throw new IllegalStateException("could not signal dnsmasq");
