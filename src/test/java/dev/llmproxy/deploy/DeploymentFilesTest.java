@@ -146,7 +146,12 @@ class DeploymentFilesTest {
 
         JsonNode nginx = k8s("Deployment", "llm-proxy-nginx").at("/spec/template/spec");
         assertEquals("render-nginx", nginx.at("/initContainers/0/args/0").asText());
-        assertTrue(nginx.at("/initContainers/0/args").toString().contains("llm-proxy-sidecar:8081"));
+        assertTrue(nginx.at("/initContainers/0/args")
+                .toString()
+                .contains("llm-proxy-sidecar.$(POD_NAMESPACE).svc.cluster.local:8081"));
+        assertTrue(
+                nginx.at("/initContainers/0/env").toString().contains("metadata.namespace"),
+                "$(POD_NAMESPACE) is the pod's namespace");
         assertTrue(nginx.at("/containers/0/args").toString().contains("/etc/llm-proxy/nginx/nginx.conf"));
         // Every variable the ConfigMap sets is one the gateway reads.
         config.fieldNames().forEachRemaining(v -> assertTrue(ConfigLoader.VARIABLES.contains(v), v));
