@@ -73,6 +73,33 @@ public final class Backends {
         return byModel;
     }
 
+    /**
+     * A name a backend serves that a call cannot reach by itself, because what comes before its first ':' is another
+     * backend's name (or its own): {@code mistral:7b} on backend {@code ollama} while a backend is named
+     * {@code mistral} routes to backend {@code mistral}, model {@code 7b}.
+     *
+     * @param servedBy the backend that serves it ({@code servedBy:model} reaches it)
+     * @param takenBy the backend whose {@code name:} prefix the name starts with
+     */
+    public record Shadowed(String servedBy, String takenBy) {}
+
+    /** Every name a backend serves (configured or discovered) that a backend's prefix takes, by name. */
+    public Map<String, Shadowed> shadowedModels() {
+        Map<String, Shadowed> out = new TreeMap<>();
+        for (BackendSpec b : all) {
+            Set<String> names = new LinkedHashSet<>(discoveredModels(b.name()));
+            b.models().orElse(List.of()).stream().filter(m -> !m.endsWith("*")).forEach(names::add);
+            for (String name : names) {
+                int colon = name.indexOf(':');
+                if (colon > 0 && !out.containsKey(name)) {
+                    byName(name.substring(0, colon))
+                            .ifPresent(taker -> out.put(name, new Shadowed(b.name(), taker.name())));
+                }
+            }
+        }
+        return out;
+    }
+
     /** The backend and upstream name for a client's model; empty when no backend serves it. */
     public Optional<ModelRef> route(String model) {
         for (BackendSpec b : all) {

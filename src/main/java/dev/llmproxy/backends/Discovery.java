@@ -40,14 +40,20 @@ public final class Discovery implements AutoCloseable {
      *
      * @param newlyShared models that more than one backend serves, each reported by the first refresh that
      *     finds it shared only (model to backends, in list order: calls go to the first)
+     * @param newlyShadowed models a backend serves whose name starts with a backend's {@code name:} prefix, each
+     *     reported by the first refresh that finds it only
      */
-    public record Refresh(List<BackendStatus> backends, Map<String, List<String>> newlyShared) {}
+    public record Refresh(
+            List<BackendStatus> backends,
+            Map<String, List<String>> newlyShared,
+            Map<String, Backends.Shadowed> newlyShadowed) {}
 
     private final Backends backends;
     private final Replicas replicas;
     private final InstantSource clock;
     private volatile List<BackendStatus> statuses;
     private final Set<String> reportedShared = new HashSet<>(); // guarded by this
+    private final Set<String> reportedShadowed = new HashSet<>(); // guarded by this
     private volatile ScheduledExecutorService scheduler;
 
     public Discovery(Backends backends, Replicas replicas, InstantSource clock) {
@@ -133,7 +139,23 @@ public final class Discovery implements AutoCloseable {
                         model);
             }
         });
-        return new Refresh(statuses, newlyShared);
+        Map<String, Backends.Shadowed> newlyShadowed = new LinkedHashMap<>();
+        backends.shadowedModels().forEach((model, shadowed) -> {
+            if (reportedShadowed.add(model)) {
+                newlyShadowed.put(model, shadowed);
+                LOG.warn(
+                        "model \"{}\" of backend {} cannot be called by that name: \"{}:\" names backend {}"
+                                + " (call it {}:{}, or rename backend {})",
+                        model,
+                        shadowed.servedBy(),
+                        shadowed.takenBy(),
+                        shadowed.takenBy(),
+                        shadowed.servedBy(),
+                        model,
+                        shadowed.takenBy());
+            }
+        });
+        return new Refresh(statuses, newlyShared, newlyShadowed);
     }
 
     private void refreshQuietly() {

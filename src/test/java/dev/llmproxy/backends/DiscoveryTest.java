@@ -144,6 +144,33 @@ class DiscoveryTest {
         assertEquals(Map.of(), discovery.refreshNow().newlyShared(), "reported once, not at every refresh");
     }
 
+    /** Ollama's names have a tag after a ':'; a backend named like the model before it takes such calls. */
+    @Test
+    void aModelWhoseNameABackendsPrefixTakesIsReportedOnce() {
+        var backends = new Backends(
+                List.of(
+                        spec("ollama", null, "o1:11434"),
+                        spec("mistral", List.of("mistral:instruct"), "m1:8000"),
+                        spec("qwen", null, "q1:8000")),
+                Optional.empty());
+        listed.put("o1:11434", List.of("mistral:7b", "llama3:8b", "qwen:0.5b"));
+        listed.put("q1:8000", List.of("qwen:7b"));
+        var discovery = new Discovery(backends, replicas, clock);
+
+        var first = discovery.refreshNow();
+        assertEquals(
+                Map.of(
+                        "mistral:7b", new Backends.Shadowed("ollama", "mistral"),
+                        "qwen:0.5b", new Backends.Shadowed("ollama", "qwen"),
+                        "mistral:instruct", new Backends.Shadowed("mistral", "mistral"),
+                        "qwen:7b", new Backends.Shadowed("qwen", "qwen")),
+                first.newlyShadowed());
+        assertEquals("mistral", route(backends, "mistral:7b"), "what the warning is about");
+        assertEquals("ollama", route(backends, "ollama:mistral:7b"), "what it advises");
+        assertEquals("ollama", route(backends, "llama3:8b"), "no backend is named llama3");
+        assertEquals(Map.of(), discovery.refreshNow().newlyShadowed(), "reported once, not at every refresh");
+    }
+
     @Test
     void aBackendWithConfiguredModelsIsOnlyProbed() {
         var backends = new Backends(List.of(spec("c", List.of("m"), "c1:8000", "c2:8000")), Optional.empty());
