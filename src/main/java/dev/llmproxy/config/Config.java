@@ -44,15 +44,28 @@ public record Config(
      * @param tls certificate and key files (PEM); empty for plain HTTP
      * @param httpRedirectListen with TLS, an extra plain-HTTP listener that redirects to HTTPS
      * @param corsAllowOrigins browser origins allowed to call the gateway ({@code *} for any); empty for none
-     * @param resolvers DNS servers ({@code host[:port]}) nginx asks for backends' host names while it runs; empty:
-     *     names are resolved once, when nginx starts, and one that does not resolve stops it
+     * @param resolver the DNS servers nginx asks for upstream host names while it runs; empty: names are resolved
+     *     once, when nginx starts, and one that does not resolve stops it
      */
     public record NginxSettings(
             String listen,
             Optional<Tls> tls,
             Optional<String> httpRedirectListen,
             List<String> corsAllowOrigins,
-            List<String> resolvers) {}
+            Optional<Resolver> resolver) {}
+
+    /**
+     * {@code NGINX_RESOLVER}: whom nginx asks for upstream names while it runs.
+     *
+     * @param servers DNS servers, {@code host[:port]}; empty: those of {@code /etc/resolv.conf} where the config is
+     *     rendered ({@code auto}: in a container, the container network's own DNS)
+     * @param ipv6 whether IPv6 addresses are asked for too (not on an IPv4-only network: they would fail to connect)
+     */
+    public record Resolver(List<String> servers, boolean ipv6) {
+        public boolean auto() {
+            return servers.isEmpty();
+        }
+    }
 
     public record Tls(String certificateFile, String keyFile) {}
 }

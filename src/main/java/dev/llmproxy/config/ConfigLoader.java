@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
@@ -66,7 +67,7 @@ public final class ConfigLoader {
     private static final Pattern LISTEN = Pattern.compile("(?:(?:\\[[0-9a-fA-F:.]+]|[A-Za-z0-9.-]+):)?\\d{1,5}");
     /** A DNS server as nginx's {@code resolver} takes it: an address or a name, with a port or not. */
     private static final Pattern RESOLVER =
-            Pattern.compile("(?:\\[[0-9a-fA-F:.]+]|[A-Za-z0-9][A-Za-z0-9.-]*)(?::\\d{1,5})?");
+            Pattern.compile("(?:\\[[0-9a-fA-F:.]+]|[A-Za-z0-9][A-Za-z0-9.-]*)(?::(\\d{1,5}))?");
 
     private static final int MIN_GATEWAY_SECRET_LENGTH = 32;
 
@@ -320,24 +321,52 @@ public final class ConfigLoader {
                 origins.add(origin);
             }
         }
-        return new Config.NginxSettings(listen, tls, redirect, List.copyOf(origins), resolvers());
+        return new Config.NginxSettings(listen, tls, redirect, List.copyOf(origins), resolver());
     }
 
-    private List<String> resolvers() {
-        List<String> resolvers = new ArrayList<>();
-        for (String r : text("NGINX_RESOLVER", "").split("[\\s,]+")) {
-            if (r.isEmpty()) {
-                continue;
-            }
-            if (RESOLVER.matcher(r).matches()) {
-                resolvers.add(r);
-            } else {
-                problems.add("NGINX_RESOLVER: \"" + printable(r)
-                        + "\" is not a DNS server's address or name, with an optional port (e.g. 127.0.0.11,"
-                        + " [fd00::53]:53, kube-dns.kube-system.svc.cluster.local)");
+    /** {@code off} (or empty), {@code auto}, or DNS servers; either of the last two may add {@code ipv6=off}. */
+    private Optional<Config.Resolver> resolver() {
+        List<String> words = new ArrayList<>();
+        for (String w : text("NGINX_RESOLVER", "").split("[\\s,]+")) {
+            if (!w.isEmpty()) {
+                words.add(w);
             }
         }
-        return List.copyOf(resolvers);
+        if (words.isEmpty() || words.equals(List.of("off"))) {
+            return Optional.empty();
+        }
+        List<String> servers = new ArrayList<>();
+        boolean auto = false;
+        boolean ipv6 = true;
+        boolean invalid = false;
+        for (String w : words) {
+            Matcher server = RESOLVER.matcher(w);
+            if (w.equals("auto")) {
+                auto = true;
+            } else if (w.equals("ipv6=off") || w.equals("ipv6=on")) {
+                ipv6 = w.equals("ipv6=on");
+            } else if (server.matches() && (server.group(1) == null || inRange(server.group(1), 1, 65535))) {
+                servers.add(w);
+            } else {
+                problems.add("NGINX_RESOLVER: \"" + printable(w) + "\" is not a DNS server's address or name with an"
+                        + " optional port (1-65535), auto, or ipv6=off");
+                invalid = true;
+            }
+        }
+        if (!invalid && (auto == !servers.isEmpty() || words.contains("off"))) {
+            problems.add("NGINX_RESOLVER: either off, auto or DNS servers (e.g. 127.0.0.11 or"
+                    + " kube-dns.kube-system.svc.cluster.local), optionally with ipv6=off");
+        }
+        return Optional.of(new Config.Resolver(List.copyOf(servers), ipv6));
+    }
+
+    private static boolean inRange(String digits, int min, int max) {
+        try {
+            int n = Integer.parseInt(digits);
+            return n >= min && n <= max;
+        } catch (NumberFormatException e) {
+            return false;
+        }
     }
 
     private String listen(String name, String fallback) {

@@ -44,11 +44,12 @@ final class BackendBlocks {
      * (nginx 1.27.3 or newer); without, each name is resolved once when nginx starts, and one that does not resolve
      * stops it.
      */
-    static String resolver(List<String> resolvers) {
-        if (resolvers.isEmpty()) {
-            return "# Backends' host names are resolved once, when nginx starts: NGINX_RESOLVER is empty.";
+    static String resolver(List<String> servers, boolean ipv6) {
+        if (servers.isEmpty()) {
+            return "# Backends' host names are resolved once, when nginx starts: NGINX_RESOLVER is off.";
         }
-        return "resolver " + String.join(" ", resolvers) + " valid=" + RESOLVE_VALID.toSeconds() + "s;\n"
+        return "resolver " + String.join(" ", servers) + " valid=" + RESOLVE_VALID.toSeconds() + "s"
+                + (ipv6 ? "" : " ipv6=off") + ";\n"
                 + "    resolver_timeout 5s;";
     }
 

@@ -9,12 +9,15 @@ import dev.llmproxy.contract.GatewayHeaders;
 import dev.llmproxy.contract.OpenAiError;
 import dev.llmproxy.contract.VerdictHeaders;
 import dev.llmproxy.support.Resources;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -85,13 +88,17 @@ public final class NginxConfig {
                 "SIDECAR_SERVER",
                 sidecarServer(
                         layout.sidecarAddress() != null ? layout.sidecarAddress() : sidecarAddress(config),
-                        !nginx.resolvers().isEmpty()));
+                        nginx.resolver().isPresent()));
         v.put("GATEWAY_SECRET", secret);
         v.put("MAX_BODY_BYTES", Long.toString(config.maxBodyBytes()));
-        v.put("RESOLVER", BackendBlocks.resolver(nginx.resolvers()));
+        v.put(
+                "RESOLVER",
+                BackendBlocks.resolver(
+                        resolverServers(nginx.resolver()),
+                        nginx.resolver().map(Config.Resolver::ipv6).orElse(true)));
         v.put(
                 "BACKEND_UPSTREAMS",
-                BackendBlocks.upstreams(config.backends(), !nginx.resolvers().isEmpty()));
+                BackendBlocks.upstreams(config.backends(), nginx.resolver().isPresent()));
         v.put(
                 "BACKEND_LOCATIONS",
                 BackendBlocks.locations(
@@ -148,6 +155,26 @@ public final class NginxConfig {
             throw new IllegalArgumentException("nginx would read a variable in: " + text);
         }
         return text.replace("\\", "\\\\").replace("'", "\\'");
+    }
+
+    private static final Path RESOLV_CONF = Path.of("/etc/resolv.conf");
+
+    /** The DNS servers of NGINX_RESOLVER; for {@code auto}, this machine's (this container's). */
+    private static List<String> resolverServers(Optional<Config.Resolver> resolver) {
+        if (resolver.isEmpty() || !resolver.get().auto()) {
+            return resolver.map(Config.Resolver::servers).orElse(List.of());
+        }
+        List<String> servers;
+        try {
+            servers = ResolvConf.nameservers(Files.readString(RESOLV_CONF));
+        } catch (IOException e) {
+            servers = List.of();
+        }
+        if (servers.isEmpty()) {
+            throw new ConfigException(List.of("NGINX_RESOLVER: auto, but " + RESOLV_CONF
+                    + " names no name server nginx can use: name the DNS servers, or off"));
+        }
+        return servers;
     }
 
     /**

@@ -79,6 +79,8 @@ public final class UpstreamModels implements Discovery.Replicas, AutoCloseable {
     public void probe(BackendSpec backend, UpstreamUrl replica) throws IOException {
         try (Socket s = new Socket()) {
             s.connect(new InetSocketAddress(replica.host(), replica.port()), (int) connectTimeout.toMillis());
+        } catch (IOException e) {
+            throw new Http1Client.ConnectFailedException(replica, e);
         }
     }
 

@@ -114,6 +114,17 @@ public final class Http1Client implements AutoCloseable {
         ConnectFailedException(String message, Throwable cause) {
             super(message, cause);
         }
+
+        /** Failing to connect to {@code upstream}, for the reason {@code e} gives. */
+        public ConnectFailedException(UpstreamUrl upstream, IOException e) {
+            // Java's words for a name that does not resolve are the name alone.
+            super(
+                    "cannot connect to " + upstream.authority() + ": "
+                            + (e instanceof java.net.UnknownHostException
+                                    ? "its host name does not resolve"
+                                    : e.getMessage()),
+                    e);
+        }
     }
 
     /** One request. {@link #cancel()} may be called from any thread, at any time, more than once. */
@@ -215,11 +226,7 @@ public final class Http1Client implements AutoCloseable {
                 if (cancelled) {
                     throw e;
                 }
-                // Java's words for a name that does not resolve are the name alone.
-                String why =
-                        e instanceof java.net.UnknownHostException ? "its host name does not resolve" : e.getMessage();
-                throw new ConnectFailedException(
-                        "cannot connect to " + replica.base().authority() + ": " + why, e);
+                throw new ConnectFailedException(replica.base(), e);
             }
         }
     }

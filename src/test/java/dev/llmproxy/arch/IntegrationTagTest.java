@@ -13,6 +13,7 @@ import com.tngtech.archunit.core.importer.ImportOption;
 import com.tngtech.archunit.lang.ArchCondition;
 import com.tngtech.archunit.lang.ConditionEvents;
 import com.tngtech.archunit.lang.SimpleConditionEvent;
+import dev.llmproxy.testing.DnsServer;
 import dev.llmproxy.testing.Gateway;
 import dev.llmproxy.testing.Integration;
 import dev.llmproxy.testing.NginxProcess;
@@ -28,8 +29,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.platform.commons.annotation.Testable;
 
 /**
- * Keeps {@code ./gateway test --unit} honest: a test that uses {@link NginxProcess}, {@link Gateway} or
- * {@link RedisServer} (which start a real nginx or redis-server) is tagged {@link Integration}, on its class
+ * Keeps {@code ./gateway test --unit} honest: a test that uses {@link NginxProcess}, {@link Gateway},
+ * {@link RedisServer} or {@link DnsServer} (which start a real nginx, redis-server or dnsmasq) is tagged {@link Integration}, on its class
  * (or an enclosing class or superclass) or on the method making the call.
  *
  * <p>What it cannot see: indirect use. A test that reaches nginx or Redis through a helper in another class
@@ -41,7 +42,8 @@ import org.junit.platform.commons.annotation.Testable;
  * from {@code @BeforeAll}/{@code @BeforeEach} needs the class tagged, as tagging those would exclude nothing.
  */
 class IntegrationTagTest {
-    static final List<Class<?>> REAL_PROCESSES = List.of(NginxProcess.class, Gateway.class, RedisServer.class);
+    static final List<Class<?>> REAL_PROCESSES =
+            List.of(NginxProcess.class, Gateway.class, RedisServer.class, DnsServer.class);
 
     static JavaClasses tests;
 
@@ -85,7 +87,8 @@ class IntegrationTagTest {
     }
 
     static ArchCondition<JavaClass> tagEveryUseOfARealProcess() {
-        return new ArchCondition<>("be tagged @Integration where they use NginxProcess, Gateway or RedisServer") {
+        return new ArchCondition<>(
+                "be tagged @Integration where they use NginxProcess, Gateway, RedisServer or DnsServer") {
             @Override
             public void check(JavaClass c, ConditionEvents events) {
                 if (tagged(c)) {

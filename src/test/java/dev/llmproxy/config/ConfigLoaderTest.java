@@ -73,7 +73,11 @@ class ConfigLoaderTest {
         assertEquals(Duration.ofSeconds(600), c.upstreamReadTimeout());
         assertEquals(
                 new Config.NginxSettings(
-                        "127.0.0.1:8080", java.util.Optional.empty(), java.util.Optional.empty(), List.of(), List.of()),
+                        "127.0.0.1:8080",
+                        java.util.Optional.empty(),
+                        java.util.Optional.empty(),
+                        List.of(),
+                        java.util.Optional.empty()),
                 c.nginx());
         assertEquals(
                 new RedisSettings("llm-proxy:", dev.llmproxy.ratelimit.FailureMode.OPEN, Duration.ofMillis(250), 4),
@@ -293,6 +297,11 @@ class ConfigLoaderTest {
                 "NGINX_RESOLVER|127.0.0.11;error_log|\"127.0.0.11;error_log\" is not a DNS",
                 "NGINX_RESOLVER|8.8.8.8 valid=5s|\"valid=5s\" is not a DNS",
                 "NGINX_RESOLVER|dns:53:53|\"dns:53:53\" is not",
+                "NGINX_RESOLVER|127.0.0.1:99999|\"127.0.0.1:99999\" is not",
+                "NGINX_RESOLVER|127.0.0.1:0|(1-65535)",
+                "NGINX_RESOLVER|auto 10.0.0.2|either off, auto or DNS servers",
+                "NGINX_RESOLVER|off auto|either off, auto or DNS servers",
+                "NGINX_RESOLVER|ipv6=off|either off, auto or DNS servers",
             })
     void variableRules(String variable, String value, String expected) {
         assertProblem(env(variable, value), variable + ": ");
@@ -300,16 +309,36 @@ class ConfigLoaderTest {
     }
 
     @Test
-    void resolversAreAddressesOrNamesWithOptionalPorts() {
+    void resolverIsOffAutoOrDnsServersWithOptionalPorts() {
         assertEquals(
-                List.of("127.0.0.11", "[fd00::53]:5353", "kube-dns.kube-system.svc.cluster.local", "10.96.0.10:53"),
+                java.util.Optional.of(new Config.Resolver(
+                        List.of(
+                                "127.0.0.11",
+                                "[fd00::53]:5353",
+                                "kube-dns.kube-system.svc.cluster.local",
+                                "10.96.0.10:53"),
+                        true)),
                 ConfigLoader.load(env(
                                 "NGINX_RESOLVER",
                                 " 127.0.0.11, [fd00::53]:5353 kube-dns.kube-system.svc.cluster.local,10.96.0.10:53 "))
                         .nginx()
-                        .resolvers());
+                        .resolver());
         assertEquals(
-                List.of(), ConfigLoader.load(env("NGINX_RESOLVER", " ")).nginx().resolvers());
+                java.util.Optional.of(new Config.Resolver(List.of(), false)),
+                ConfigLoader.load(env("NGINX_RESOLVER", "auto ipv6=off"))
+                        .nginx()
+                        .resolver());
+        assertTrue(ConfigLoader.load(env("NGINX_RESOLVER", "auto"))
+                .nginx()
+                .resolver()
+                .orElseThrow()
+                .auto());
+        for (String off : List.of("", " ", "off")) {
+            assertEquals(
+                    java.util.Optional.empty(),
+                    ConfigLoader.load(env("NGINX_RESOLVER", off)).nginx().resolver(),
+                    off);
+        }
     }
 
     @Test

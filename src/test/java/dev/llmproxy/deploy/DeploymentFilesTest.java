@@ -216,16 +216,14 @@ class DeploymentFilesTest {
         JsonNode compose = YAML.readTree(text("docker-compose.yml"));
         JsonNode services = compose.path("services");
         assertEquals(
-                "${NGINX_RESOLVER:-127.0.0.11}",
+                "${NGINX_RESOLVER:-auto ipv6=off}",
                 compose.at("/x-sidecar-environment/NGINX_RESOLVER").asText(),
-                "Docker's DNS on the compose network");
+                "the compose network's DNS, as the container's resolv.conf names it");
         assertTrue(text("docker-compose.yml").contains("environment: *sidecar-environment"), "the sidecar's");
         assertResolvesWhileRunning(services.at("/nginx/image").asText());
 
         JsonNode config = k8s("ConfigMap", "llm-proxy-config").path("data");
-        assertEquals(
-                "kube-dns.kube-system.svc.cluster.local",
-                config.path("NGINX_RESOLVER").asText());
+        assertEquals("auto ipv6=off", config.path("NGINX_RESOLVER").asText(), "the cluster's DNS, whatever its name");
         for (String url : List.of("VLLM_BASE_URL", "OLLAMA_BASE_URL")) {
             assertTrue(
                     config.path(url).asText().matches("http://[a-z0-9-]+\\.[a-z0-9-]+\\.svc\\.cluster\\.local:\\d+.*"),

@@ -40,7 +40,8 @@ class BackendNameResolutionTest {
 
     static String backends(FakeVllm vllm) {
         return "[{\"name\":\"vllm\",\"type\":\"openai\",\"urls\":[\"http://" + HOST + ":" + vllm.port()
-                + "/v1\"],\"models\":[\"llama3\"]},{\"name\":\"echo\",\"type\":\"echo\"}]";
+                + "/v1\"],\"models\":[\"llama3\"],\"aliases\":{\"gpt-4o-mini\":\"llama3\"}},"
+                + "{\"name\":\"echo\",\"type\":\"echo\"}]";
     }
 
     static HttpResponse<String> chat(Gateway gw, String model, boolean stream) {
@@ -61,10 +62,12 @@ class BackendNameResolutionTest {
                         Map.of("BACKENDS_JSON", backends(vllm), "NGINX_RESOLVER", dns.address()),
                         NginxProcess.resolvingBinary())) {
             assertEquals(200, Http.get(gw.url("/healthz")).statusCode());
-            for (boolean stream : new boolean[] {false, true}) {
-                HttpResponse<String> r = chat(gw, "llama3", stream);
-                assertError(r, 502, "backend_unavailable");
-                assertTrue(r.body().contains("The vllm backend is unreachable."), r.body());
+            for (String model : new String[] {"llama3", "gpt-4o-mini"}) { // as sent, and renamed by nginx
+                for (boolean stream : new boolean[] {false, true}) {
+                    HttpResponse<String> r = chat(gw, model, stream);
+                    assertError(r, 502, "backend_unavailable");
+                    assertTrue(r.body().contains("The vllm backend is unreachable."), r.body());
+                }
             }
             assertEquals(200, chat(gw, "echo", false).statusCode(), "the other backends are served meanwhile");
             assertEquals(0, vllm.received().size());
@@ -84,6 +87,9 @@ class BackendNameResolutionTest {
             HttpResponse<String> streamed = chat(gw, "llama3", true);
             assertEquals(200, streamed.statusCode(), streamed.body());
             assertTrue(streamed.body().strip().endsWith("data: [DONE]"), streamed.body());
+            HttpResponse<String> renamed = chat(gw, "gpt-4o-mini", false);
+            assertEquals(200, renamed.statusCode(), renamed.body());
+            assertEquals("llama3", vllm.last().json().path("model").asText(), "nginx renamed it on the way");
             assertTrue(dns.log().contains(HOST), "nginx asked the DNS server");
         }
     }
@@ -157,12 +163,28 @@ class BackendNameResolutionTest {
 
     /** What the resolver is for: without it, nginx refuses a config whose backend name does not resolve. */
     @Test
-    void withoutAResolverNginxRefusesToStart() throws Exception {
+    void withoutAResolverNginxRefusesTheConfig() throws Exception {
         try (FakeVllm vllm = new FakeVllm(null)) {
-            IllegalStateException refused = assertThrows(
-                    IllegalStateException.class,
-                    () -> Gateway.start(TOKENS, Map.of("BACKENDS_JSON", backends(vllm)))
-                            .close());
+            Map<String, String> env = new HashMap<>(Map.of(
+                    "TOKENS_JSON",
+                    TOKENS,
+                    "BACKENDS_JSON",
+                    backends(vllm),
+                    "GATEWAY_SECRET",
+                    Gateway.SECRET,
+                    "SIDECAR_PORT",
+                    Integer.toString(Ports.free())));
+            Path runDir = NginxProcess.prepareRunDir();
+            Path conf = runDir.resolve("nginx.conf");
+            Files.writeString(
+                    conf,
+                    NginxConfig.render(
+                            Files.readString(Path.of("nginx/nginx.conf.template")),
+                            ConfigLoader.load(env),
+                            NginxConfig.Layout.local(runDir)));
+            // nginx -t, however long the machine's DNS takes to say no
+            AssertionError refused = assertThrows(
+                    AssertionError.class, () -> NginxProcess.assertValid(NginxProcess.resolvingBinary(), runDir, conf));
             assertTrue(refused.getMessage().contains("host not found in upstream"), refused.getMessage());
         }
     }

@@ -186,11 +186,11 @@ class BackendBlocksTest {
                 + "\"http://10.0.0.7:8000/v1\",\"http://[fd00::7]:8000/v1\",\"http://localhost:8000/v1\"]},"
                 + "{\"name\":\"remote\",\"type\":\"openai\",\"urls\":[\"https://api.example.com/v1\"]}]";
         Map<String, String> env = env(backends);
-        env.put("NGINX_RESOLVER", "127.0.0.11 [fd00::53]:5353");
+        env.put("NGINX_RESOLVER", "127.0.0.11 [fd00::53]:5353 ipv6=off");
         String conf = render(env, new NginxConfig.Layout(Path.of("/srv/run"), "/dev/stdout", "/dev/stderr", null));
         String http = block(conf, "http");
         assertTrue(
-                lines(http).contains("resolver 127.0.0.11 [fd00::53]:5353 valid=10s;"),
+                lines(http).contains("resolver 127.0.0.11 [fd00::53]:5353 valid=10s ipv6=off;"),
                 "at the http level, asked again every 10 s whatever the TTL: " + lines(http));
         assertEquals(
                 List.of(

@@ -140,7 +140,12 @@ public final class NginxProcess implements AutoCloseable {
 
     /** Checks a config as {@code nginx -t} does, failing the test with nginx's words when it is refused. */
     public static void assertValid(Path runDir, Path conf) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder(binary(), "-t", "-p", runDir.toString(), "-c", conf.toString())
+        assertValid(binary(), runDir, conf);
+    }
+
+    /** @param nginx the nginx to check with */
+    public static void assertValid(String nginx, Path runDir, Path conf) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder(nginx, "-t", "-p", runDir.toString(), "-c", conf.toString())
                 .redirectErrorStream(true)
                 .start();
         String out = new String(p.getInputStream().readAllBytes());
