@@ -69,6 +69,7 @@ public final class App {
                         ? config.bodyMemoryBytes()
                         : Runtime.getRuntime().maxMemory() / 2));
         metrics.bodyBudget(bodyBudget::available, bodyBudget::refusals);
+        metrics.replicas(relays::load);
         var modelCalls = new ModelCallHandler(admission, config.backends(), config.maxBodyBytes(), bodyBudget, relays);
         // Listing models is quick: bounded like connecting, not like generating.
         var upstreamModels =

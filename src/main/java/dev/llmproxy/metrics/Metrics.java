@@ -43,6 +43,7 @@ public final class Metrics {
     private final Map<String, Histogram> firstTokenSeconds = new ConcurrentHashMap<>();
     private final Map<TokenKey, LongAdder> tokens = new ConcurrentHashMap<>();
     private volatile Supplier<List<BackendStatus>> backends = List::of;
+    private volatile Supplier<List<ReplicaLoad>> replicas = List::of;
 
     public void decision(Outcome outcome, String tokenLabel) {
         decisions
@@ -94,6 +95,17 @@ public final class Metrics {
         this.backends = statuses;
     }
 
+    /**
+     * A replica the sidecar sends calls to, and what it has had (see {@code upstream.Replicas.Load}). nginx balances
+     * the OpenAI-type backends' calls itself: its access log's {@code upstream_addr} tells those.
+     */
+    public record ReplicaLoad(
+            String backend, String replica, int inFlight, long calls, long refused, boolean resting) {}
+
+    public void replicas(Supplier<List<ReplicaLoad>> loads) {
+        this.replicas = loads;
+    }
+
     /** Prometheus text exposition format, version 0.0.4. */
     public String render() {
         StringBuilder out = new StringBuilder(2048);
@@ -142,8 +154,61 @@ public final class Metrics {
                 .append(v.sum())
                 .append('\n'));
         backends(out, backends.get());
+        replicas(out, replicas.get());
         process(out);
         return out.toString();
+    }
+
+    private static void replicas(StringBuilder out, List<ReplicaLoad> loads) {
+        replicaMetric(
+                out,
+                loads,
+                "llmproxy_replica_calls_total",
+                "counter",
+                "Calls the sidecar sent to a replica: an Ollama backend's, or any when the sidecar runs alone (behind nginx, an OpenAI-type backend's calls are nginx's: see upstream_addr in its access log).",
+                ReplicaLoad::calls);
+        replicaMetric(
+                out,
+                loads,
+                "llmproxy_replica_refused_total",
+                "counter",
+                "Calls a replica refused the connection to, each then tried on another replica.",
+                ReplicaLoad::refused);
+        replicaMetric(
+                out,
+                loads,
+                "llmproxy_replica_in_flight",
+                "gauge",
+                "Calls sent to a replica and not answered to the end yet: the sidecar sends the next to the fewest.",
+                ReplicaLoad::inFlight);
+        replicaMetric(
+                out,
+                loads,
+                "llmproxy_replica_resting",
+                "gauge",
+                "1 while a replica gets no calls, for 10 s after it refused a connection.",
+                l -> l.resting() ? 1 : 0);
+    }
+
+    private static void replicaMetric(
+            StringBuilder out,
+            List<ReplicaLoad> loads,
+            String name,
+            String type,
+            String help,
+            java.util.function.ToLongFunction<ReplicaLoad> value) {
+        out.append("# HELP ").append(name).append(' ').append(help).append('\n');
+        out.append("# TYPE ").append(name).append(' ').append(type).append('\n');
+        for (ReplicaLoad l : loads) {
+            out.append(name)
+                    .append("{backend=\"")
+                    .append(l.backend())
+                    .append("\",replica=\"")
+                    .append(l.replica())
+                    .append("\"} ")
+                    .append(value.applyAsLong(l))
+                    .append('\n');
+        }
     }
 
     private static void backends(StringBuilder out, List<BackendStatus> statuses) {

@@ -27,6 +27,11 @@ public final class OllamaClient implements AutoCloseable {
         return http.get(path, timeout);
     }
 
+    /** Each replica's load, for metrics. */
+    public java.util.Map<String, dev.llmproxy.upstream.Replicas.Load> load() {
+        return http.load();
+    }
+
     @Override
     public void close() {
         http.close();

@@ -53,6 +53,18 @@ public final class BackendRelays implements AutoCloseable {
         return echo;
     }
 
+    /** The load of every replica the sidecar balances calls over, backends in their order. */
+    public java.util.List<Metrics.ReplicaLoad> load() {
+        java.util.List<Metrics.ReplicaLoad> out = new java.util.ArrayList<>();
+        openaiClients.forEach((name, client) -> client.load().forEach((replica, l) -> out.add(load(name, replica, l))));
+        ollamaClients.forEach((name, client) -> client.load().forEach((replica, l) -> out.add(load(name, replica, l))));
+        return out;
+    }
+
+    private static Metrics.ReplicaLoad load(String backend, String replica, dev.llmproxy.upstream.Replicas.Load l) {
+        return new Metrics.ReplicaLoad(backend, replica, l.inFlight(), l.calls(), l.refused(), l.resting());
+    }
+
     @Override
     public void close() {
         openaiClients.values().forEach(VllmClient::close);

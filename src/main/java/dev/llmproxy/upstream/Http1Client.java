@@ -103,6 +103,15 @@ public final class Http1Client implements AutoCloseable {
         return new Call(new Request("GET", path, null), requestId, millis(timeout));
     }
 
+    /** Each replica's load ({@code host:port}, in the backend's order), for metrics. */
+    public Map<String, Replicas.Load> load() {
+        Map<String, Replicas.Load> out = new LinkedHashMap<>();
+        for (int i = 0; i < replicas.all().size(); i++) {
+            out.put(replicas.all().get(i).base().authority(), replicas.load(i));
+        }
+        return out;
+    }
+
     /** Closes the kept connections. */
     @Override
     public void close() {

@@ -31,6 +31,8 @@ public final class Replicas<T> {
     private final List<T> replicas;
     private final InstantSource clock;
     private final int[] inFlight;
+    private final long[] calls;
+    private final long[] refused;
     private final Instant[] restUntil;
     private int turn;
 
@@ -41,6 +43,8 @@ public final class Replicas<T> {
         this.replicas = List.copyOf(replicas);
         this.clock = clock;
         this.inFlight = new int[replicas.size()];
+        this.calls = new long[replicas.size()];
+        this.refused = new long[replicas.size()];
         this.restUntil = new Instant[replicas.size()];
         Arrays.fill(restUntil, Instant.MIN);
     }
@@ -112,6 +116,20 @@ public final class Replicas<T> {
         return inFlight[i];
     }
 
+    /**
+     * What replica {@code i} has had, for metrics.
+     *
+     * @param inFlight calls sent to it and not yet answered to the end
+     * @param calls calls sent to it (it accepted the connection), since start
+     * @param refused calls it refused the connection to (each then tried on another replica), since start
+     * @param resting whether it gets no calls now, for a refused connection in the last {@link #REST}
+     */
+    public record Load(int inFlight, long calls, long refused, boolean resting) {}
+
+    public synchronized Load load(int i) {
+        return new Load(inFlight[i], calls[i], refused[i], clock.instant().isBefore(restUntil[i]));
+    }
+
     private synchronized boolean noneLive() {
         Instant now = clock.instant();
         for (Instant until : restUntil) {
@@ -145,10 +163,12 @@ public final class Replicas<T> {
 
     private synchronized void rest(int i) {
         inFlight[i]--;
+        refused[i]++;
         restUntil[i] = clock.instant().plus(REST);
     }
 
     private synchronized void reached(int i) {
+        calls[i]++;
         restUntil[i] = Instant.MIN;
     }
 

@@ -30,6 +30,11 @@ public final class VllmClient implements AutoCloseable {
         return http.get(path, requestId, timeout);
     }
 
+    /** Each replica's load, for metrics. */
+    public java.util.Map<String, dev.llmproxy.upstream.Replicas.Load> load() {
+        return http.load();
+    }
+
     @Override
     public void close() {
         http.close();

@@ -62,6 +62,17 @@ class SidecarFleetTest {
             return Http.post(URI.create("http://127.0.0.1:" + app.port() + path), body, "Authorization", bearer(TOKEN));
         }
 
+        /** The value of one line of {@code /metrics}, by its name and labels. */
+        String metric(String nameAndLabels) {
+            String text = Http.get(URI.create("http://127.0.0.1:" + app.port() + "/metrics"))
+                    .body();
+            return text.lines()
+                    .filter(l -> l.startsWith(nameAndLabels + " "))
+                    .map(l -> l.substring(nameAndLabels.length() + 1))
+                    .findFirst()
+                    .orElseThrow(() -> new AssertionError("no " + nameAndLabels + " in:\n" + text));
+        }
+
         HttpResponse<String> chat(String model, String content) {
             return post("/v1/chat/completions", FleetTest.chat(model, content));
         }
@@ -115,6 +126,15 @@ class SidecarFleetTest {
                 assertEquals(200, r.statusCode(), "a refused connection is passed to the other replica: " + r.body());
             }
             assertEquals(10, b.received().size());
+            // What an operator sees: a refused once and rests, b took every call.
+            String ra = "{backend=\"local\",replica=\"" + a.baseUrl().substring("http://".length()) + "\"}";
+            String rb = "{backend=\"local\",replica=\"" + b.baseUrl().substring("http://".length()) + "\"}";
+            assertEquals("1", gw.metric("llmproxy_replica_refused_total" + ra));
+            assertEquals("1", gw.metric("llmproxy_replica_resting" + ra));
+            assertEquals("0", gw.metric("llmproxy_replica_calls_total" + ra));
+            assertEquals("10", gw.metric("llmproxy_replica_calls_total" + rb));
+            assertEquals("0", gw.metric("llmproxy_replica_resting" + rb));
+            assertEquals("0", gw.metric("llmproxy_replica_in_flight" + rb), "every answer was read to its end");
         }
     }
 

@@ -105,6 +105,19 @@ class ReplicasTest {
     }
 
     @Test
+    void eachReplicasLoadIsCounted() throws IOException {
+        var open = open(); // a, in flight
+        call(Set.of("b")); // b refuses: c takes it
+        assertEquals(new Replicas.Load(1, 1, 0, false), replicas.load(0));
+        assertEquals(new Replicas.Load(0, 0, 1, true), replicas.load(1));
+        assertEquals(new Replicas.Load(0, 1, 0, false), replicas.load(2));
+        open.close();
+        clock.advance(Replicas.REST);
+        assertEquals(new Replicas.Load(0, 1, 0, false), replicas.load(0));
+        assertEquals(new Replicas.Load(0, 0, 1, false), replicas.load(1), "rested long enough");
+    }
+
+    @Test
     void whenNoReplicaCanBeReachedTheLastFailureIsThrownAndEachWasTriedOnce() {
         var e = assertThrows(Http1Client.ConnectFailedException.class, () -> call(Set.of("a", "b", "c")));
         assertEquals("refused", e.getMessage());
