@@ -63,18 +63,17 @@ class DeploymentFilesTest {
     void composeFileIsValidForDockerCompose() throws Exception {
         Path env = Files.createTempFile("env", ".env");
         Files.copy(Path.of(".env.example"), env, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-        Process p;
-        try {
-            p = new ProcessBuilder(
-                            "docker-compose", "--env-file", env.toString(), "-f", "docker-compose.yml", "config", "-q")
-                    .redirectErrorStream(true)
-                    .start();
-        } catch (java.io.IOException e) {
-            throw new AssertionError(
-                    "docker-compose is needed to validate docker-compose.yml: apt-get install docker-compose", e);
-        }
+        // Compose v2, as users run it (docker compose); scripts/fetch-compose.sh finds or fetches one.
+        Process fetch = new ProcessBuilder("scripts/fetch-compose.sh")
+                .redirectError(ProcessBuilder.Redirect.INHERIT)
+                .start();
+        String compose = new String(fetch.getInputStream().readAllBytes()).strip();
+        assertEquals(0, fetch.waitFor(), "scripts/fetch-compose.sh found no Docker Compose v2 (see above)");
+        List<String> command = new ArrayList<>(List.of(compose.split(" ")));
+        command.addAll(List.of("--env-file", env.toString(), "-f", "docker-compose.yml", "config", "-q"));
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes());
-        assertTrue(p.waitFor(60, TimeUnit.SECONDS), "docker-compose config hung");
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS), "docker compose config hung");
         assertEquals(0, p.exitValue(), out);
     }
 
@@ -97,6 +96,9 @@ class DeploymentFilesTest {
         assertTrue(sidecar.path("volumes").toString().contains("nginx-config:/etc/llm-proxy/nginx"));
         assertEquals(
                 "service_healthy", nginx.at("/depends_on/sidecar/condition").asText());
+        assertTrue(
+                nginx.at("/depends_on/sidecar/restart").asBoolean(),
+                "nginx restarts, and loads the config the sidecar renders again, when compose renews the sidecar");
         assertEquals(
                 "service_healthy", sidecar.at("/depends_on/redis/condition").asText());
         for (String s : List.of("sidecar", "nginx", "redis", "ollama", "vllm")) {
