@@ -11,6 +11,8 @@ import java.util.Locale;
 
 /** {@code serve} (the default command): starts the sidecar; with {@code --out-dir}, renders nginx's config first. */
 public final class Serve {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Serve.class);
+
     private Serve() {}
 
     public static void run(String[] args) throws IOException {
@@ -30,7 +32,11 @@ public final class Serve {
             }
             throw e;
         }
-        App.tokensFile(sidecar).ifPresent(file -> onHangup(file::reloadNow));
+        // SIGHUP's default is to end the process: an operator's "reload" (kill -HUP, systemd's ExecReload) must
+        // never stop the gateway, whether or not there is a file to reload.
+        onHangup(App.tokensFile(sidecar)
+                .<Runnable>map(file -> file::reloadNow)
+                .orElse(() -> LOG.info("SIGHUP: nothing to reload (tokens come from TOKENS_JSON, read at start)")));
         // Standard error, beside the sidecar's log lines: standard output holds only what a command produces
         // (a config, a token, a report), and serve produces none.
         System.err.println(listening(config, sidecar.port()));
