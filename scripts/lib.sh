@@ -51,3 +51,11 @@ nginx_resolves_names() {   # whether nginx $1 resolves upstream host names while
     v=$("$1" -v 2>&1 | sed -n 's|^nginx version: nginx/\([0-9.]*\).*|\1|p')
     [ -n "$v" ] && [ "$(printf '%s\n%s\n' 1.27.3 "$v" | sort -V | head -1)" = 1.27.3 ]
 }
+
+dotenv_value() {   # NAME FILE: NAME's value in the .env FILE as the sidecar reads it (dotenv-java), quotes removed
+    # A line: NAME = value # comment; the value quoted ('..' or "..") or not (then up to a '#'); the last line wins.
+    # config/DotenvParityTest holds this to the sidecar's reading.
+    [ -f "$2" ] || return 0
+    sed -nE "s/^[[:space:]]*$1[[:space:]]*=[[:space:]]*('[^']*'|\"[^\"]*\"|[^#]*)?[[:space:]]*(#.*)?\$/\1/p" "$2" |
+        tail -1 | sed -E "s/[[:space:]]+\$//; s/^'(.*)'\$/\1/; s/^\"(.*)\"\$/\1/"
+}

@@ -9,14 +9,24 @@ public final class Environment {
     private Environment() {}
 
     public static Map<String, String> load() {
+        Map<String, String> vars = dotenv(java.nio.file.Path.of("."));
+        vars.putAll(System.getenv());
+        return vars;
+    }
+
+    /**
+     * The variables of {@code directory/.env}, as the gateway reads them. {@code scripts/lib.sh}'s
+     * {@code dotenv_value} reads them the same way for {@code ./gateway} (a test holds the two together).
+     */
+    static Map<String, String> dotenv(java.nio.file.Path directory) {
         Map<String, String> vars = new HashMap<>();
         Dotenv.configure()
+                .directory(directory.toString())
                 .ignoreIfMissing()
                 .ignoreIfMalformed()
                 .load()
                 .entries(Dotenv.Filter.DECLARED_IN_ENV_FILE)
                 .forEach(e -> vars.put(e.getKey(), unquoted(e.getValue())));
-        vars.putAll(System.getenv());
         return vars;
     }
 
