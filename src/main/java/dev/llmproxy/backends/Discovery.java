@@ -206,7 +206,8 @@ public final class Discovery implements AutoCloseable {
                         after.name(),
                         is.replica(),
                         after.backend().discovers()
-                                ? " and serves " + is.models().size() + " models"
+                                ? " and serves " + is.models().size()
+                                        + (is.models().size() == 1 ? " model" : " models")
                                 : "");
             }
         }

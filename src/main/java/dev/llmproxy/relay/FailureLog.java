@@ -30,7 +30,11 @@ final class FailureLog {
         long next = e.next.get();
         if ((next == Long.MIN_VALUE || now - next >= 0) && e.next.compareAndSet(next, now + EVERY_NANOS)) {
             e.since.addAndGet(-failures);
-            LOG.warn("the {} backend {} ({} call(s) failed so since the last such line)", backend, what, failures);
+            LOG.warn(
+                    "the {} backend {} ({} since the last such line)",
+                    backend,
+                    what,
+                    failures == 1 ? "1 call failed" : failures + " calls failed");
             return true;
         }
         return false;

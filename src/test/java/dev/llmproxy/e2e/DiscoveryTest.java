@@ -175,6 +175,7 @@ class DiscoveryTest {
                 metrics.contains("llmproxy_backend_up{backend=\"alpha\",replica=\"127.0.0.1:" + a1.port() + "\"} 1"),
                 metrics);
         assertTrue(metrics.contains("llmproxy_backend_models{backend=\"alpha\"} 3"), metrics);
+        assertTrue(metrics.contains("llmproxy_backend_models{backend=\"echo\"} 1"), "echo answers to its name");
         assertTrue(metrics.contains("llmproxy_backend_refresh_timestamp_seconds{backend=\"beta\"} "), metrics);
 
         // A whole backend down: the others are still listed, and the sidecar stays ready, saying which is down.
