@@ -142,6 +142,8 @@ public final class App {
                     ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8")
                             .result(metrics.render()));
 
+            // Every answer names its request, as nginx's do (nginx replaces this one with its own, the same id).
+            cfg.routes.before(ctx -> ctx.header(GatewayHeaders.REQUEST_ID, RequestIds.of(ctx)));
             cfg.routes.after(bodyBudget::release);
             cfg.routes.exception(ApiException.class, (e, ctx) -> {
                 if (trust.fromNginx(ctx)) {

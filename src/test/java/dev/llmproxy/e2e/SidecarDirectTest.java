@@ -87,6 +87,26 @@ class SidecarDirectTest {
         NginxGatewayTest.assertOpenAiError(r, status, code);
     }
 
+    /** As through nginx: every answer names its request, the client's id when well-formed, else a new one. */
+    @Test
+    void everyAnswerCarriesTheRequestId() throws Exception {
+        var given =
+                Http.post(url("/v1/chat/completions"), CHAT, "Authorization", bearer(TEAM), "X-Request-ID", "app-42");
+        assertEquals(200, given.statusCode(), given.body());
+        assertEquals("app-42", given.headers().firstValue("x-request-id").orElse(null));
+        assertEquals("app-42", vllm.last().headers().get("x-request-id"), "the same id upstream");
+        for (var r : List.of(
+                Http.post(url("/v1/chat/completions"), CHAT),
+                Http.get(url("/v1/models"), "Authorization", bearer(TEAM)),
+                Http.get(url("/no/such/path")),
+                Http.post(
+                        url("/v1/chat/completions"), CHAT, "Authorization", bearer(TEAM), "X-Request-ID", "bad id!"))) {
+            assertTrue(
+                    r.headers().firstValue("x-request-id").orElse("").matches("[0-9a-f]{32}"),
+                    r.statusCode() + " " + r.headers().map());
+        }
+    }
+
     @Test
     void authenticatesLimitsAndRoutesOnItsOwn() throws Exception {
         var r = Http.post(url("/v1/chat/completions"), CHAT, "Authorization", bearer(RPM3));
