@@ -10,6 +10,7 @@ import dev.llmproxy.http.App;
 import dev.llmproxy.ratelimit.MemoryRateLimiter;
 import dev.llmproxy.testing.FakeVllm;
 import dev.llmproxy.testing.Http;
+import dev.llmproxy.testing.OneConnection;
 import dev.llmproxy.testing.Ports;
 import io.javalin.Javalin;
 import java.net.URI;
@@ -253,6 +254,42 @@ class SidecarDirectTest {
         assertEquals(
                 "invalid_model", invalid.headers().firstValue("x-authz-reason").orElse(null));
         assertTrue(vllm.received().isEmpty());
+    }
+
+    /** Authentication comes first, on both paths: the body of a caller nobody registered is never parsed. */
+    @Test
+    void aBadTokenWithABadBodyIs401NotABodyError() throws Exception {
+        for (String body : List.of("not json", "{}", "{\"model\":\"a b\"}", CHAT.replace("vllm:llama3", "vllm:"))) {
+            assertOpenAiError(
+                    Http.post(url("/v1/chat/completions"), body, "Authorization", bearer("wrong-token-123")),
+                    401,
+                    "invalid_api_key");
+            var behindNginx = fromNginx(body, "wrong-token-123");
+            assertOpenAiError(behindNginx, 401, "invalid_api_key");
+            assertEquals(
+                    "invalid_api_key",
+                    behindNginx.headers().firstValue("x-authz-reason").orElse(null));
+        }
+        // A known token with the same bodies: the body's own errors.
+        assertOpenAiError(fromNginx("not json", TEAM), 400, "invalid_json");
+        assertOpenAiError(fromNginx("{}", TEAM), 400, "missing_model");
+    }
+
+    /**
+     * An unknown caller's chunked body (no length to drain it by) is not read to its end: the refusal is
+     * answered while the client is still sending.
+     */
+    @Test
+    void anUnknownTokensUnfinishedChunkedBodyIsRefusedWithoutWaitingForIt() throws Exception {
+        try (var c = new OneConnection(port)) {
+            var a = c.raw(
+                    "POST /v1/chat/completions HTTP/1.1\r\nHost: gw\r\nAuthorization: " + bearer("wrong-token-123")
+                            + "\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
+                            + "400\r\n" + "x".repeat(1024) + "\r\n"); // the body goes on, and never ends
+            assertEquals(401, a.status(), a.body());
+            assertEquals(
+                    "invalid_api_key", JSON.readTree(a.body()).at("/error/code").asText());
+        }
     }
 
     @Test
