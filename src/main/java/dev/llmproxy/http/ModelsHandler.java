@@ -10,8 +10,9 @@ import io.javalin.http.Context;
 import io.javalin.http.Handler;
 
 /**
- * {@code GET /v1/models} and {@code GET /v1/models/{model}} (the SDKs' {@code models.retrieve}): admitted like any
- * call (they count against the token's limits), then answered from {@link ModelListing}.
+ * {@code GET /v1/models} and {@code GET /v1/models/{model}} (the SDKs' {@code models.retrieve}): authenticated, but
+ * not counted against the token's limits nor refused for them (SDKs and frameworks list models at start-up, and
+ * a listing costs no model time), then answered from {@link ModelListing}.
  */
 final class ModelsHandler implements Handler {
     private final Admission admission;
@@ -27,7 +28,7 @@ final class ModelsHandler implements Handler {
         if (admission.fromNginx(ctx)) {
             ctx.header(GatewayHeaders.PROXY_BACKEND, GatewayHeaders.BACKEND_SIDECAR); // for nginx's access log
         }
-        admission.admit(ctx, null);
+        admission.admitUncounted(ctx);
         String id = ctx.pathParamMap().get("model");
         if (id == null) {
             ctx.contentType("application/json").result(Json.bytes(listing.list()));
