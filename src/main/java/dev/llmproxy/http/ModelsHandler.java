@@ -1,9 +1,6 @@
 package dev.llmproxy.http;
 
-import dev.llmproxy.contract.ApiException;
-import dev.llmproxy.contract.ErrorCode;
 import dev.llmproxy.contract.GatewayHeaders;
-import dev.llmproxy.openai.OpenAiWire;
 import dev.llmproxy.relay.ModelListing;
 import dev.llmproxy.support.Json;
 import io.javalin.http.Context;
@@ -34,11 +31,6 @@ final class ModelsHandler implements Handler {
             ctx.contentType("application/json").result(Json.bytes(listing.list()));
             return;
         }
-        OpenAiWire.Model model = listing.list().data().stream()
-                .filter(m -> m.id().equals(id))
-                .findFirst()
-                .orElseThrow(
-                        () -> new ApiException(ErrorCode.MODEL_NOT_FOUND.error(id, "any backend of this gateway")));
-        ctx.contentType("application/json").result(Json.bytes(model));
+        ctx.contentType("application/json").result(Json.bytes(listing.retrieve(id)));
     }
 }

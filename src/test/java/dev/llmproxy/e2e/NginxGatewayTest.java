@@ -441,6 +441,53 @@ class NginxGatewayTest {
                 "invalid_api_key");
     }
 
+    /**
+     * An app that calls models.retrieve(model) before using it: every name a chat call is served by is found, with
+     * the id as written, through nginx and on the sidecar alone; a name vLLM (the default backend) does not list is
+     * not found, as a chat call for it is.
+     */
+    @Test
+    void oneModelIsFoundByEveryNameAChatCallReachesItBy() throws Exception {
+        for (String[] named : new String[][] {
+            {"llama3", "vllm"},
+            {"vllm:llama3", "vllm"},
+            {"meta-llama/Llama-3.1-8B-Instruct", "vllm"},
+            {"vllm:meta-llama/Llama-3.1-8B-Instruct", "vllm"},
+            {"llama3.2", "ollama"},
+            {"ollama:llama3.2", "ollama"},
+            {"qwen3:0.6b", "ollama"}
+        }) {
+            for (var url : List.of(gw.url("/v1/models/" + named[0]), gw.sidecarUrl("/v1/models/" + named[0]))) {
+                var r = Http.get(url, "Authorization", bearer(TEAM));
+                assertEquals(200, r.statusCode(), url + ": " + r.body());
+                assertEquals(named[0], json(r).path("id").asText());
+                assertEquals(named[1], json(r).path("owned_by").asText());
+            }
+            var chat = Http.post(
+                    gw.url("/v1/chat/completions"),
+                    CHAT.replace("vllm:llama3", named[0]),
+                    "Authorization",
+                    bearer(TEAM));
+            assertEquals(200, chat.statusCode(), named[0] + ": " + chat.body());
+        }
+        for (var url : List.of(gw.url("/v1/models/not-a-model"), gw.sidecarUrl("/v1/models/not-a-model"))) {
+            var r = Http.get(url, "Authorization", bearer(TEAM));
+            assertOpenAiError(r, 404, "model_not_found");
+            assertEquals(
+                    "The model 'not-a-model' is not served by the vllm backend.",
+                    json(r).at("/error/message").asText());
+        }
+        assertEquals(
+                404,
+                Http.post(
+                                gw.url("/v1/chat/completions"),
+                                CHAT.replace("vllm:llama3", "not-a-model"),
+                                "Authorization",
+                                bearer(TEAM))
+                        .statusCode(),
+                "vLLM does not have it either");
+    }
+
     @Test
     void vllmErrorsPassThroughAsOpenAiJson() throws Exception {
         var r = Http.post(
