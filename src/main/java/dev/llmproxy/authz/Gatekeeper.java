@@ -60,9 +60,23 @@ public final class Gatekeeper {
                 : new Authenticated(Optional.empty(), found.get());
     }
 
+    /**
+     * Authenticates a request that costs no model time (listing models): a known token is admitted uncounted, so
+     * the request spends none of its windows and is never refused for them (nor when the limit store is down).
+     */
+    public Verdict admitUncounted(String authorization) {
+        Authenticated who = authenticate(authorization, tokens.current());
+        return counted(
+                who.left().isPresent() ? who.left().get() : new Verdict.Allowed(who.token(), Decision.UNCOUNTED));
+    }
+
     /** @param model the requested model, or null for endpoints that have none */
     public Verdict decide(String authorization, ModelRef model) {
-        Verdict verdict = evaluate(authorization, model);
+        return counted(evaluate(authorization, model));
+    }
+
+    /** The verdict, after counting it in the decision metrics. */
+    private Verdict counted(Verdict verdict) {
         switch (verdict) {
             case Verdict.Allowed a ->
                 metrics.decision(Metrics.Outcome.ALLOWED, a.token().label());

@@ -9,7 +9,7 @@ import io.javalin.http.Context;
 import java.util.Optional;
 
 /**
- * Lets a model call through, or refuses it: authenticates and limits the request, exactly once, whether the
+ * Lets a call through, or refuses it: authenticates and limits the request, exactly once, whether the
  * client called the sidecar directly or through nginx. Behind nginx, the caller's label also goes into the
  * answer's headers, for nginx's access log (nginx keeps them from the client).
  */
@@ -44,7 +44,18 @@ final class Admission {
      * caller's token label.
      */
     String admit(Context ctx, ModelRef model) {
-        Verdict verdict = gatekeeper.decide(ctx.header("Authorization"), model);
+        return answer(ctx, gatekeeper.decide(ctx.header("Authorization"), model));
+    }
+
+    /**
+     * Admits a request that costs no model time (listing models) or throws the 401: it is not counted against
+     * the token's limits, so it is never refused for them, and its answer has no rate-limit headers.
+     */
+    void admitUncounted(Context ctx) {
+        answer(ctx, gatekeeper.admitUncounted(ctx.header("Authorization")));
+    }
+
+    private String answer(Context ctx, Verdict verdict) {
         if (fromNginx(ctx)) {
             label(verdict).ifPresent(label -> ctx.header(GatewayHeaders.TOKEN_LABEL, label));
         }

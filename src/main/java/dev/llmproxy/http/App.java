@@ -131,7 +131,7 @@ public final class App {
                     cfg.routes.post(endpoint.path(), ctx -> modelCalls.handle(ctx, endpoint));
                 }
             }
-            var models = new ModelsHandler(admission, new ModelListing(discovery));
+            var models = new ModelsHandler(admission, new ModelListing(config.backends(), discovery));
             cfg.routes.get(Endpoint.MODELS.path(), models);
             cfg.routes.get(Endpoint.MODEL.path(), models);
             cfg.routes.get("/healthz", health::alive);

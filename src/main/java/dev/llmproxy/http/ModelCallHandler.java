@@ -16,8 +16,8 @@ import io.javalin.http.Context;
 import java.util.Optional;
 
 /**
- * The model calls ({@link Endpoint#carriesModel}): reads the body once, finds its model, authenticates, limits
- * and routes. Ollama calls are translated here. A vLLM call is relayed
+ * The model calls ({@link Endpoint#carriesModel}): authenticates, reads the body once, finds its model, routes,
+ * and admits it (allowlist and limits). Ollama calls are translated here. A vLLM call is relayed
  * here when the sidecar is the whole gateway; behind nginx it is handed back to nginx, which sends the body it
  * still holds straight to vLLM (see {@link #handOver}).
  */
@@ -46,11 +46,11 @@ final class ModelCallHandler {
 
     void handle(Context ctx, Endpoint endpoint) {
         boolean behindNginx = admission.fromNginx(ctx);
-        if (!behindNginx) {
-            // Refuse before holding room for a body nobody is entitled to send (it is read and dropped, so the
-            // refusal reaches the client). Behind nginx the body is already here.
-            admission.refuseUnrecognised(ctx, () -> RequestBody.discard(ctx, maxBodyBytes));
-        }
+        // The token first, as OpenAI answers (a 401 before anything about the body), and before holding room for
+        // or parsing a body nobody is entitled to send: it is read and dropped, so that the refusal reaches the
+        // client (nginx, which always sends a length, keeps its connection). The model the allowlist and routing
+        // need is in the body: those come after.
+        admission.refuseUnrecognised(ctx, () -> RequestBody.discard(ctx, maxBodyBytes));
         byte[] body = RequestBody.read(ctx, maxBodyBytes, bodyBudget);
         ModelField field;
         try {
@@ -62,8 +62,7 @@ final class ModelCallHandler {
             ctx.header(LLM_MODEL, field.model());
         }
         Optional<ModelRef> routed = backends.route(field.model());
-        if (routed.isEmpty()) { // an unknown caller still learns only that it is unknown; nobody's quota is spent
-            admission.refuseUnrecognised(ctx, () -> {});
+        if (routed.isEmpty()) { // refused before it counts: nobody's quota is spent
             throw new ApiException(ErrorCode.MODEL_NOT_FOUND.error(field.model(), "any backend of this gateway"));
         }
         ModelRef model = routed.get();
@@ -72,7 +71,6 @@ final class ModelCallHandler {
         }
         BackendSpec backend = model.backend();
         if (backend.type() != BackendType.OPENAI && !endpoint.translated()) { // refused before it counts
-            admission.refuseUnrecognised(ctx, () -> {});
             throw new ApiException(ErrorCode.UNSUPPORTED_ENDPOINT.error(backend.name(), endpoint.path()));
         }
         String tokenLabel = admission.admit(ctx, model);

@@ -1,17 +1,15 @@
 package dev.llmproxy.http;
 
-import dev.llmproxy.contract.ApiException;
-import dev.llmproxy.contract.ErrorCode;
 import dev.llmproxy.contract.GatewayHeaders;
-import dev.llmproxy.openai.OpenAiWire;
 import dev.llmproxy.relay.ModelListing;
 import dev.llmproxy.support.Json;
 import io.javalin.http.Context;
 import io.javalin.http.Handler;
 
 /**
- * {@code GET /v1/models} and {@code GET /v1/models/{model}} (the SDKs' {@code models.retrieve}): admitted like any
- * call (they count against the token's limits), then answered from {@link ModelListing}.
+ * {@code GET /v1/models} and {@code GET /v1/models/{model}} (the SDKs' {@code models.retrieve}): authenticated, but
+ * not counted against the token's limits nor refused for them (SDKs and frameworks list models at start-up, and
+ * a listing costs no model time), then answered from {@link ModelListing}.
  */
 final class ModelsHandler implements Handler {
     private final Admission admission;
@@ -27,17 +25,12 @@ final class ModelsHandler implements Handler {
         if (admission.fromNginx(ctx)) {
             ctx.header(GatewayHeaders.PROXY_BACKEND, GatewayHeaders.BACKEND_SIDECAR); // for nginx's access log
         }
-        admission.admit(ctx, null);
+        admission.admitUncounted(ctx);
         String id = ctx.pathParamMap().get("model");
         if (id == null) {
             ctx.contentType("application/json").result(Json.bytes(listing.list()));
             return;
         }
-        OpenAiWire.Model model = listing.list().data().stream()
-                .filter(m -> m.id().equals(id))
-                .findFirst()
-                .orElseThrow(
-                        () -> new ApiException(ErrorCode.MODEL_NOT_FOUND.error(id, "any backend of this gateway")));
-        ctx.contentType("application/json").result(Json.bytes(model));
+        ctx.contentType("application/json").result(Json.bytes(listing.retrieve(id)));
     }
 }

@@ -12,8 +12,11 @@ import java.time.Duration;
 public record Decision(
         boolean allowed, LimitWindow window, long limit, long remaining, Duration reset, Duration retryAfter) {
     static final Decision UNLIMITED = new Decision(true, null, 0, 0, Duration.ZERO, Duration.ZERO);
-    /** Admitted without counting: the store could not be asked and the failure mode is open. */
-    static final Decision UNCOUNTED = new Decision(true, null, 0, 0, Duration.ZERO, Duration.ZERO);
+    /**
+     * Admitted without counting: the store could not be asked and the failure mode is open, or the request costs
+     * no model time (listing models). It claims nothing about any window.
+     */
+    public static final Decision UNCOUNTED = new Decision(true, null, 0, 0, Duration.ZERO, Duration.ZERO);
 
     public boolean limited() {
         return window != null;

@@ -11,6 +11,7 @@ import dev.llmproxy.ratelimit.MemoryRateLimiter;
 import dev.llmproxy.testing.FakeOllama;
 import dev.llmproxy.testing.FakeVllm;
 import dev.llmproxy.testing.Http;
+import dev.llmproxy.testing.Ports;
 import io.javalin.Javalin;
 import java.net.URI;
 import java.net.http.HttpResponse;
@@ -25,8 +26,10 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The sidecar alone with backends whose models are discovered: two OpenAI-type backends (one with two
- * replicas) and an Ollama, none with {@code models}. Routing follows what they list, {@code /v1/models} answers
- * from what discovery found, and a replica that goes away shows in {@code /readyz} and {@code /metrics}.
+ * replicas) and an Ollama, none with {@code models} (and a backend with {@code models} that nothing answers for).
+ * Routing follows what they list, {@code /v1/models} answers from what discovery found, {@code /v1/models/{id}}
+ * by every name a call reaches a model by, and a replica that goes away shows in {@code /readyz} and
+ * {@code /metrics}.
  */
 class DiscoveryTest {
     static final ObjectMapper JSON = new ObjectMapper();
@@ -53,8 +56,10 @@ class DiscoveryTest {
                 [{"name":"alpha","type":"openai","urls":["%s/v1","%s/v1"]},
                  {"name":"beta","type":"openai","urls":["%s"],"aliases":{"fast":"beta-model"}},
                  {"name":"ollama","type":"ollama","urls":["%s"]},
-                 {"name":"echo","type":"echo"}]
-                """.formatted(a1.baseUrl(), a2.baseUrl(), b.baseUrl(), ollama.baseUrl()));
+                 {"name":"echo","type":"echo"},
+                 {"name":"deadm","type":"openai","urls":["http://127.0.0.1:%d"],"models":["m1"]}]
+                """.formatted(
+                        a1.baseUrl(), a2.baseUrl(), b.baseUrl(), ollama.baseUrl(), Ports.free()));
         env.put("SIDECAR_PORT", "0");
         sidecar = App.create(ConfigLoader.load(env), new MemoryRateLimiter(Clock.systemUTC()))
                 .start();
@@ -123,6 +128,49 @@ class DiscoveryTest {
         // An explicit backend:model goes where it says, whatever discovery found.
         chat("alpha:not-listed-anywhere");
         assertTrue(alphaModels().contains("not-listed-anywhere"), alphaModels().toString());
+    }
+
+    HttpResponse<String> retrieve(String id) {
+        return Http.get(url("/v1/models/" + id), "Authorization", bearer(TOKEN));
+    }
+
+    /** The SDKs' models.retrieve(model) before using a model: every name a chat call is served by is found. */
+    @Test
+    void oneModelIsFoundByEveryNameAChatCallReachesItBy() throws Exception {
+        for (String[] named : new String[][] {
+            {"shared", "alpha"}, // both replicas list it: a call may go to either
+            {"alpha:shared", "alpha"},
+            {"beta-model", "beta"},
+            {"fast", "beta"},
+            {"beta:fast", "beta"},
+            {"llama3.2", "ollama"},
+            {"ollama:llama3.2", "ollama"},
+            {"ollama:llama3.2:latest", "ollama"},
+            {"qwen3:0.6b", "ollama"},
+            {"echo", "echo"},
+            {"echo:echo", "echo"}
+        }) {
+            var r = retrieve(named[0]);
+            assertEquals(200, r.statusCode(), named[0] + ": " + r.body());
+            JsonNode m = JSON.readTree(r.body());
+            assertEquals(named[0], m.path("id").asText(), "the id as the client wrote it");
+            assertEquals("model", m.path("object").asText());
+            assertEquals(named[1], m.path("owned_by").asText(), named[0]);
+            if (!named[0].endsWith(":latest")) { // FakeOllama answers by the bare name only (Ollama takes both)
+                assertEquals(200, chat(named[0]).statusCode(), "a chat call by that name is served: " + named[0]);
+            }
+        }
+        NginxGatewayTest.assertOpenAiError(retrieve("nobody-serves-this"), 404, "model_not_found");
+        NginxGatewayTest.assertOpenAiError(retrieve("alpha:not-listed-anywhere"), 404, "model_not_found");
+        // A backend whose replicas cannot be reached: its models are unavailable, as a chat call finds them.
+        for (String id : List.of("deadm:m1", "m1")) {
+            NginxGatewayTest.assertOpenAiError(retrieve(id), 502, "backend_unavailable");
+            NginxGatewayTest.assertOpenAiError(chat(id), 502, "backend_unavailable");
+        }
+        assertTrue(JSON.readTree(retrieve("deadm:m1").body())
+                .at("/error/message")
+                .asText()
+                .equals("The deadm backend is unreachable."));
     }
 
     @Test

@@ -38,6 +38,7 @@ class NginxGatewayTest {
     static final String RPD3 = "sk-rpd3-0123456789";
     static final String ONLY_LLAMA = "sk-only-llama-0123456789";
     static final String HASHED = "sk-hashed-0123456789";
+    static final String LIST_RPM1 = "sk-list-rpm1-0123456789";
     static final String CHAT = "{\"model\":\"vllm:llama3\",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}";
 
     static Gateway gw;
@@ -51,14 +52,16 @@ class NginxGatewayTest {
                  {"token":"%s","label":"rpm2","rpm":2,"rpd":1000},
                  {"token":"%s","label":"rpd3","rpm":100,"rpd":3},
                  {"token":"%s","label":"only-llama","models":["vllm:llama3"]},
-                 {"token_sha256":"%s","label":"hashed"}]
+                 {"token_sha256":"%s","label":"hashed"},
+                 {"token":"%s","label":"list-rpm1","rpm":1}]
                 """.formatted(
                                 TEAM,
                                 RPM5,
                                 RPM2,
                                 RPD3,
                                 ONLY_LLAMA,
-                                TokenDigest.of(HASHED).hex()),
+                                TokenDigest.of(HASHED).hex(),
+                                LIST_RPM1),
                 Map.of("MAX_BODY_BYTES", "65536"));
     }
 
@@ -393,6 +396,96 @@ class NginxGatewayTest {
                 ids.containsAll(FakeVllm.MODELS.stream().map(m -> "vllm:" + m).toList()), ids.toString());
         assertTrue(ids.contains("ollama:llama3.2:latest"), ids.toString());
         assertOpenAiError(Http.get(gw.url("/v1/models")), 401, "invalid_api_key");
+    }
+
+    /**
+     * SDKs list models at start-up; a listing costs no model time. Through nginx and on the sidecar alone it is
+     * authenticated, but never counted against the token's windows, never refused for them, and claims nothing
+     * about them in its headers.
+     */
+    @Test
+    void listingModelsSpendsNoRequestsAndIsNeverRateLimited() throws Exception {
+        for (int round = 0; round < 2; round++) {
+            for (var url : List.of(
+                    gw.url("/v1/models"),
+                    gw.url("/v1/models/vllm:llama3"),
+                    gw.sidecarUrl("/v1/models"),
+                    gw.sidecarUrl("/v1/models/vllm:llama3"))) {
+                for (int i = 0; i < 3; i++) {
+                    var r = Http.get(url, "Authorization", bearer(LIST_RPM1));
+                    assertEquals(200, r.statusCode(), url + ": " + r.body());
+                    assertTrue(
+                            r.headers()
+                                    .firstValue("x-ratelimit-remaining-requests")
+                                    .isEmpty(),
+                            url + " claims a count: " + r.headers());
+                }
+            }
+            var chat = Http.post(gw.url("/v1/chat/completions"), CHAT, "Authorization", bearer(LIST_RPM1));
+            if (round == 0) { // twelve listings later, rpm 1 still admits this one
+                assertEquals(200, chat.statusCode(), chat.body());
+                assertEquals(
+                        "0",
+                        chat.headers()
+                                .firstValue("x-ratelimit-remaining-requests")
+                                .orElse(null));
+            } else {
+                assertOpenAiError(chat, 429, "rate_limit_exceeded");
+            }
+        }
+        assertOpenAiError(
+                Http.get(gw.url("/v1/models"), "Authorization", bearer("wrong-token-123")), 401, "invalid_api_key");
+        assertOpenAiError(
+                Http.get(gw.url("/v1/models/vllm:llama3"), "Authorization", bearer("wrong-token-123")),
+                401,
+                "invalid_api_key");
+    }
+
+    /**
+     * An app that calls models.retrieve(model) before using it: every name a chat call is served by is found, with
+     * the id as written, through nginx and on the sidecar alone; a name vLLM (the default backend) does not list is
+     * not found, as a chat call for it is.
+     */
+    @Test
+    void oneModelIsFoundByEveryNameAChatCallReachesItBy() throws Exception {
+        for (String[] named : new String[][] {
+            {"llama3", "vllm"},
+            {"vllm:llama3", "vllm"},
+            {"meta-llama/Llama-3.1-8B-Instruct", "vllm"},
+            {"vllm:meta-llama/Llama-3.1-8B-Instruct", "vllm"},
+            {"llama3.2", "ollama"},
+            {"ollama:llama3.2", "ollama"},
+            {"qwen3:0.6b", "ollama"}
+        }) {
+            for (var url : List.of(gw.url("/v1/models/" + named[0]), gw.sidecarUrl("/v1/models/" + named[0]))) {
+                var r = Http.get(url, "Authorization", bearer(TEAM));
+                assertEquals(200, r.statusCode(), url + ": " + r.body());
+                assertEquals(named[0], json(r).path("id").asText());
+                assertEquals(named[1], json(r).path("owned_by").asText());
+            }
+            var chat = Http.post(
+                    gw.url("/v1/chat/completions"),
+                    CHAT.replace("vllm:llama3", named[0]),
+                    "Authorization",
+                    bearer(TEAM));
+            assertEquals(200, chat.statusCode(), named[0] + ": " + chat.body());
+        }
+        for (var url : List.of(gw.url("/v1/models/not-a-model"), gw.sidecarUrl("/v1/models/not-a-model"))) {
+            var r = Http.get(url, "Authorization", bearer(TEAM));
+            assertOpenAiError(r, 404, "model_not_found");
+            assertEquals(
+                    "The model 'not-a-model' is not served by the vllm backend.",
+                    json(r).at("/error/message").asText());
+        }
+        assertEquals(
+                404,
+                Http.post(
+                                gw.url("/v1/chat/completions"),
+                                CHAT.replace("vllm:llama3", "not-a-model"),
+                                "Authorization",
+                                bearer(TEAM))
+                        .statusCode(),
+                "vLLM does not have it either");
     }
 
     @Test

@@ -14,6 +14,7 @@ import com.openai.models.embeddings.EmbeddingCreateParams;
 import com.openai.models.models.Model;
 import dev.llmproxy.testing.Gateway;
 import dev.llmproxy.testing.Integration;
+import dev.llmproxy.testing.Ports;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -37,7 +38,9 @@ class OpenAiSdkTest {
                         "BACKENDS_JSON",
                         "[{\"name\":\"vllm\",\"type\":\"openai\",\"urls\":[\"{vllm}/v1\"],\"api_key_env\":\"SDK_VLLM_KEY\","
                                 + "\"models\":[\"llama3\"]},{\"name\":\"ollama\",\"type\":\"ollama\",\"urls\":[\"{ollama}\"]},"
-                                + "{\"name\":\"echo\",\"type\":\"echo\"}]",
+                                + "{\"name\":\"echo\",\"type\":\"echo\"},"
+                                + "{\"name\":\"deadm\",\"type\":\"openai\",\"urls\":[\"http://127.0.0.1:"
+                                + Ports.free() + "\"],\"models\":[\"m1\"]}]",
                         "SDK_VLLM_KEY",
                         Gateway.VLLM_KEY,
                         "DEFAULT_BACKEND",
@@ -141,6 +144,35 @@ class OpenAiSdkTest {
                         .input("hi")
                         .build());
         assertEquals(16, e.data().get(0).embedding().size());
+    }
+
+    /** What the README's quick start does, with an app that checks its model first: retrieve, then chat. */
+    @Test
+    void aModelRetrievedByTheNameAChatUsesIsTheOneThatAnswers() {
+        for (String[] named : new String[][] {{"echo", "echo"}, {"llama3", "vllm"}, {"llama3.2", "ollama"}}) {
+            Model m = client(TOKEN).models().retrieve(named[0]);
+            assertEquals(named[0], m.id());
+            assertEquals(named[1], m.ownedBy());
+            assertFalse(
+                    client(TOKEN)
+                            .chat()
+                            .completions()
+                            .create(chat(named[0]))
+                            .choices()
+                            .isEmpty(),
+                    named[0]);
+        }
+        // A backend that cannot be reached: the same 502 for the lookup as for the call, not "not served".
+        var lookup = assertThrows(
+                com.openai.errors.InternalServerException.class,
+                () -> client(TOKEN).models().retrieve("deadm:m1"));
+        assertEquals(502, lookup.statusCode());
+        assertEquals("backend_unavailable", lookup.code().orElse(null));
+        var call = assertThrows(
+                com.openai.errors.InternalServerException.class,
+                () -> client(TOKEN).chat().completions().create(chat("deadm:m1")));
+        assertEquals(502, call.statusCode());
+        assertEquals("backend_unavailable", call.code().orElse(null));
     }
 
     @Test

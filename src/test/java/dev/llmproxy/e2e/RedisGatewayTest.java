@@ -34,10 +34,12 @@ class RedisGatewayTest {
     static final String RPM10 = "sk-redis-rpm10-0123";
     static final String RPD7 = "sk-redis-rpd7-01234";
     static final String OPEN = "sk-redis-open-01234";
+    static final String LIST = "sk-redis-list-01234";
     static final String CHAT = "{\"model\":\"vllm:llama3\",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}";
     static final String TOKENS = "[{\"token\":\"" + RPM10 + "\",\"label\":\"rpm10\",\"rpm\":10},"
             + "{\"token\":\"" + RPD7 + "\",\"label\":\"rpd7\",\"rpm\":1000,\"rpd\":7},"
-            + "{\"token\":\"" + OPEN + "\",\"label\":\"open\",\"rpm\":2}]";
+            + "{\"token\":\"" + OPEN + "\",\"label\":\"open\",\"rpm\":2},"
+            + "{\"token\":\"" + LIST + "\",\"label\":\"list\",\"rpm\":1}]";
 
     static RedisServer redis;
     static FakeVllm vllm;
@@ -177,6 +179,41 @@ class RedisGatewayTest {
                 429,
                 Http.post(s.resolve("/v1/chat/completions"), CHAT, "Authorization", bearer(OPEN))
                         .statusCode());
+    }
+
+    /** Listing models asks nothing of the store: it spends no request, and a Redis outage in closed mode spares it. */
+    @Test
+    void listingModelsSpendsNoRequestsAndNeedsNoRedis() throws Exception {
+        URI s = sidecar("closed");
+        for (int i = 0; i < 3; i++) {
+            assertEquals(
+                    200,
+                    Http.get(s.resolve("/v1/models"), "Authorization", bearer(LIST))
+                            .statusCode());
+            assertEquals(
+                    200,
+                    Http.get(s.resolve("/v1/models/vllm:llama3"), "Authorization", bearer(LIST))
+                            .statusCode());
+        }
+        var chat = Http.post(s.resolve("/v1/chat/completions"), CHAT, "Authorization", bearer(LIST));
+        assertEquals(200, chat.statusCode(), "rpm 1: the listings spent none of it");
+        assertEquals(
+                429,
+                Http.post(s.resolve("/v1/chat/completions"), CHAT, "Authorization", bearer(LIST))
+                        .statusCode());
+        assertEquals(
+                200,
+                Http.get(s.resolve("/v1/models"), "Authorization", bearer(LIST)).statusCode());
+        redis.kill();
+        assertEquals(
+                200,
+                Http.get(s.resolve("/v1/models"), "Authorization", bearer(LIST)).statusCode());
+        NginxGatewayTest.assertOpenAiError(
+                Http.post(s.resolve("/v1/chat/completions"), CHAT, "Authorization", bearer(LIST)),
+                503,
+                "rate_limit_store_unavailable");
+        NginxGatewayTest.assertOpenAiError(
+                Http.get(s.resolve("/v1/models"), "Authorization", bearer("sk-unknown-123")), 401, "invalid_api_key");
     }
 
     @Test

@@ -10,6 +10,7 @@ import dev.llmproxy.http.App;
 import dev.llmproxy.ratelimit.MemoryRateLimiter;
 import dev.llmproxy.testing.FakeVllm;
 import dev.llmproxy.testing.Http;
+import dev.llmproxy.testing.OneConnection;
 import dev.llmproxy.testing.Ports;
 import io.javalin.Javalin;
 import java.net.URI;
@@ -36,6 +37,7 @@ class SidecarDirectTest {
     static final String RPD1 = "sk-direct-rpd1-0123";
     static final String LLAMA_ONLY = "sk-direct-llama-0123";
     static final String AUTHZ_RPM2 = "sk-direct-authz-0123";
+    static final String LIST_RPM1 = "sk-direct-list-0123";
     static final String CHAT = "{\"model\":\"vllm:llama3\",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}";
 
     static FakeVllm vllm;
@@ -50,8 +52,8 @@ class SidecarDirectTest {
                 """
                         [{"token":"%s","label":"team"},{"token":"%s","label":"rpm3","rpm":3},
                          {"token":"%s","label":"rpd1","rpd":1},{"token":"%s","label":"llama-only","models":["vllm:llama3"]},
-                         {"token":"%s","label":"authz-rpm2","rpm":2}]
-                        """.formatted(TEAM, RPM3, RPD1, LLAMA_ONLY, AUTHZ_RPM2),
+                         {"token":"%s","label":"authz-rpm2","rpm":2},{"token":"%s","label":"list-rpm1","rpm":1}]
+                        """.formatted(TEAM, RPM3, RPD1, LLAMA_ONLY, AUTHZ_RPM2, LIST_RPM1),
                 "VLLM_BASE_URL",
                 vllm.baseUrl(),
                 "VLLM_API_KEY",
@@ -275,6 +277,42 @@ class SidecarDirectTest {
         assertTrue(vllm.received().isEmpty());
     }
 
+    /** Authentication comes first, on both paths: the body of a caller nobody registered is never parsed. */
+    @Test
+    void aBadTokenWithABadBodyIs401NotABodyError() throws Exception {
+        for (String body : List.of("not json", "{}", "{\"model\":\"a b\"}", CHAT.replace("vllm:llama3", "vllm:"))) {
+            assertOpenAiError(
+                    Http.post(url("/v1/chat/completions"), body, "Authorization", bearer("wrong-token-123")),
+                    401,
+                    "invalid_api_key");
+            var behindNginx = fromNginx(body, "wrong-token-123");
+            assertOpenAiError(behindNginx, 401, "invalid_api_key");
+            assertEquals(
+                    "invalid_api_key",
+                    behindNginx.headers().firstValue("x-authz-reason").orElse(null));
+        }
+        // A known token with the same bodies: the body's own errors.
+        assertOpenAiError(fromNginx("not json", TEAM), 400, "invalid_json");
+        assertOpenAiError(fromNginx("{}", TEAM), 400, "missing_model");
+    }
+
+    /**
+     * An unknown caller's chunked body (no length to drain it by) is not read to its end: the refusal is
+     * answered while the client is still sending.
+     */
+    @Test
+    void anUnknownTokensUnfinishedChunkedBodyIsRefusedWithoutWaitingForIt() throws Exception {
+        try (var c = new OneConnection(port)) {
+            var a = c.raw(
+                    "POST /v1/chat/completions HTTP/1.1\r\nHost: gw\r\nAuthorization: " + bearer("wrong-token-123")
+                            + "\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
+                            + "400\r\n" + "x".repeat(1024) + "\r\n"); // the body goes on, and never ends
+            assertEquals(401, a.status(), a.body());
+            assertEquals(
+                    "invalid_api_key", JSON.readTree(a.body()).at("/error/code").asText());
+        }
+    }
+
     @Test
     void everyCallThroughNginxIsCountedOnce() throws Exception {
         for (int i = 0; i < 2; i++) {
@@ -292,6 +330,45 @@ class SidecarDirectTest {
         String message = JSON.readTree(r.body()).at("/error/message").asText();
         assertTrue(
                 message.startsWith("Rate limit reached for 'authz-rpm2' on requests per min (RPM): Limit 2"), message);
+    }
+
+    /** Listing models costs no model time: authenticated, but never counted against a window nor refused for one. */
+    @Test
+    void listingModelsSpendsNoRequestsAndIsNeverRateLimited() throws Exception {
+        List<java.util.function.Supplier<HttpResponse<String>>> lookups = List.of(
+                () -> Http.get(url("/v1/models"), "Authorization", bearer(LIST_RPM1)),
+                () -> Http.get(url("/v1/models/vllm:llama3"), "Authorization", bearer(LIST_RPM1)),
+                () -> Http.get(url("/v1/models"), "Authorization", bearer(LIST_RPM1), "X-Gateway-Secret", SECRET));
+        for (int round = 0; round < 2; round++) {
+            for (var lookup : lookups) {
+                for (int i = 0; i < 3; i++) {
+                    var r = lookup.get();
+                    assertEquals(200, r.statusCode(), r.body());
+                    assertTrue(
+                            r.headers()
+                                    .firstValue("x-ratelimit-remaining-requests")
+                                    .isEmpty(),
+                            "nothing was counted, nothing claimed: " + r.headers());
+                }
+            }
+            var chat = Http.post(url("/v1/chat/completions"), CHAT, "Authorization", bearer(LIST_RPM1));
+            if (round == 0) { // the listings left the whole window: rpm 1 admits this one
+                assertEquals(200, chat.statusCode(), chat.body());
+                assertEquals(
+                        "0",
+                        chat.headers()
+                                .firstValue("x-ratelimit-remaining-requests")
+                                .orElse(null));
+            } else { // the window is spent: chats are refused, listings (above) were not
+                assertOpenAiError(chat, 429, "rate_limit_exceeded");
+            }
+        }
+        assertOpenAiError(
+                Http.get(url("/v1/models"), "Authorization", bearer("wrong-token-123")), 401, "invalid_api_key");
+        assertOpenAiError(
+                Http.get(url("/v1/models/vllm:llama3"), "Authorization", bearer("wrong-token-123")),
+                401,
+                "invalid_api_key");
     }
 
     @Test

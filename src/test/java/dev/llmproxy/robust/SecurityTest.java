@@ -3,6 +3,7 @@ package dev.llmproxy.robust;
 import static dev.llmproxy.testing.Http.bearer;
 import static org.junit.jupiter.api.Assertions.*;
 
+import dev.llmproxy.testing.ErrorBodies;
 import dev.llmproxy.testing.Gateway;
 import dev.llmproxy.testing.Http;
 import dev.llmproxy.testing.Integration;
@@ -140,6 +141,33 @@ class SecurityTest {
         }
         assertEquals(401, Http.get(gw.url("/v1/models")).statusCode());
         assertEquals(401, Http.get(gw.sidecarUrl("/v1/models")).statusCode());
+        assertTrue(gw.vllm.received().isEmpty(), "vLLM saw " + gw.vllm.received());
+        assertTrue(gw.ollama.received().isEmpty(), "Ollama saw " + gw.ollama.received());
+    }
+
+    /** OpenAI's order: a caller without a valid token learns that first, whatever its body says; nothing is parsed. */
+    @Test
+    void aCallerWithoutAValidTokenIsTold401WhateverItsBody() throws Exception {
+        List<String[]> calls = List.of(
+                new String[] {"/v1/chat/completions", "not json"},
+                new String[] {"/v1/chat/completions", "{}"},
+                new String[] {"/v1/chat/completions", "{\"model\":\"a b\"}"},
+                new String[] {"/v1/chat/completions", "{\"model\":\"vllm:\"}"},
+                new String[] {
+                    "/v1/chat/completions", CHAT.formatted("ollama:llama3.2").replace("\"Hi\"", "5")
+                },
+                new String[] {"/v1/rerank", "{\"model\":\"ollama:llama3.2\",\"query\":\"q\",\"documents\":[\"a\"]}"});
+        for (String[] call : calls) {
+            for (String[] auth :
+                    new String[][] {{}, {"Authorization", bearer("wrong-token-123")}, {"Authorization", "Basic eDp5"}
+                    }) {
+                for (var url : List.of(gw.url(call[0]), gw.sidecarUrl(call[0]))) {
+                    var r = Http.post(url, call[1], auth);
+                    ErrorBodies.assertError(r, 401, "invalid_api_key");
+                    assertTrue(r.headers().firstValue("www-authenticate").isPresent(), url + " " + call[1]);
+                }
+            }
+        }
         assertTrue(gw.vllm.received().isEmpty(), "vLLM saw " + gw.vllm.received());
         assertTrue(gw.ollama.received().isEmpty(), "Ollama saw " + gw.ollama.received());
     }
