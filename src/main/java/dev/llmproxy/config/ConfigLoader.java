@@ -258,10 +258,7 @@ public final class ConfigLoader {
                     "TOKENS_FILE: cannot read " + file + " (" + e.getClass().getSimpleName() + ")");
             return new TokenRegistry(List.of());
         }
-        List<String> found = new ArrayList<>();
-        TokenRegistry tokens = TokensJson.parse(text, found);
-        found.forEach(p -> problems.add(p.replaceFirst("^TOKENS_JSON", "TOKENS_FILE")));
-        return tokens;
+        return TokensJson.parse("TOKENS_FILE", text, problems);
     }
 
     private boolean present(String name) {

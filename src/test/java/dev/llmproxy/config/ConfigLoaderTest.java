@@ -236,6 +236,24 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void entriesWithProblemsOfTheirOwnAreStillCheckedAgainstTheOthers() {
+        String json = "[{\"token\":\"sk-aaaaaaaaaaaa\",\"label\":\"team-b\"},"
+                + "{\"token\":\"sk-cccccccccc\",\"label\":\"team-b\",\"rpm\":0},"
+                + "{\"token\":\"sk-aaaaaaaaaaaa\",\"label\":\"c\",\"models\":[]},"
+                + "{\"token\":\"sk-cccccccccc\",\"label\":\"has space\"}]";
+        assertEquals(
+                List.of(
+                        "TOKENS_JSON[1] \"team-b\": rpm must be a positive integer (or absent for no limit), got 0",
+                        "TOKENS_JSON[1] \"team-b\": label is already used by TOKENS_JSON[0] \"team-b\"",
+                        "TOKENS_JSON[2] \"c\": models must be a non-empty array of model names or prefixes ending in '*'",
+                        "TOKENS_JSON[2] \"c\": same token as TOKENS_JSON[0] \"team-b\"",
+                        "TOKENS_JSON[3]: label is required: 1-64 letters, digits, '.', '_' or '-', starting with a letter"
+                                + " or digit",
+                        "TOKENS_JSON[3]: same token as TOKENS_JSON[1] \"team-b\""),
+                problems(env("TOKENS_JSON", json)));
+    }
+
+    @Test
     void tokenEntryOptions() {
         Config c = ConfigLoader.load(
                 env(
