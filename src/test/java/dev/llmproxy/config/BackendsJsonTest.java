@@ -393,6 +393,15 @@ class BackendsJsonTest {
                 problems(fleet("BACKENDS_FILE", file.toString())));
     }
 
+    @Test
+    void backendsJsonBesideABackendsFileThatCannotBeRead(@TempDir Path dir) {
+        assertEquals(
+                List.of(
+                        "BACKENDS_JSON, BACKENDS_FILE: set one of them, not both",
+                        "BACKENDS_FILE: cannot read " + dir.resolve("missing.json") + " (NoSuchFileException)"),
+                problems(fleet("BACKENDS_FILE", dir.resolve("missing.json").toString())));
+    }
+
     // ---- the legacy variables
 
     @Test
@@ -468,6 +477,38 @@ class BackendsJsonTest {
         assertEquals("none", load(fleet("DEFAULT_BACKEND", " ")).backends().defaultName(), "blank is absent");
     }
 
+    @Test
+    void defaultBackendIsCheckedBesideAnEntrysOwnProblems() {
+        assertEquals(
+                List.of(
+                        "BACKENDS_JSON[0] \"echo\": urls: an echo backend has none (the sidecar answers it)",
+                        "DEFAULT_BACKEND: \"nope\" is not the name of a backend (names: echo)"),
+                problems(env(
+                        "BACKENDS_JSON",
+                        "[{\"name\":\"echo\",\"type\":\"echo\",\"urls\":[\"http://x\"]}]",
+                        "DEFAULT_BACKEND",
+                        "nope")));
+        // Naming an entry whose own name is refused is that entry's problem, said once.
+        var p = problems(fleet(
+                "BACKENDS_JSON",
+                FLEET.replace("\"name\":\"local\"", "\"name\":\"Local\""),
+                "DEFAULT_BACKEND",
+                "Local"));
+        assertEquals(1, p.size(), p.toString());
+        assertTrue(p.get(0).startsWith("BACKENDS_JSON[4]: name "), p.toString());
+    }
+
+    @Test
+    void anEntryWithProblemsStillClaimsTheKeyVariableItNames() {
+        assertEquals(
+                List.of("BACKENDS_JSON[0] \"vllm\": urls[0]: must start with http:// or https://"),
+                problems(env(
+                        "BACKENDS_JSON",
+                        "[{\"name\":\"vllm\",\"type\":\"openai\",\"urls\":[\"ftp://h\"],\"api_key_env\":\"VLLM_API_KEY\"}]",
+                        "VLLM_API_KEY",
+                        "k-1")));
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"gpt", "vllm", "Llama"})
     void anUnknownDefaultBackend(String name) {
@@ -491,7 +532,7 @@ class BackendsJsonTest {
         var e = assertThrows(
                 ConfigException.class,
                 () -> ConfigLoader.load(fleet("BACKENDS_JSON", json, "DEFAULT_BACKEND", "x", "VLLM_API_KEY", "k")));
-        assertEquals(3, e.problems().size(), e.getMessage()); // not also DEFAULT_BACKEND: its backend failed its checks
+        assertEquals(4, e.problems().size(), e.getMessage()); // and DEFAULT_BACKEND: no entry is named x
         assertFalse(e.getMessage().contains(OPENROUTER_KEY), e.getMessage());
         assertFalse(e.getMessage().contains(SECRET_TOKEN), e.getMessage());
     }
