@@ -152,9 +152,11 @@ final class BackendsJson {
         boolean named = name != null && BackendSpec.NAME.matcher(name).matches();
         String at = source + "[" + i + "]" + (named ? " \"" + name + "\"" : "");
         if (!named) {
-            problems.add(
-                    at
-                            + ": name is required: 1-32 lower-case letters, digits and dashes, starting with a letter or digit");
+            String rule = "1-32 lower-case letters, digits and dashes, starting with a letter or digit";
+            problems.add(at
+                    + (Given.absent(nameNode)
+                            ? ": name is required: " + rule
+                            : ": name must be " + rule + ", got " + Given.shown(nameNode)));
             name = null;
         } else {
             Integer first = names.putIfAbsent(name, i);
@@ -207,9 +209,11 @@ final class BackendsJson {
         String v = n != null && n.isTextual() ? n.textValue() : null;
         Optional<BackendType> t = v == null ? Optional.empty() : BackendType.fromWireName(v);
         if (t.isEmpty()) {
-            problems.add(
-                    at + ": type is required: \"openai\" (vLLM or any OpenAI-compatible server), \"ollama\" or \"echo\""
-                            + (v == null ? "" : ", got \"" + printable(v) + "\""));
+            String rule = "\"openai\" (vLLM or any OpenAI-compatible server), \"ollama\" or \"echo\"";
+            problems.add(at
+                    + (Given.absent(n)
+                            ? ": type is required: " + rule
+                            : ": type must be " + rule + ", got " + Given.shown(n)));
         }
         return t.orElse(null);
     }
@@ -221,8 +225,13 @@ final class BackendsJson {
             }
             return List.of();
         }
-        if (n == null || !n.isArray() || n.isEmpty()) {
+        if (Given.absent(n)) {
             problems.add(at + ": urls is required: a non-empty array of base URLs, one per replica");
+            return List.of();
+        }
+        if (!n.isArray() || n.isEmpty()) {
+            // Only the kind of value: a URL written here may hold a password.
+            problems.add(at + ": urls must be a non-empty array of base URLs, one per replica, got " + Given.kind(n));
             return List.of();
         }
         List<UpstreamUrl> urls = new ArrayList<>();

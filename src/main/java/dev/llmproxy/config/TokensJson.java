@@ -111,8 +111,11 @@ final class TokensJson {
         String where = source + "[" + index + "]" + (labelOk ? " \"" + label + "\"" : "");
         int before = problems.size();
         if (!labelOk) {
+            String rule = "1-64 letters, digits, '.', '_' or '-', starting with a letter or digit";
             problems.add(where
-                    + ": label is required: 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit");
+                    + (Given.absent(labelNode)
+                            ? ": label is required: " + rule
+                            : ": label must be " + rule + ", got " + shownLabel(labelNode)));
         }
         entry.fieldNames().forEachRemaining(f -> {
             if (!ENTRY_FIELDS.contains(f)) {
@@ -128,12 +131,21 @@ final class TokensJson {
         return new Entry(where, label, digest, token);
     }
 
+    /** A label that could be a token is not shown: the two fields swapped by mistake put a secret in the label. */
+    private static String shownLabel(JsonNode label) {
+        String v = label.isTextual() ? label.textValue() : "";
+        boolean couldBeToken =
+                v.length() >= MIN_TOKEN_LENGTH && BearerToken.SYNTAX.matcher(v).matches();
+        return couldBeToken ? "a value that could be a token (not shown)" : Given.shown(label);
+    }
+
     private TokenDigest digest(String where, JsonNode token, JsonNode sha) {
-        if ((token == null) == (sha == null)) {
-            problems.add(where + ": exactly one of \"token\" or \"token_sha256\" is required");
+        if (Given.absent(token) == Given.absent(sha)) {
+            problems.add(where + ": exactly one of \"token\" or \"token_sha256\""
+                    + (Given.absent(token) ? " is required" : ", got both"));
             return null;
         }
-        if (token != null) {
+        if (!Given.absent(token)) {
             String t = token.isTextual() ? token.asText() : "";
             if (t.length() < MIN_TOKEN_LENGTH
                     || t.length() > BearerToken.MAX_LENGTH

@@ -45,6 +45,11 @@ class MainProcessTest {
             assertEquals(64, r.exit(), String.join(" ", bad) + ":\n" + r.out());
             assertFalse(r.out().contains("token (give it"), "a token was printed: " + r.out());
         }
+        Run label = run("mint-token", "--label", "bad label!");
+        assertEquals(
+                "mint-token: label must be 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit, got"
+                        + " \"bad label!\"\n",
+                label.out());
         Run zero = run("mint-token", "--label", "a", "--rpm", "0");
         assertTrue(zero.out().startsWith("mint-token: rpm must be a positive integer"), zero.out());
         Run ok = run("mint-token", "--label", "team-a", "--rpm", "60", "--models", "vllm:*, echo");
