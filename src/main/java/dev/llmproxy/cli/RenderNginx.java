@@ -23,9 +23,8 @@ public final class RenderNginx {
 
     /** To {@code --out FILE}, or {@code --out-dir DIR} for DIR/nginx.conf (containers), or standard output. */
     static void write(Config config, Options o) throws IOException {
-        String template = o.has("template")
-                ? Files.readString(Path.of(o.get("template")))
-                : NginxConfig.resource(NginxConfig.TEMPLATE_RESOURCE);
+        String template =
+                o.has("template") ? template(o.get("template")) : NginxConfig.resource(NginxConfig.TEMPLATE_RESOURCE);
         String rendered = NginxConfig.render(template, config, layout(config, o));
         if (o.has("out-dir")) {
             Path outDir = Path.of(o.get("out-dir"));
@@ -35,6 +34,14 @@ public final class RenderNginx {
             Files.writeString(Path.of(o.get("out")), rendered);
         } else {
             System.out.print(rendered);
+        }
+    }
+
+    private static String template(String file) {
+        try {
+            return Files.readString(Path.of(file));
+        } catch (IOException e) {
+            throw FileProblem.cannot("render-nginx", "read", file, e);
         }
     }
 
