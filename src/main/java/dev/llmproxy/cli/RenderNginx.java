@@ -6,6 +6,7 @@ import dev.llmproxy.nginx.NginxConfig;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 
@@ -25,15 +26,45 @@ public final class RenderNginx {
     static void write(Config config, Options o) throws IOException {
         String template =
                 o.has("template") ? template(o.get("template")) : NginxConfig.resource(NginxConfig.TEMPLATE_RESOURCE);
-        String rendered = NginxConfig.render(template, config, layout(config, o));
+        NginxConfig.Layout layout = layout(config, o);
+        String rendered = NginxConfig.render(template, config, layout);
         if (o.has("out-dir")) {
             Path outDir = Path.of(o.get("out-dir"));
             Files.createDirectories(outDir);
             Files.writeString(outDir.resolve("nginx.conf"), rendered);
+            makeDirectories(layout);
         } else if (o.has("out")) {
             Files.writeString(Path.of(o.get("out")), rendered);
+            makeDirectories(layout);
         } else {
-            System.out.print(rendered);
+            System.out.print(rendered); // only shown: nothing made on this machine
+        }
+    }
+
+    /**
+     * The run directory and the logs' directories: nginx makes neither, and stops when it cannot open its pid file or
+     * a log. A log that is not a path of its own is left alone: /dev/stdout (its directory exists), stderr, syslog:,
+     * or a relative path, which nginx reads relative to its prefix (-p), unknown here. One that cannot be made here
+     * is a warning, not an error: in a container, nginx may run where it exists (an image's /var/log/nginx).
+     */
+    private static void makeDirectories(NginxConfig.Layout layout) {
+        List<Path> dirs = new ArrayList<>();
+        dirs.add(layout.runDir().toAbsolutePath().normalize());
+        for (String log : List.of(layout.accessLog(), layout.errorLog())) {
+            Path parent = Path.of(log).getParent();
+            if (log.startsWith("/") && parent != null) {
+                dirs.add(parent);
+            }
+        }
+        for (Path dir : dirs) {
+            if (!Files.isDirectory(dir)) {
+                try {
+                    Files.createDirectories(dir);
+                } catch (IOException e) {
+                    System.err.println("warning: render-nginx: cannot make " + dir + " (" + FileProblem.reason(e)
+                            + "); nginx needs it where it runs");
+                }
+            }
         }
     }
 

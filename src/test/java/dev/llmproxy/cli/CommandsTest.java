@@ -5,8 +5,11 @@ import static org.junit.jupiter.api.Assertions.*;
 import dev.llmproxy.config.Config;
 import dev.llmproxy.config.ConfigException;
 import dev.llmproxy.config.ConfigLoader;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class CommandsTest {
     static Config config(String sidecarPort) {
@@ -40,5 +43,45 @@ class CommandsTest {
     void mintTokenRefusesABadNumberOrAMisspelledFlagBeforeMinting() {
         assertThrows(IllegalArgumentException.class, () -> MintToken.run(new String[] {"--label", "a", "--rpm", "x"}));
         assertThrows(IllegalArgumentException.class, () -> MintToken.run(new String[] {"--label", "a", "--rmp", "5"}));
+    }
+
+    @Test
+    void renderNginxMakesTheDirectoriesNginxNeedsButDoesNotMake(@TempDir Path dir) throws Exception {
+        Path out = dir.resolve("conf");
+        Path run = dir.resolve("run/nginx");
+        Path logs = dir.resolve("logs/a");
+        Path errors = dir.resolve("logs/b");
+        RenderNginx.write(
+                config("8081"),
+                Options.parse(
+                        new String[] {
+                            "--out-dir", out.toString(),
+                            "--run-dir", run.toString(),
+                            "--access-log", logs.resolve("access.log").toString(),
+                            "--error-log", errors.resolve("error.log").toString()
+                        },
+                        RenderNginx.FLAGS));
+        assertTrue(Files.isRegularFile(out.resolve("nginx.conf")));
+        assertTrue(Files.isDirectory(run), "nginx opens its pid file there");
+        assertTrue(Files.isDirectory(logs) && Files.isDirectory(errors), "nginx opens its logs there");
+        assertFalse(Files.exists(logs.resolve("access.log")), "the logs are nginx's own");
+
+        // Not a file's directory: standard streams, and nginx's own names (relative to its prefix, or not files).
+        Path plain = dir.resolve("plain");
+        RenderNginx.write(
+                config("8081"),
+                Options.parse(
+                        new String[] {
+                            "--out-dir",
+                            plain.toString(),
+                            "--run-dir",
+                            plain.toString(),
+                            "--access-log",
+                            "/dev/stdout",
+                            "--error-log",
+                            "stderr"
+                        },
+                        RenderNginx.FLAGS));
+        assertTrue(Files.isRegularFile(plain.resolve("nginx.conf")));
     }
 }
