@@ -6,6 +6,8 @@ import dev.llmproxy.nginx.NginxConfig;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -31,14 +33,33 @@ public final class RenderNginx {
         if (o.has("out-dir")) {
             Path outDir = Path.of(o.get("out-dir"));
             Files.createDirectories(outDir);
-            Files.writeString(outDir.resolve("nginx.conf"), rendered);
+            writeConfig(outDir.resolve("nginx.conf"), rendered);
             makeDirectories(layout);
         } else if (o.has("out")) {
-            Files.writeString(Path.of(o.get("out")), rendered);
+            writeConfig(Path.of(o.get("out")), rendered);
             makeDirectories(layout);
         } else {
             System.out.print(rendered); // only shown: nothing made on this machine
         }
+    }
+
+    /**
+     * The config holds the secret nginx proves itself to the sidecar with: 0640, not readable by others. The tightest
+     * mode every deployment can read: nginx's master reads it as root under compose (root reads any file), as this
+     * user with ./gateway run and by hand, and as uid 101 in Kubernetes, where the init container writes it as uid
+     * 10001 into a volume the pod's fsGroup gives nginx's group (deploy/k8s/nginx.yaml): 0600 would lock nginx out
+     * there.
+     */
+    private static final Set<PosixFilePermission> CONFIG_MODE = PosixFilePermissions.fromString("rw-r-----");
+
+    private static void writeConfig(Path file, String text) throws IOException {
+        if (!Files.exists(file)) { // made private at once: the secret is never readable by others, even briefly
+            Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        }
+        if (Files.isRegularFile(file)) { // not /dev/stdout; and a config rendered before may be 0644
+            Files.setPosixFilePermissions(file, CONFIG_MODE);
+        }
+        Files.writeString(file, text);
     }
 
     /**

@@ -7,6 +7,7 @@ import dev.llmproxy.config.ConfigException;
 import dev.llmproxy.config.ConfigLoader;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -83,5 +84,19 @@ class CommandsTest {
                         },
                         RenderNginx.FLAGS));
         assertTrue(Files.isRegularFile(plain.resolve("nginx.conf")));
+    }
+
+    @Test
+    void theRenderedConfigHoldsTheSecretSoOnlyNginxsGroupMayReadIt(@TempDir Path dir) throws Exception {
+        Path out = dir.resolve("d");
+        RenderNginx.write(config("8081"), Options.parse(new String[] {"--out-dir", out.toString()}, RenderNginx.FLAGS));
+        assertEquals(
+                "rw-r-----", PosixFilePermissions.toString(Files.getPosixFilePermissions(out.resolve("nginx.conf"))));
+        // A config written before, readable by anyone, is not left so.
+        Path older = Files.writeString(dir.resolve("nginx.conf"), "old");
+        Files.setPosixFilePermissions(older, PosixFilePermissions.fromString("rw-r--r--"));
+        RenderNginx.write(config("8081"), Options.parse(new String[] {"--out", older.toString()}, RenderNginx.FLAGS));
+        assertEquals("rw-r-----", PosixFilePermissions.toString(Files.getPosixFilePermissions(older)));
+        assertTrue(Files.readString(older).contains("0123456789abcdef0123456789abcdef"));
     }
 }
