@@ -31,6 +31,17 @@ class CommandsTest {
     }
 
     @Test
+    void checkConfigShowsWhomNginxAsksForNames() {
+        Map<String, String> env =
+                new java.util.HashMap<>(Map.of("TOKENS_JSON", "[{\"token\":\"sk-commands-test-1\",\"label\":\"a\"}]"));
+        assertTrue(CheckConfig.summary(ConfigLoader.load(env)).endsWith(", nginx on 127.0.0.1:8080, resolver off"));
+        env.put("NGINX_RESOLVER", "auto ipv6=off");
+        assertTrue(CheckConfig.summary(ConfigLoader.load(env)).endsWith(", resolver auto ipv6=off"));
+        env.put("NGINX_RESOLVER", "127.0.0.11, dns.example.com:5353");
+        assertTrue(CheckConfig.summary(ConfigLoader.load(env)).endsWith(", resolver 127.0.0.11 dns.example.com:5353"));
+    }
+
+    @Test
     void nginxCannotBeToldAPortNotYetPicked() {
         var e = assertThrows(
                 ConfigException.class,
