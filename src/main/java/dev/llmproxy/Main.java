@@ -1,6 +1,7 @@
 package dev.llmproxy;
 
 import dev.llmproxy.cli.CheckConfig;
+import dev.llmproxy.cli.FileProblem;
 import dev.llmproxy.cli.MintToken;
 import dev.llmproxy.cli.RenderNginx;
 import dev.llmproxy.cli.Serve;
@@ -9,6 +10,7 @@ import dev.llmproxy.cli.UsageReportCommand;
 import dev.llmproxy.config.ConfigException;
 import java.io.IOException;
 import java.util.Arrays;
+import java.util.List;
 
 /** Entry point: the first argument names the command ({@code serve} when there is none); see {@link Usage}. */
 public final class Main {
@@ -19,6 +21,9 @@ public final class Main {
     public static void main(String[] args) {
         String command = args.length == 0 ? "serve" : args[0].replaceFirst("^--", "");
         String[] rest = Arrays.copyOfRange(args, Math.min(1, args.length), args.length);
+        if (Usage.asked(List.of(rest)) && Usage.of(command).isPresent()) {
+            exit(Usage.of(command).get(), 0);
+        }
         try {
             switch (command) {
                 case "serve" -> Serve.run(rest);
@@ -31,8 +36,10 @@ public final class Main {
             }
         } catch (ConfigException e) {
             exit(e.getMessage(), EX_CONFIG);
-        } catch (IllegalArgumentException | IOException e) {
+        } catch (IllegalArgumentException e) {
             exit(e.getMessage(), EX_USAGE);
+        } catch (IOException e) {
+            exit(command + ": " + FileProblem.describe(e), EX_USAGE);
         } catch (RuntimeException e) { // a bug or the machine: one line, never a stack trace
             exit(
                     "llm-proxy " + command + " failed: "

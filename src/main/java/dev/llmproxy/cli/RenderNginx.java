@@ -6,6 +6,9 @@ import dev.llmproxy.nginx.NginxConfig;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 
@@ -23,18 +26,74 @@ public final class RenderNginx {
 
     /** To {@code --out FILE}, or {@code --out-dir DIR} for DIR/nginx.conf (containers), or standard output. */
     static void write(Config config, Options o) throws IOException {
-        String template = o.has("template")
-                ? Files.readString(Path.of(o.get("template")))
-                : NginxConfig.resource(NginxConfig.TEMPLATE_RESOURCE);
-        String rendered = NginxConfig.render(template, config, layout(config, o));
+        String template =
+                o.has("template") ? template(o.get("template")) : NginxConfig.resource(NginxConfig.TEMPLATE_RESOURCE);
+        NginxConfig.Layout layout = layout(config, o);
+        String rendered = NginxConfig.render(template, config, layout);
         if (o.has("out-dir")) {
             Path outDir = Path.of(o.get("out-dir"));
             Files.createDirectories(outDir);
-            Files.writeString(outDir.resolve("nginx.conf"), rendered);
+            writeConfig(outDir.resolve("nginx.conf"), rendered);
+            makeDirectories(layout);
         } else if (o.has("out")) {
-            Files.writeString(Path.of(o.get("out")), rendered);
+            writeConfig(Path.of(o.get("out")), rendered);
+            makeDirectories(layout);
         } else {
-            System.out.print(rendered);
+            System.out.print(rendered); // only shown: nothing made on this machine
+        }
+    }
+
+    /**
+     * The config holds the secret nginx proves itself to the sidecar with: 0640, not readable by others. The tightest
+     * mode every deployment can read: nginx's master reads it as root under compose (root reads any file), as this
+     * user with ./gateway run and by hand, and as uid 101 in Kubernetes, where the init container writes it as uid
+     * 10001 into a volume the pod's fsGroup gives nginx's group (deploy/k8s/nginx.yaml): 0600 would lock nginx out
+     * there.
+     */
+    private static final Set<PosixFilePermission> CONFIG_MODE = PosixFilePermissions.fromString("rw-r-----");
+
+    private static void writeConfig(Path file, String text) throws IOException {
+        if (!Files.exists(file)) { // made private at once: the secret is never readable by others, even briefly
+            Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        }
+        if (Files.isRegularFile(file)) { // not /dev/stdout; and a config rendered before may be 0644
+            Files.setPosixFilePermissions(file, CONFIG_MODE);
+        }
+        Files.writeString(file, text);
+    }
+
+    /**
+     * The run directory and the logs' directories: nginx makes neither, and stops when it cannot open its pid file or
+     * a log. A log that is not a path of its own is left alone: /dev/stdout (its directory exists), stderr, syslog:,
+     * or a relative path, which nginx reads relative to its prefix (-p), unknown here. One that cannot be made here
+     * is a warning, not an error: in a container, nginx may run where it exists (an image's /var/log/nginx).
+     */
+    private static void makeDirectories(NginxConfig.Layout layout) {
+        List<Path> dirs = new ArrayList<>();
+        dirs.add(layout.runDir().toAbsolutePath().normalize());
+        for (String log : List.of(layout.accessLog(), layout.errorLog())) {
+            Path parent = Path.of(log).getParent();
+            if (log.startsWith("/") && parent != null) {
+                dirs.add(parent);
+            }
+        }
+        for (Path dir : dirs) {
+            if (!Files.isDirectory(dir)) {
+                try {
+                    Files.createDirectories(dir);
+                } catch (IOException e) {
+                    System.err.println("warning: render-nginx: cannot make " + dir + " (" + FileProblem.reason(e)
+                            + "); nginx needs it where it runs");
+                }
+            }
+        }
+    }
+
+    private static String template(String file) {
+        try {
+            return Files.readString(Path.of(file));
+        } catch (IOException e) {
+            throw FileProblem.cannot("render-nginx", "read", file, e);
         }
     }
 

@@ -81,8 +81,16 @@ final class BackendsJson {
         return Set.copyOf(r);
     }
 
+    /**
+     * A list's valid backends, and what every entry gives as its name and its key's variable, valid or not: the
+     * checks across entries and variables read those, so that they run beside an entry's own problems.
+     */
+    record Parsed(List<BackendSpec> valid, List<String> names, List<String> keyVariables) {
+        static final Parsed NOTHING = new Parsed(List.of(), List.of(), List.of());
+    }
+
     /** The backends {@code text} describes; {@code source} names it in messages (BACKENDS_JSON or BACKENDS_FILE). */
-    static List<BackendSpec> parse(String source, String text, Map<String, String> env, List<String> problems) {
+    static Parsed parse(String source, String text, Map<String, String> env, List<String> problems) {
         return new BackendsJson(source, env, problems).all(text);
     }
 
@@ -97,7 +105,7 @@ final class BackendsJson {
         }
     }
 
-    private List<BackendSpec> all(String text) {
+    private Parsed all(String text) {
         JsonNode root;
         try {
             root = Json.MAPPER
@@ -108,22 +116,30 @@ final class BackendsJson {
             var at = e.getLocation();
             problems.add(source + ": not valid JSON"
                     + (at == null ? "" : " (line " + at.getLineNr() + ", column " + at.getColumnNr() + ")"));
-            return List.of();
+            return Parsed.NOTHING;
         }
         if (root == null || !root.isArray() || root.isEmpty()) {
             problems.add(source + ": must be a non-empty JSON array of backends, such as "
                     + "[{\"name\":\"llama\",\"type\":\"openai\",\"urls\":[\"http://gpu-1:8000/v1\"]}]");
-            return List.of();
+            return Parsed.NOTHING;
         }
         List<BackendSpec> specs = new ArrayList<>();
         Map<String, Integer> names = new LinkedHashMap<>();
+        List<String> written = new ArrayList<>();
+        List<String> keyVariables = new ArrayList<>();
         for (int i = 0; i < root.size(); i++) {
             BackendSpec spec = entry(i, root.get(i), names);
             if (spec != null) {
                 specs.add(spec);
             }
+            textual(root.get(i).get("name")).ifPresent(written::add);
+            textual(root.get(i).get("api_key_env")).ifPresent(keyVariables::add);
         }
-        return specs;
+        return new Parsed(specs, List.copyOf(written), List.copyOf(keyVariables));
+    }
+
+    private static Optional<String> textual(JsonNode n) {
+        return n != null && n.isTextual() ? Optional.of(n.textValue()) : Optional.empty();
     }
 
     private BackendSpec entry(int i, JsonNode e, Map<String, Integer> names) {
@@ -136,9 +152,11 @@ final class BackendsJson {
         boolean named = name != null && BackendSpec.NAME.matcher(name).matches();
         String at = source + "[" + i + "]" + (named ? " \"" + name + "\"" : "");
         if (!named) {
-            problems.add(
-                    at
-                            + ": name is required: 1-32 lower-case letters, digits and dashes, starting with a letter or digit");
+            String rule = "1-32 lower-case letters, digits and dashes, starting with a letter or digit";
+            problems.add(at
+                    + (Given.absent(nameNode)
+                            ? ": name is required: " + rule
+                            : ": name must be " + rule + ", got " + Given.shown(nameNode)));
             name = null;
         } else {
             Integer first = names.putIfAbsent(name, i);
@@ -191,9 +209,11 @@ final class BackendsJson {
         String v = n != null && n.isTextual() ? n.textValue() : null;
         Optional<BackendType> t = v == null ? Optional.empty() : BackendType.fromWireName(v);
         if (t.isEmpty()) {
-            problems.add(
-                    at + ": type is required: \"openai\" (vLLM or any OpenAI-compatible server), \"ollama\" or \"echo\""
-                            + (v == null ? "" : ", got \"" + printable(v) + "\""));
+            String rule = "\"openai\" (vLLM or any OpenAI-compatible server), \"ollama\" or \"echo\"";
+            problems.add(at
+                    + (Given.absent(n)
+                            ? ": type is required: " + rule
+                            : ": type must be " + rule + ", got " + Given.shown(n)));
         }
         return t.orElse(null);
     }
@@ -205,8 +225,13 @@ final class BackendsJson {
             }
             return List.of();
         }
-        if (n == null || !n.isArray() || n.isEmpty()) {
+        if (Given.absent(n)) {
             problems.add(at + ": urls is required: a non-empty array of base URLs, one per replica");
+            return List.of();
+        }
+        if (!n.isArray() || n.isEmpty()) {
+            // Only the kind of value: a URL written here may hold a password.
+            problems.add(at + ": urls must be a non-empty array of base URLs, one per replica, got " + Given.kind(n));
             return List.of();
         }
         List<UpstreamUrl> urls = new ArrayList<>();

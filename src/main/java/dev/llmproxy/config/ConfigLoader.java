@@ -157,60 +157,63 @@ public final class ConfigLoader {
     private Backends backends() {
         boolean json = present("BACKENDS_JSON");
         boolean file = present("BACKENDS_FILE");
-        List<String> legacy = Stream.of("VLLM_BASE_URL", "VLLM_API_KEY", "OLLAMA_BASE_URL")
-                .filter(this::present)
-                .toList();
+        if (!json && !file) {
+            return legacy();
+        }
         if (json && file) {
             problems.add("BACKENDS_JSON, BACKENDS_FILE: set one of them, not both");
         }
-        List<BackendSpec> specs;
-        int before = problems.size();
-        if (json || file) {
-            String source = json ? "BACKENDS_JSON" : "BACKENDS_FILE";
-            String text = json ? env.get("BACKENDS_JSON") : BackendsJson.read(env.get("BACKENDS_FILE"), problems);
-            int at = problems.size();
-            specs = text == null ? List.of() : BackendsJson.parse(source, text, env, problems);
-            // A list may keep a key where it always was: "api_key_env": "VLLM_API_KEY" is not the older style.
-            List<String> keyVariables =
-                    specs.stream().flatMap(b -> b.apiKeyEnv().stream()).toList();
-            List<String> conflicting =
-                    legacy.stream().filter(v -> !keyVariables.contains(v)).toList();
-            if (!conflicting.isEmpty()) {
-                problems.add(
-                        at,
-                        source + ": cannot be combined with " + String.join(", ", conflicting) + "; remove "
-                                + (conflicting.size() == 1 ? "it" : "them")
-                                + " (backends named vllm and ollama can be entries of "
-                                + source + ")");
-            }
-        } else {
-            specs = legacyBackends();
+        String source = json ? "BACKENDS_JSON" : "BACKENDS_FILE";
+        // Read even beside BACKENDS_JSON: a file that cannot be read is a problem of its own.
+        String fileText = file ? BackendsJson.read(env.get("BACKENDS_FILE"), problems) : null;
+        String text = json ? env.get("BACKENDS_JSON") : fileText;
+        int at = problems.size();
+        BackendsJson.Parsed list =
+                text == null ? BackendsJson.Parsed.NOTHING : BackendsJson.parse(source, text, env, problems);
+        // A list may keep a key where it always was: "api_key_env": "VLLM_API_KEY" is not the older style.
+        List<String> conflicting = Stream.of("VLLM_BASE_URL", "VLLM_API_KEY", "OLLAMA_BASE_URL")
+                .filter(this::present)
+                .filter(v -> !list.keyVariables().contains(v))
+                .toList();
+        if (!conflicting.isEmpty()) {
+            problems.add(
+                    at,
+                    source + ": cannot be combined with " + String.join(", ", conflicting) + "; remove "
+                            + (conflicting.size() == 1 ? "it" : "them")
+                            + " (backends named vllm and ollama can be entries of "
+                            + source + ")");
         }
-        boolean backendsValid = problems.size() == before;
-        Optional<String> defaultName = json || file
-                ? Optional.ofNullable(env.get("DEFAULT_BACKEND"))
-                        .map(String::strip)
-                        .filter(s -> !s.isEmpty())
-                : Optional.of(text("DEFAULT_BACKEND", "vllm").toLowerCase(Locale.ROOT));
-        // A default naming a backend that failed its own checks is not a second problem; without a list, the names
-        // are always vllm and ollama.
-        List<String> names =
-                json || file ? specs.stream().map(BackendSpec::name).toList() : List.of("vllm", "ollama");
-        if (defaultName.isPresent() && (backendsValid || !(json || file)) && !names.contains(defaultName.get())) {
-            if (json || file) {
-                problems.add("DEFAULT_BACKEND: \"" + printable(defaultName.get())
-                        + "\" is not the name of a backend (names: "
-                        + String.join(
-                                ", ", specs.stream().map(BackendSpec::name).toList()) + ")");
-            } else {
-                problems.add("DEFAULT_BACKEND: must be \"vllm\" or \"ollama\", got \"" + printable(defaultName.get())
-                        + "\"");
-            }
+        Optional<String> defaultName = Optional.ofNullable(env.get("DEFAULT_BACKEND"))
+                .map(String::strip)
+                .filter(s -> !s.isEmpty());
+        // Against every name written, valid or not: a default naming an entry whose name was refused is that entry's
+        // problem, not a second one. Nothing to check against when no entry could be read.
+        if (defaultName.isPresent() && !list.names().isEmpty() && !list.names().contains(defaultName.get())) {
+            problems.add("DEFAULT_BACKEND: \"" + printable(defaultName.get())
+                    + "\" is not the name of a backend (names: "
+                    + String.join(
+                            ", ",
+                            list.names().stream()
+                                    .filter(n -> BackendSpec.NAME.matcher(n).matches())
+                                    .distinct()
+                                    .toList())
+                    + ")");
+        }
+        boolean named = defaultName.isPresent()
+                && list.valid().stream().anyMatch(b -> b.name().equals(defaultName.get()));
+        return new Backends(list.valid(), named ? defaultName : Optional.empty());
+    }
+
+    /** The backends {@code vllm} and {@code ollama} of the older variables, and DEFAULT_BACKEND naming one. */
+    private Backends legacy() {
+        List<BackendSpec> specs = legacyBackends();
+        String defaultName = text("DEFAULT_BACKEND", "vllm").toLowerCase(Locale.ROOT);
+        if (!List.of("vllm", "ollama").contains(defaultName)) {
+            problems.add("DEFAULT_BACKEND: must be \"vllm\" or \"ollama\", got \"" + printable(defaultName) + "\"");
             return new Backends(specs, Optional.empty());
         }
-        boolean named =
-                defaultName.isPresent() && specs.stream().anyMatch(b -> b.name().equals(defaultName.get()));
-        return new Backends(specs, named ? defaultName : Optional.empty());
+        boolean named = specs.stream().anyMatch(b -> b.name().equals(defaultName));
+        return new Backends(specs, named ? Optional.of(defaultName) : Optional.empty());
     }
 
     private List<BackendSpec> legacyBackends() {
@@ -258,10 +261,7 @@ public final class ConfigLoader {
                     "TOKENS_FILE: cannot read " + file + " (" + e.getClass().getSimpleName() + ")");
             return new TokenRegistry(List.of());
         }
-        List<String> found = new ArrayList<>();
-        TokenRegistry tokens = TokensJson.parse(text, found);
-        found.forEach(p -> problems.add(p.replaceFirst("^TOKENS_JSON", "TOKENS_FILE")));
-        return tokens;
+        return TokensJson.parse("TOKENS_FILE", text, problems);
     }
 
     private boolean present(String name) {

@@ -72,17 +72,15 @@ public final class TokensFile implements AutoCloseable {
 
     private List<String> reload(byte[] text) {
         List<String> problems = new ArrayList<>();
-        TokenRegistry next = TokensJson.parse(new String(text, java.nio.charset.StandardCharsets.UTF_8), problems);
+        TokenRegistry next =
+                TokensJson.parse("TOKENS_FILE", new String(text, java.nio.charset.StandardCharsets.UTF_8), problems);
         lastDigest = digest(text); // a bad file is reported once, not every poll
         if (!problems.isEmpty()) {
-            List<String> named = problems.stream()
-                    .map(p -> p.replaceFirst("^TOKENS_JSON", "TOKENS_FILE"))
-                    .toList();
             LOG.error(
                     "TOKENS_FILE {} not reloaded, the previous tokens stay in force:\n  {}",
                     path,
-                    String.join("\n  ", named));
-            return named;
+                    String.join("\n  ", problems));
+            return List.copyOf(problems);
         }
         tokens.replace(next);
         LOG.info("TOKENS_FILE {} reloaded: {} token(s)", path, next.all().size());

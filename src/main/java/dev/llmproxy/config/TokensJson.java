@@ -28,21 +28,29 @@ final class TokensJson {
     private static final Set<String> ENTRY_FIELDS = Set.of("token", "token_sha256", "label", "rpm", "rpd", "models");
     private static final int MIN_TOKEN_LENGTH = 8;
 
+    private final String source;
     private final List<String> problems;
 
-    private TokensJson(List<String> problems) {
+    private TokensJson(String source, List<String> problems) {
+        this.source = source;
         this.problems = problems;
     }
 
-    /** The registry of the valid entries; every problem found goes to {@code problems}. */
+    /** The registry of the valid entries of {@code TOKENS_JSON}; every problem found goes to {@code problems}. */
     static TokenRegistry parse(String raw, List<String> problems) {
-        return new TokensJson(problems).registry(raw);
+        return parse("TOKENS_JSON", raw, problems);
+    }
+
+    /** The same, with {@code source} naming the text in messages (TOKENS_JSON or TOKENS_FILE). */
+    static TokenRegistry parse(String source, String raw, List<String> problems) {
+        return new TokensJson(source, problems).registry(raw);
     }
 
     private TokenRegistry registry(String raw) {
         if (raw == null || raw.isBlank()) {
             problems.add(
-                    "TOKENS_JSON: required: a JSON array such as [{\"token\":\"...\",\"label\":\"team-a\",\"rpm\":60,\"rpd\":1000}]");
+                    source
+                            + ": required: a JSON array such as [{\"token\":\"...\",\"label\":\"team-a\",\"rpm\":60,\"rpd\":1000}]");
             return new TokenRegistry(List.of());
         }
         JsonNode root;
@@ -54,52 +62,60 @@ final class TokensJson {
         } catch (JsonProcessingException e) {
             // Only the position: Jackson's own message quotes the input, which holds tokens.
             var at = e.getLocation();
-            problems.add("TOKENS_JSON: not valid JSON"
+            problems.add(source + ": not valid JSON"
                     + (at == null ? "" : " (line " + at.getLineNr() + ", column " + at.getColumnNr() + ")"));
             return new TokenRegistry(List.of());
         }
         if (!root.isArray() || root.isEmpty()) {
-            problems.add("TOKENS_JSON: must be a non-empty JSON array of token entries");
+            problems.add(source + ": must be a non-empty JSON array of token entries");
             return new TokenRegistry(List.of());
         }
         List<Token> tokens = new ArrayList<>();
         Map<String, String> labelsSeen = new HashMap<>();
         Map<TokenDigest, String> digestsSeen = new HashMap<>();
         for (int i = 0; i < root.size(); i++) {
-            Token t = token(i, root.get(i));
-            if (t == null) {
-                continue;
-            }
-            String where = "TOKENS_JSON[" + i + "] \"" + t.label() + "\"";
-            String earlier = labelsSeen.putIfAbsent(t.label(), where);
+            Entry e = entry(i, root.get(i));
+            // Checked across entries with whatever of an entry could be read, so that a label or a token used twice
+            // is named in the same round as the entry's own problems.
+            String earlier = e.label() == null ? null : labelsSeen.putIfAbsent(e.label(), e.where());
             if (earlier != null) {
-                problems.add(where + ": label is already used by " + earlier);
-                continue;
+                problems.add(e.where() + ": label is already used by " + earlier);
             }
-            String sameToken = digestsSeen.putIfAbsent(t.digest(), where);
+            String sameToken = e.digest() == null ? null : digestsSeen.putIfAbsent(e.digest(), e.where());
             if (sameToken != null) {
-                problems.add(where + ": same token as " + sameToken);
-                continue;
+                problems.add(e.where() + ": same token as " + sameToken);
             }
-            tokens.add(t);
+            if (e.token() != null && earlier == null && sameToken == null) {
+                tokens.add(e.token());
+            }
         }
         return new TokenRegistry(tokens);
     }
 
-    private Token token(int index, JsonNode entry) {
+    /**
+     * What an entry holds: its valid label and digest (null when invalid or absent), and the token when the whole
+     * entry is valid.
+     */
+    private record Entry(String where, String label, TokenDigest digest, Token token) {}
+
+    private Entry entry(int index, JsonNode entry) {
         if (!entry.isObject()) {
-            problems.add("TOKENS_JSON[" + index + "]: must be an object");
-            return null;
+            problems.add(source + "[" + index + "]: must be an object");
+            return new Entry(source + "[" + index + "]", null, null, null);
         }
         JsonNode labelNode = entry.get("label");
         boolean labelOk = labelNode != null
                 && labelNode.isTextual()
                 && LABEL.matcher(labelNode.asText()).matches();
-        String where = "TOKENS_JSON[" + index + "]" + (labelOk ? " \"" + labelNode.asText() + "\"" : "");
+        String label = labelOk ? labelNode.asText() : null;
+        String where = source + "[" + index + "]" + (labelOk ? " \"" + label + "\"" : "");
         int before = problems.size();
         if (!labelOk) {
+            String rule = "1-64 letters, digits, '.', '_' or '-', starting with a letter or digit";
             problems.add(where
-                    + ": label is required: 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit");
+                    + (Given.absent(labelNode)
+                            ? ": label is required: " + rule
+                            : ": label must be " + rule + ", got " + shownLabel(labelNode)));
         }
         entry.fieldNames().forEachRemaining(f -> {
             if (!ENTRY_FIELDS.contains(f)) {
@@ -111,18 +127,25 @@ final class TokensJson {
         long rpm = limit(where, "rpm", entry.get("rpm"), Quota.MAX_RPM);
         long rpd = limit(where, "rpd", entry.get("rpd"), Quota.MAX_RPD);
         ModelAllowlist models = models(where, entry.get("models"));
-        if (problems.size() > before) {
-            return null;
-        }
-        return new Token(labelNode.asText(), digest, new Quota(rpm, rpd), models);
+        Token token = problems.size() > before ? null : new Token(label, digest, new Quota(rpm, rpd), models);
+        return new Entry(where, label, digest, token);
+    }
+
+    /** A label that could be a token is not shown: the two fields swapped by mistake put a secret in the label. */
+    private static String shownLabel(JsonNode label) {
+        String v = label.isTextual() ? label.textValue() : "";
+        boolean couldBeToken =
+                v.length() >= MIN_TOKEN_LENGTH && BearerToken.SYNTAX.matcher(v).matches();
+        return couldBeToken ? "a value that could be a token (not shown)" : Given.shown(label);
     }
 
     private TokenDigest digest(String where, JsonNode token, JsonNode sha) {
-        if ((token == null) == (sha == null)) {
-            problems.add(where + ": exactly one of \"token\" or \"token_sha256\" is required");
+        if (Given.absent(token) == Given.absent(sha)) {
+            problems.add(where + ": exactly one of \"token\" or \"token_sha256\""
+                    + (Given.absent(token) ? " is required" : ", got both"));
             return null;
         }
-        if (token != null) {
+        if (!Given.absent(token)) {
             String t = token.isTextual() ? token.asText() : "";
             if (t.length() < MIN_TOKEN_LENGTH
                     || t.length() > BearerToken.MAX_LENGTH

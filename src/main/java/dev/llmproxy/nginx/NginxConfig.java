@@ -10,6 +10,8 @@ import dev.llmproxy.contract.OpenAiError;
 import dev.llmproxy.contract.VerdictHeaders;
 import dev.llmproxy.support.Resources;
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -161,8 +163,15 @@ public final class NginxConfig {
 
     /** The DNS servers of NGINX_RESOLVER; for {@code auto}, this machine's (this container's). */
     private static List<String> resolverServers(Optional<Config.Resolver> resolver) {
-        if (resolver.isEmpty() || !resolver.get().auto()) {
-            return resolver.map(Config.Resolver::servers).orElse(List.of());
+        if (resolver.isEmpty()) {
+            return List.of();
+        }
+        if (!resolver.get().auto()) {
+            List<String> unresolved = unresolved(resolver.get().servers());
+            if (!unresolved.isEmpty()) {
+                throw new ConfigException(unresolved);
+            }
+            return resolver.get().servers();
         }
         List<String> servers;
         try {
@@ -175,6 +184,26 @@ public final class NginxConfig {
                     + " names no name server nginx can use: name the DNS servers, or off"));
         }
         return servers;
+    }
+
+    /**
+     * A server named by a host name is resolved by nginx once, as it starts, which it refuses to do without an address
+     * ("host not found in resolver"). It starts where the config is rendered, or beside it on the same DNS (./gateway
+     * run, compose's network, Kubernetes' pod): a name that does not resolve here is a configuration error.
+     */
+    private static List<String> unresolved(List<String> servers) {
+        List<String> problems = new ArrayList<>();
+        for (String server : servers) {
+            String host = server.startsWith("[") ? server.substring(0, server.indexOf(']') + 1) : server.split(":")[0];
+            try {
+                InetAddress.getByName(host); // an address is taken as it is, without a lookup
+            } catch (UnknownHostException e) {
+                problems.add(
+                        "NGINX_RESOLVER: \"" + server + "\" does not resolve on this machine, and nginx resolves it"
+                                + " when it starts: name the DNS server by its address, or one that resolves here");
+            }
+        }
+        return problems;
     }
 
     /**

@@ -45,6 +45,11 @@ class MainProcessTest {
             assertEquals(64, r.exit(), String.join(" ", bad) + ":\n" + r.out());
             assertFalse(r.out().contains("token (give it"), "a token was printed: " + r.out());
         }
+        Run label = run("mint-token", "--label", "bad label!");
+        assertEquals(
+                "mint-token: label must be 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit, got"
+                        + " \"bad label!\"\n",
+                label.out());
         Run zero = run("mint-token", "--label", "a", "--rpm", "0");
         assertTrue(zero.out().startsWith("mint-token: rpm must be a positive integer"), zero.out());
         Run ok = run("mint-token", "--label", "team-a", "--rpm", "60", "--models", "vllm:*, echo");
@@ -60,5 +65,44 @@ class MainProcessTest {
         Run config = run("check-config");
         assertEquals(0, config.exit(), config.out());
         assertTrue(config.out().contains("configuration OK"), config.out());
+    }
+
+    @Test
+    void everyCommandSaysWhatItTakesWhenAskedForHelp() throws Exception {
+        for (String command : List.of("serve", "check-config", "render-nginx", "mint-token", "usage-report")) {
+            for (String help : List.of("--help", "-h")) {
+                Run r = run(command, help);
+                assertEquals(0, r.exit(), command + " " + help + ":\n" + r.out());
+                assertTrue(r.out().startsWith("usage: java -jar llm-proxy.jar\n  " + command + " "), r.out());
+            }
+        }
+        assertTrue(run("mint-token", "--help").out().contains("[--models A,B]"), "--models works: it is named");
+        assertTrue(run("help").out().contains("mint-token --label NAME [--rpm N] [--rpd N] [--models A,B]"));
+    }
+
+    @Test
+    void usageReportSaysWhatIsWrongInOneLine() throws Exception {
+        Run format = run("usage-report", "--format", "xml", "file.log");
+        assertEquals(64, format.exit());
+        assertTrue(
+                format.out().startsWith("usage-report: --format must be table, json or csv, got \"xml\"\n"),
+                format.out());
+        Run none = run("usage-report");
+        assertTrue(none.out().startsWith("usage-report: name at least one access log (- for standard input)\n"));
+
+        Run missing = run("usage-report", "nofile.log");
+        assertEquals(64, missing.exit());
+        assertEquals("usage-report: cannot read nofile.log: no such file\n", missing.out());
+        Path dir = Files.createTempDirectory("llm-proxy-logs-");
+        Run directory = run("usage-report", dir.toString());
+        assertEquals(64, directory.exit());
+        assertEquals("usage-report: cannot read " + dir + ": is a directory\n", directory.out());
+    }
+
+    @Test
+    void aFileACommandCannotReadIsNamedWithTheReason() throws Exception {
+        Run r = run("render-nginx", "--template", "/nonexistent/nginx.conf.template");
+        assertEquals(64, r.exit());
+        assertEquals("render-nginx: cannot read /nonexistent/nginx.conf.template: no such file\n", r.out());
     }
 }

@@ -172,15 +172,15 @@ class BackendsJsonTest {
             quoteCharacter = '`',
             value = {
                 // type
-                "{\"name\":\"x\",\"urls\":[\"http://h:1\"]}| \"x\": type is required",
-                "{\"name\":\"x\",\"type\":\"vllm\",\"urls\":[\"http://h:1\"]}| \"x\": type is required: \"openai\" (vLLM or any OpenAI-compatible server), \"ollama\" or \"echo\", got \"vllm\"",
-                "{\"name\":\"x\",\"type\":\"OpenAI\",\"urls\":[\"http://h:1\"]}| \"x\": type is required",
-                "{\"name\":\"x\",\"type\":1,\"urls\":[\"http://h:1\"]}| \"x\": type is required",
+                "{\"name\":\"x\",\"urls\":[\"http://h:1\"]}| \"x\": type is required: \"openai\" (vLLM or any OpenAI-compatible server), \"ollama\" or \"echo\"",
+                "{\"name\":\"x\",\"type\":\"vllm\",\"urls\":[\"http://h:1\"]}| \"x\": type must be \"openai\" (vLLM or any OpenAI-compatible server), \"ollama\" or \"echo\", got \"vllm\"",
+                "{\"name\":\"x\",\"type\":\"OpenAI\",\"urls\":[\"http://h:1\"]}| \"x\": type must be \"openai\" (vLLM or any OpenAI-compatible server), \"ollama\" or \"echo\", got \"OpenAI\"",
+                "{\"name\":\"x\",\"type\":1,\"urls\":[\"http://h:1\"]}| \"x\": type must be \"openai\" (vLLM or any OpenAI-compatible server), \"ollama\" or \"echo\", got a number",
                 // urls
                 "{\"name\":\"x\",\"type\":\"openai\"}| \"x\": urls is required: a non-empty array",
                 "{\"name\":\"x\",\"type\":\"ollama\"}| \"x\": urls is required: a non-empty array",
-                "{\"name\":\"x\",\"type\":\"openai\",\"urls\":[]}| \"x\": urls is required: a non-empty array",
-                "{\"name\":\"x\",\"type\":\"openai\",\"urls\":\"http://h:1\"}| \"x\": urls is required: a non-empty array",
+                "{\"name\":\"x\",\"type\":\"openai\",\"urls\":[]}| \"x\": urls must be a non-empty array of base URLs, one per replica, got an empty array",
+                "{\"name\":\"x\",\"type\":\"openai\",\"urls\":\"http://h:1\"}| \"x\": urls must be a non-empty array of base URLs, one per replica, got a string",
                 "{\"name\":\"x\",\"type\":\"openai\",\"urls\":[8000]}| \"x\": urls[0]: must be a string",
                 "{\"name\":\"x\",\"type\":\"openai\",\"urls\":[\"ftp://h:1\"]}| \"x\": urls[0]: must start with http:// or https://",
                 "{\"name\":\"x\",\"type\":\"openai\",\"urls\":[\"gpu-1:8000\"]}| \"x\": urls[0]: must start with http:// or https://",
@@ -256,23 +256,28 @@ class BackendsJsonTest {
     }
 
     @ParameterizedTest
-    @ValueSource(
-            strings = {
-                "{\"type\":\"openai\",\"urls\":[\"http://h:1\"]}",
-                "{\"name\":\"\",\"type\":\"openai\",\"urls\":[\"http://h:1\"]}",
-                "{\"name\":\"Llama\",\"type\":\"openai\",\"urls\":[\"http://h:1\"]}",
-                "{\"name\":\"-llama\",\"type\":\"openai\",\"urls\":[\"http://h:1\"]}",
-                "{\"name\":\"llama_3\",\"type\":\"openai\",\"urls\":[\"http://h:1\"]}",
-                "{\"name\":\"gpu:1\",\"type\":\"openai\",\"urls\":[\"http://h:1\"]}",
-                "{\"name\":\"0123456789abcdef0123456789abcdefX\",\"type\":\"openai\",\"urls\":[\"http://h:1\"]}",
-                "{\"name\":\"0123456789abcdef0123456789abcdef0\",\"type\":\"openai\",\"urls\":[\"http://h:1\"]}",
-                "{\"name\":7,\"type\":\"openai\",\"urls\":[\"http://h:1\"]}",
+    @CsvSource(
+            delimiter = '|',
+            quoteCharacter = '`',
+            value = {
+                "{\"type\":\"openai\",\"urls\":[\"http://h:1\"]}| is required|",
+                "{\"name\":null,\"type\":\"openai\",\"urls\":[\"http://h:1\"]}| is required|",
+                "{\"name\":\"\",\"type\":\"openai\",\"urls\":[\"http://h:1\"]}| must be|, got \"\"",
+                "{\"name\":\"Llama\",\"type\":\"openai\",\"urls\":[\"http://h:1\"]}| must be|, got \"Llama\"",
+                "{\"name\":\"Bad Name\",\"type\":\"openai\",\"urls\":[\"http://h:1\"]}| must be|, got \"Bad Name\"",
+                "{\"name\":\"-llama\",\"type\":\"openai\",\"urls\":[\"http://h:1\"]}| must be|, got \"-llama\"",
+                "{\"name\":\"llama_3\",\"type\":\"openai\",\"urls\":[\"http://h:1\"]}| must be|, got \"llama_3\"",
+                "{\"name\":\"gpu:1\",\"type\":\"openai\",\"urls\":[\"http://h:1\"]}| must be|, got \"gpu:1\"",
+                "{\"name\":\"0123456789abcdef0123456789abcdefX\",\"type\":\"openai\",\"urls\":[\"http://h:1\"]}| must be|, got \"0123456789abcdef0123456789abcdefX\"",
+                "{\"name\":\"0123456789abcdef0123456789abcdef0\",\"type\":\"openai\",\"urls\":[\"http://h:1\"]}| must be|, got \"0123456789abcdef0123456789abcdef0\"",
+                "{\"name\":7,\"type\":\"openai\",\"urls\":[\"http://h:1\"]}| must be|, got a number",
             })
-    void nameIsRequiredAndShaped(String entry) {
+    void nameIsRequiredAndShaped(String entry, String verb, String got) {
         assertEquals(
-                List.of(
-                        "BACKENDS_JSON[1]: name is required: 1-32 lower-case letters, digits and dashes, starting with a"
-                                + " letter or digit"),
+                List.of("BACKENDS_JSON[1]: name " + verb
+                        + (verb.equals("is required") ? ": " : " ")
+                        + "1-32 lower-case letters, digits and dashes, starting with a letter or digit"
+                        + (got == null ? "" : got)),
                 problems(second(entry)));
     }
 
@@ -341,13 +346,13 @@ class BackendsJsonTest {
                 "BACKENDS_JSON[1] \"a\": unknown field \"modles\"",
                 "BACKENDS_JSON[1] \"a\": urls[0]: must start with http:// or https://",
                 "BACKENDS_JSON[1] \"a\": keepalive_seconds: a whole number",
-                "BACKENDS_JSON[2]: name is required",
+                "BACKENDS_JSON[2]: name must be 1-32 lower-case letters, digits and dashes, starting with a letter or digit, got \"B\"",
                 "BACKENDS_JSON[3] \"c\": api_key_env: the variable MISSING_KEY is not set",
                 "BACKENDS_JSON[3] \"c\": headers: Authorization is set by the gateway",
                 "BACKENDS_JSON[3] \"c\": headers: the value of X-A must be",
                 "BACKENDS_JSON[4] \"d\": urls: an echo backend has none",
                 "BACKENDS_JSON[5] \"good\": name is already used by BACKENDS_JSON[0]",
-                "BACKENDS_JSON[5] \"good\": type is required",
+                "BACKENDS_JSON[5] \"good\": type must be \"openai\" (vLLM or any OpenAI-compatible server), \"ollama\" or \"echo\", got \"kafka\"",
                 "BACKENDS_JSON[5] \"good\": urls is required");
         List<String> actual = e.problems();
         assertEquals(expected.size(), actual.size(), String.join("\n", actual));
@@ -391,6 +396,15 @@ class BackendsJsonTest {
         assertEquals(
                 List.of("BACKENDS_JSON, BACKENDS_FILE: set one of them, not both"),
                 problems(fleet("BACKENDS_FILE", file.toString())));
+    }
+
+    @Test
+    void backendsJsonBesideABackendsFileThatCannotBeRead(@TempDir Path dir) {
+        assertEquals(
+                List.of(
+                        "BACKENDS_JSON, BACKENDS_FILE: set one of them, not both",
+                        "BACKENDS_FILE: cannot read " + dir.resolve("missing.json") + " (NoSuchFileException)"),
+                problems(fleet("BACKENDS_FILE", dir.resolve("missing.json").toString())));
     }
 
     // ---- the legacy variables
@@ -468,6 +482,38 @@ class BackendsJsonTest {
         assertEquals("none", load(fleet("DEFAULT_BACKEND", " ")).backends().defaultName(), "blank is absent");
     }
 
+    @Test
+    void defaultBackendIsCheckedBesideAnEntrysOwnProblems() {
+        assertEquals(
+                List.of(
+                        "BACKENDS_JSON[0] \"echo\": urls: an echo backend has none (the sidecar answers it)",
+                        "DEFAULT_BACKEND: \"nope\" is not the name of a backend (names: echo)"),
+                problems(env(
+                        "BACKENDS_JSON",
+                        "[{\"name\":\"echo\",\"type\":\"echo\",\"urls\":[\"http://x\"]}]",
+                        "DEFAULT_BACKEND",
+                        "nope")));
+        // Naming an entry whose own name is refused is that entry's problem, said once.
+        var p = problems(fleet(
+                "BACKENDS_JSON",
+                FLEET.replace("\"name\":\"local\"", "\"name\":\"Local\""),
+                "DEFAULT_BACKEND",
+                "Local"));
+        assertEquals(1, p.size(), p.toString());
+        assertTrue(p.get(0).startsWith("BACKENDS_JSON[4]: name "), p.toString());
+    }
+
+    @Test
+    void anEntryWithProblemsStillClaimsTheKeyVariableItNames() {
+        assertEquals(
+                List.of("BACKENDS_JSON[0] \"vllm\": urls[0]: must start with http:// or https://"),
+                problems(env(
+                        "BACKENDS_JSON",
+                        "[{\"name\":\"vllm\",\"type\":\"openai\",\"urls\":[\"ftp://h\"],\"api_key_env\":\"VLLM_API_KEY\"}]",
+                        "VLLM_API_KEY",
+                        "k-1")));
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"gpt", "vllm", "Llama"})
     void anUnknownDefaultBackend(String name) {
@@ -491,7 +537,7 @@ class BackendsJsonTest {
         var e = assertThrows(
                 ConfigException.class,
                 () -> ConfigLoader.load(fleet("BACKENDS_JSON", json, "DEFAULT_BACKEND", "x", "VLLM_API_KEY", "k")));
-        assertEquals(3, e.problems().size(), e.getMessage()); // not also DEFAULT_BACKEND: its backend failed its checks
+        assertEquals(4, e.problems().size(), e.getMessage()); // and DEFAULT_BACKEND: no entry is named x
         assertFalse(e.getMessage().contains(OPENROUTER_KEY), e.getMessage());
         assertFalse(e.getMessage().contains(SECRET_TOKEN), e.getMessage());
     }

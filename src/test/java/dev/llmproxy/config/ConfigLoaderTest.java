@@ -175,12 +175,13 @@ class ConfigLoaderTest {
     @CsvSource(
             delimiter = '|',
             value = {
-                "{\"token\":\"sk-abcdefgh1\"}| label is required",
-                "{\"token\":\"sk-abcdefgh1\",\"label\":\"-bad\"}| label is required",
-                "{\"token\":\"sk-abcdefgh1\",\"label\":\"has space\"}| label is required",
-                "{\"token\":\"sk-abcdefgh1\",\"label\":42}| label is required",
-                "{\"label\":\"a\"}| exactly one of \"token\" or \"token_sha256\"",
-                "{\"label\":\"a\",\"token\":\"sk-abcdefgh1\",\"token_sha256\":\"00\"}| exactly one of",
+                "{\"token\":\"sk-abcdefgh1\"}| label is required: 1-64 letters",
+                "{\"token\":\"sk-abcdefgh1\",\"label\":null}| label is required: 1-64 letters",
+                "{\"token\":\"sk-abcdefgh1\",\"label\":\"-bad\"}| label must be 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit, got \"-bad\"",
+                "{\"token\":\"sk-abcdefgh1\",\"label\":\"has space\"}| label must be 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit, got \"has space\"",
+                "{\"token\":\"sk-abcdefgh1\",\"label\":42}| label must be 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit, got a number",
+                "{\"label\":\"a\"}| exactly one of \"token\" or \"token_sha256\" is required",
+                "{\"label\":\"a\",\"token\":\"sk-abcdefgh1\",\"token_sha256\":\"00\"}| exactly one of \"token\" or \"token_sha256\", got both",
                 "{\"label\":\"a\",\"token\":\"short\"}| token must be 8-512 characters",
                 "{\"label\":\"a\",\"token\":\"has space in it\"}| token must be 8-512 characters",
                 "{\"label\":\"a\",\"token\":12345678901}| token must be 8-512 characters",
@@ -200,6 +201,18 @@ class ConfigLoaderTest {
             })
     void tokenEntryRules(String entry, String expected) {
         assertProblem(env("TOKENS_JSON", tokens(entry)), expected);
+    }
+
+    @Test
+    void aLabelThatCouldBeATokenIsNotShown() {
+        // Token and label swapped by mistake: the label field then holds a secret.
+        List<String> p =
+                problems(env("TOKENS_JSON", tokens("{\"token\":\"team-a\",\"label\":\"" + SECRET_TOKEN + "+\"}")));
+        assertTrue(
+                p.contains(
+                        "TOKENS_JSON[0]: label must be 1-64 letters, digits, '.', '_' or '-', starting with a letter or"
+                                + " digit, got a value that could be a token (not shown)"),
+                p.toString());
     }
 
     @Test
@@ -233,6 +246,24 @@ class ConfigLoaderTest {
                         "[{\"token\":\"" + SECRET_TOKEN + "\",\"label\":\"a\"},{\"token_sha256\":\""
                                 + TokenDigest.of(SECRET_TOKEN).hex().toUpperCase() + "\",\"label\":\"b\"}]"),
                 "TOKENS_JSON[1] \"b\": same token as TOKENS_JSON[0] \"a\"");
+    }
+
+    @Test
+    void entriesWithProblemsOfTheirOwnAreStillCheckedAgainstTheOthers() {
+        String json = "[{\"token\":\"sk-aaaaaaaaaaaa\",\"label\":\"team-b\"},"
+                + "{\"token\":\"sk-cccccccccc\",\"label\":\"team-b\",\"rpm\":0},"
+                + "{\"token\":\"sk-aaaaaaaaaaaa\",\"label\":\"c\",\"models\":[]},"
+                + "{\"token\":\"sk-cccccccccc\",\"label\":\"has space\"}]";
+        assertEquals(
+                List.of(
+                        "TOKENS_JSON[1] \"team-b\": rpm must be a positive integer (or absent for no limit), got 0",
+                        "TOKENS_JSON[1] \"team-b\": label is already used by TOKENS_JSON[0] \"team-b\"",
+                        "TOKENS_JSON[2] \"c\": models must be a non-empty array of model names or prefixes ending in '*'",
+                        "TOKENS_JSON[2] \"c\": same token as TOKENS_JSON[0] \"team-b\"",
+                        "TOKENS_JSON[3]: label must be 1-64 letters, digits, '.', '_' or '-', starting with a letter"
+                                + " or digit, got \"has space\"",
+                        "TOKENS_JSON[3]: same token as TOKENS_JSON[1] \"team-b\""),
+                problems(env("TOKENS_JSON", json)));
     }
 
     @Test

@@ -6,6 +6,7 @@ import dev.llmproxy.auth.Tokens;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -60,5 +61,25 @@ class TokensFileTest {
                         Map.of("TOKENS_FILE", f.toString(), "TOKENS_JSON", "[" + entry("sk-abcdefgh2", "b") + "]")));
         assertTrue(
                 both.getMessage().contains("TOKENS_JSON, TOKENS_FILE: set one of them, not both"), both.getMessage());
+    }
+
+    @Test
+    void aDuplicateLabelIsReportedBesideTheEntrysOwnProblemsAtStartAndOnReload() throws Exception {
+        String json = "[" + entry("sk-first-token-01", "team-b")
+                + ",{\"token\":\"sk-second-token-2\",\"label\":\"team-b\"," + "\"rpm\":0}]";
+        List<String> expected = List.of(
+                "TOKENS_FILE[1] \"team-b\": rpm must be a positive integer (or absent for no limit), got 0",
+                "TOKENS_FILE[1] \"team-b\": label is already used by TOKENS_FILE[0] \"team-b\"");
+        Path f = file(json);
+        var atStart = assertThrows(ConfigException.class, () -> ConfigLoader.load(Map.of("TOKENS_FILE", f.toString())));
+        assertEquals(expected, atStart.problems());
+
+        Path good = file("[" + entry("sk-old-token-0001", "old") + "]");
+        Tokens tokens = new Tokens(
+                ConfigLoader.load(Map.of("TOKENS_FILE", good.toString())).tokens());
+        TokensFile watched = new TokensFile(good, tokens, Duration.ofHours(1));
+        Files.writeString(good, json);
+        assertEquals(expected, watched.reloadIfChanged());
+        assertTrue(tokens.current().find("sk-old-token-0001").isPresent(), "the previous tokens stay in force");
     }
 }

@@ -209,6 +209,26 @@ class DeploymentFilesTest {
     }
 
     /**
+     * The rendered config holds the secret, so it is not readable by others (0640): in Kubernetes, nginx (uid 101)
+     * reads what the init container (uid 10001) wrote through the group the pod's fsGroup gives the volume and the
+     * files made in it. (Under compose nginx's master runs as root, which reads it whatever its owner.)
+     */
+    @Test
+    void kubernetesNginxReadsTheConfigTheInitContainerWroteThroughItsGroup() throws Exception {
+        JsonNode pod = k8s("Deployment", "llm-proxy-nginx").at("/spec/template/spec");
+        JsonNode nginx = pod.at("/containers/0");
+        assertEquals("nginx", nginx.path("name").asText());
+        assertEquals(101, nginx.at("/securityContext/runAsGroup").asInt(), "the image's nginx group");
+        assertEquals(101, pod.at("/securityContext/fsGroup").asInt(), "the config volume's group: nginx's");
+        assertEquals(
+                "/etc/llm-proxy/nginx",
+                pod.at("/initContainers/0/volumeMounts/0/mountPath").asText(),
+                "the init container writes into the volume the fsGroup applies to");
+        assertEquals("nginx-config", pod.at("/volumes/0/name").asText());
+        assertTrue(pod.at("/volumes/0").has("emptyDir"), "a volume whose ownership follows fsGroup");
+    }
+
+    /**
      * nginx must start while a backend's host does not resolve (compose without the vllm profile, a Service not
      * created yet): compose and Kubernetes give it a resolver, and an nginx image that resolves names while it runs.
      * (BackendNameResolutionTest runs such a config.)

@@ -2,6 +2,7 @@ package dev.llmproxy.nginx;
 
 import static org.junit.jupiter.api.Assertions.*;
 
+import dev.llmproxy.config.ConfigException;
 import dev.llmproxy.config.ConfigLoader;
 import dev.llmproxy.testing.Integration;
 import java.nio.file.Files;
@@ -178,6 +179,22 @@ class BackendBlocksTest {
                 4,
                 conf.split(Pattern.quote(KEY), -1).length - 1,
                 "the key is in the four openrouter locations (whole and streamed, as sent and renamed) only, and in nothing else");
+    }
+
+    @Test
+    void aResolverNamedByAHostNameThatDoesNotResolveHereIsAConfigurationError() throws Exception {
+        // nginx resolves a resolver's name once, when it starts, where the config is rendered in every deployment
+        // (the launcher, compose's shared network, Kubernetes' pod): "host not found in resolver" would stop it.
+        Map<String, String> env = env(FLEET);
+        env.put("NGINX_RESOLVER", "127.0.0.11 no-such-dns.invalid:5353 ipv6=off");
+        var layout = new NginxConfig.Layout(Path.of("/srv/run"), "/dev/stdout", "/dev/stderr", null);
+        var e = assertThrows(ConfigException.class, () -> render(env, layout));
+        assertEquals(
+                List.of("NGINX_RESOLVER: \"no-such-dns.invalid:5353\" does not resolve on this machine, and nginx"
+                        + " resolves it when it starts: name the DNS server by its address, or one that resolves here"),
+                e.problems());
+        env.put("NGINX_RESOLVER", "localhost:5353 127.0.0.11 [::1]");
+        assertTrue(render(env, layout).contains("resolver localhost:5353 127.0.0.11 [::1] valid=10s;"));
     }
 
     @Test
