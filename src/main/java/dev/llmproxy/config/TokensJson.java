@@ -106,7 +106,8 @@ final class TokensJson {
         JsonNode labelNode = entry.get("label");
         boolean labelOk = labelNode != null
                 && labelNode.isTextual()
-                && LABEL.matcher(labelNode.asText()).matches();
+                && LABEL.matcher(labelNode.asText()).matches()
+                && !looksLikeKey(labelNode.asText());
         String label = labelOk ? labelNode.asText() : null;
         String where = source + "[" + index + "]" + (labelOk ? " \"" + label + "\"" : "");
         int before = problems.size();
@@ -115,7 +116,10 @@ final class TokensJson {
             problems.add(where
                     + (Given.absent(labelNode)
                             ? ": label is required: " + rule
-                            : ": label must be " + rule + ", got " + shownLabel(labelNode)));
+                            : labelNode.isTextual() && looksLikeKey(labelNode.asText())
+                                    ? ": label must not start with \"sk-\" as API keys do (a label is shown in logs,"
+                                            + " headers and metrics), got " + shownLabel(labelNode)
+                                    : ": label must be " + rule + ", got " + shownLabel(labelNode)));
         }
         entry.fieldNames().forEachRemaining(f -> {
             if (!ENTRY_FIELDS.contains(f)) {
@@ -131,11 +135,20 @@ final class TokensJson {
         return new Entry(where, label, digest, token);
     }
 
+    /**
+     * Whether a label looks like an API key: the tokens mint-token makes ({@code sk-llmp-...}) and most providers'
+     * keys start {@code sk-}. The two fields swapped by mistake would put a secret in every log line and metric.
+     */
+    private static boolean looksLikeKey(String label) {
+        return label.regionMatches(true, 0, "sk-", 0, 3);
+    }
+
     /** A label that could be a token is not shown: the two fields swapped by mistake put a secret in the label. */
     private static String shownLabel(JsonNode label) {
         String v = label.isTextual() ? label.textValue() : "";
-        boolean couldBeToken =
-                v.length() >= MIN_TOKEN_LENGTH && BearerToken.SYNTAX.matcher(v).matches();
+        boolean couldBeToken = looksLikeKey(v)
+                || v.length() >= MIN_TOKEN_LENGTH
+                        && BearerToken.SYNTAX.matcher(v).matches();
         return couldBeToken ? "a value that could be a token (not shown)" : Given.shown(label);
     }
 

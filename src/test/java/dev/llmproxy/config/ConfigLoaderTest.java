@@ -209,10 +209,21 @@ class ConfigLoaderTest {
         List<String> p =
                 problems(env("TOKENS_JSON", tokens("{\"token\":\"team-a\",\"label\":\"" + SECRET_TOKEN + "+\"}")));
         assertTrue(
-                p.contains(
-                        "TOKENS_JSON[0]: label must be 1-64 letters, digits, '.', '_' or '-', starting with a letter or"
-                                + " digit, got a value that could be a token (not shown)"),
+                p.contains("TOKENS_JSON[0]: label must not start with \"sk-\" as API keys do (a label is shown in logs,"
+                        + " headers and metrics), got a value that could be a token (not shown)"),
                 p.toString());
+    }
+
+    /** What mint-token makes is a valid label by its characters: it must still never become one, nor be shown. */
+    @Test
+    void aMintedTokenInTheLabelFieldIsRefusedAndNotShown() {
+        String minted = new dev.llmproxy.auth.TokenMinter().mint();
+        for (String token : List.of("team-a", "team-alpha")) {
+            List<String> p =
+                    problems(env("TOKENS_JSON", tokens("{\"token\":\"" + token + "\",\"label\":\"" + minted + "\"}")));
+            assertTrue(p.stream().anyMatch(l -> l.contains("label must not start with \"sk-\"")), p.toString());
+            assertFalse(p.toString().contains(minted.substring(8)), "the key was shown: " + p);
+        }
     }
 
     @Test
