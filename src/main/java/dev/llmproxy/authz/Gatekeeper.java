@@ -43,9 +43,7 @@ public final class Gatekeeper {
     private static Authenticated authenticate(String authorization, dev.llmproxy.auth.TokenRegistry registry) {
         if (authorization == null || authorization.isBlank()) {
             return new Authenticated(
-                    Optional.of(new Verdict.Unauthenticated(
-                            "You didn't provide an API key. Send it as 'Authorization: Bearer YOUR_KEY'.")),
-                    null);
+                    Optional.of(new Verdict.Unauthenticated(dev.llmproxy.contract.ErrorCode.NO_API_KEY)), null);
         }
         var presented = BearerToken.parse(authorization);
         if (presented.isEmpty()) {

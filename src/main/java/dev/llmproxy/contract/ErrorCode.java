@@ -81,6 +81,10 @@ public enum ErrorCode {
     UNSUPPORTED_PROTOCOL(
             505, Type.INVALID_REQUEST, "unsupported_protocol", "Only HTTP/1.1 and HTTP/1.0 are supported.");
 
+    /** {@link #INVALID_API_KEY}'s reason when no key came at all: the sidecar's and nginx's words. */
+    public static final String NO_API_KEY =
+            "You didn't provide an API key. Send it as 'Authorization: Bearer YOUR_KEY'.";
+
     /** A slot in a template (a holder: an enum's constructor cannot read its own static fields). */
     private static final class Slot {
         static final Pattern PATTERN = Pattern.compile("\\{([a-z_]+)}");

@@ -14,7 +14,7 @@ import java.util.Map;
 public final class VerdictHeaders {
     private VerdictHeaders() {}
 
-    static final String WWW_AUTHENTICATE_VALUE = "Bearer realm=\"llm-proxy\"";
+    public static final String WWW_AUTHENTICATE_VALUE = "Bearer realm=\"llm-proxy\"";
     /** The wait advertised whenever a part of the gateway is unavailable (the limit store, the sidecar): nginx's too. */
     public static final String UNAVAILABLE_RETRY_AFTER_SECONDS = "5";
 

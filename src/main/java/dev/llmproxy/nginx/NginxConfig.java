@@ -116,6 +116,7 @@ public final class NginxConfig {
         v.put("MODEL_CALL_LOCATION", Endpoint.nginxLocationRegex());
         v.put("CORS_EXPOSE_HEADERS", String.join(", ", GatewayHeaders.EXPOSED_TO_BROWSERS));
         v.put("UNAVAILABLE_RETRY_AFTER", VerdictHeaders.UNAVAILABLE_RETRY_AFTER_SECONDS);
+        v.put("WWW_AUTHENTICATE", VerdictHeaders.WWW_AUTHENTICATE_VALUE);
         v.putAll(errorReturns(config));
         return v;
     }
@@ -133,7 +134,9 @@ public final class NginxConfig {
                 "max_body_bytes",
                 Long.toString(config.maxBodyBytes()),
                 "detail",
-                "it closed the connection before answering.");
+                "it closed the connection before answering.",
+                "reason",
+                ErrorCode.NO_API_KEY);
         Map<String, String> v = new LinkedHashMap<>();
         for (ErrorCode code : ErrorCode.values()) {
             if (nginxKnows.keySet().containsAll(code.slots())) {

@@ -84,6 +84,36 @@ class LargePromptTest {
         throw new AssertionError("no access log line for " + id);
     }
 
+    /**
+     * A call with no key at all is refused before nginx reads its body: the 401 comes while the client has sent only
+     * its headers (nginx would otherwise hold up to MAX_BODY_BYTES of it for the sidecar to refuse).
+     */
+    @Test
+    void aCallWithoutAKeyIsRefusedBeforeItsBodyIsRead() throws Exception {
+        try (var socket = new java.net.Socket("127.0.0.1", gw.url("/").getPort())) {
+            socket.setSoTimeout(5_000);
+            socket.getOutputStream()
+                    .write(("POST /v1/chat/completions HTTP/1.1\r\nHost: gateway\r\n"
+                                    + "Content-Type: application/json\r\nContent-Length: 3000000\r\n\r\n")
+                            .getBytes(StandardCharsets.US_ASCII));
+            var in = new java.io.BufferedReader(
+                    new java.io.InputStreamReader(socket.getInputStream(), StandardCharsets.UTF_8));
+            assertEquals("HTTP/1.1 401 Unauthorized", in.readLine(), "answered with no byte of the body sent");
+            StringBuilder head = new StringBuilder();
+            for (String line; !(line = in.readLine()).isEmpty(); ) {
+                head.append(line.toLowerCase(java.util.Locale.ROOT)).append('\n');
+            }
+            assertTrue(head.toString().contains("www-authenticate: bearer realm=\"llm-proxy\""), head.toString());
+            assertTrue(head.toString().contains("x-request-id: "), head.toString());
+            char[] body =
+                    new char[Integer.parseInt(head.toString().replaceAll("(?s).*content-length: (\\d+).*", "$1"))];
+            assertEquals(body.length, in.read(body));
+            dev.llmproxy.testing.ErrorBodies.assertCatalog(
+                    dev.llmproxy.contract.ErrorCode.INVALID_API_KEY, 401, new String(body));
+            assertTrue(new String(body).contains("You didn't provide an API key."), new String(body));
+        }
+    }
+
     @Test
     void aLargeBodyWithoutPrefixReachesVllmUntouchedStraightFromNginx() throws Exception {
         String body = prompt(3_000_000, "llama3");
