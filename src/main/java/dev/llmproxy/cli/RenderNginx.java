@@ -44,20 +44,32 @@ public final class RenderNginx {
     }
 
     /**
-     * The config holds the secret nginx proves itself to the sidecar with: 0640, not readable by others. The tightest
-     * mode every deployment can read: nginx's master reads it as root under compose (root reads any file), as this
-     * user with ./gateway run and by hand, and as uid 101 in Kubernetes, where the init container writes it as uid
-     * 10001 into a volume the pod's fsGroup gives nginx's group (deploy/k8s/nginx.yaml): 0600 would lock nginx out
-     * there.
+     * The config holds the secret nginx proves itself to the sidecar with, and backends' keys: 0600, this user's
+     * only. nginx's master reads it as root under compose (root reads any file), and as this user with ./gateway run
+     * and by hand. In a directory that gives its files its group (setgid: Kubernetes' fsGroup volume, where the init
+     * container writes as uid 10001 and nginx reads as uid 101 of that group, deploy/k8s/nginx.yaml), 0640: that
+     * group is the one meant to read it.
      */
-    private static final Set<PosixFilePermission> CONFIG_MODE = PosixFilePermissions.fromString("rw-r-----");
+    private static final Set<PosixFilePermission> CONFIG_MODE = PosixFilePermissions.fromString("rw-------");
+
+    private static final Set<PosixFilePermission> SHARED_GROUP_MODE = PosixFilePermissions.fromString("rw-r-----");
+
+    private static final int SETGID = 02000;
+
+    private static Set<PosixFilePermission> modeIn(Path dir) {
+        try {
+            return (((Integer) Files.getAttribute(dir, "unix:mode")) & SETGID) != 0 ? SHARED_GROUP_MODE : CONFIG_MODE;
+        } catch (IOException | UnsupportedOperationException | IllegalArgumentException e) {
+            return CONFIG_MODE;
+        }
+    }
 
     private static void writeConfig(Path file, String text) throws IOException {
         if (!Files.exists(file)) { // made private at once: the secret is never readable by others, even briefly
             Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
         }
         if (Files.isRegularFile(file)) { // not /dev/stdout; and a config rendered before may be 0644
-            Files.setPosixFilePermissions(file, CONFIG_MODE);
+            Files.setPosixFilePermissions(file, modeIn(file.toAbsolutePath().getParent()));
         }
         Files.writeString(file, text);
     }

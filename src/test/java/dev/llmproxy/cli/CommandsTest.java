@@ -98,16 +98,29 @@ class CommandsTest {
     }
 
     @Test
-    void theRenderedConfigHoldsTheSecretSoOnlyNginxsGroupMayReadIt(@TempDir Path dir) throws Exception {
+    void theRenderedConfigHoldsTheSecretSoOnlyItsOwnerMayReadIt(@TempDir Path dir) throws Exception {
         Path out = dir.resolve("d");
         RenderNginx.write(config("8081"), Options.parse(new String[] {"--out-dir", out.toString()}, RenderNginx.FLAGS));
         assertEquals(
-                "rw-r-----", PosixFilePermissions.toString(Files.getPosixFilePermissions(out.resolve("nginx.conf"))));
+                "rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(out.resolve("nginx.conf"))));
         // A config written before, readable by anyone, is not left so.
         Path older = Files.writeString(dir.resolve("nginx.conf"), "old");
         Files.setPosixFilePermissions(older, PosixFilePermissions.fromString("rw-r--r--"));
         RenderNginx.write(config("8081"), Options.parse(new String[] {"--out", older.toString()}, RenderNginx.FLAGS));
-        assertEquals("rw-r-----", PosixFilePermissions.toString(Files.getPosixFilePermissions(older)));
+        assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(older)));
         assertTrue(Files.readString(older).contains("0123456789abcdef0123456789abcdef"));
+    }
+
+    /** Kubernetes' fsGroup volume: the directory gives its files nginx's group, which must read the config. */
+    @Test
+    void inADirectoryThatSharesItsGroupThatGroupMayReadIt(@TempDir Path dir) throws Exception {
+        Path shared = Files.createDirectory(dir.resolve("shared"));
+        assertEquals(
+                0, new ProcessBuilder("chmod", "g+s", shared.toString()).start().waitFor());
+        RenderNginx.write(
+                config("8081"), Options.parse(new String[] {"--out-dir", shared.toString()}, RenderNginx.FLAGS));
+        assertEquals(
+                "rw-r-----",
+                PosixFilePermissions.toString(Files.getPosixFilePermissions(shared.resolve("nginx.conf"))));
     }
 }
