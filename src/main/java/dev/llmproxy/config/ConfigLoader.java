@@ -189,14 +189,12 @@ public final class ConfigLoader {
         // Against every name written, valid or not: a default naming an entry whose name was refused is that entry's
         // problem, not a second one. Nothing to check against when no entry could be read.
         if (defaultName.isPresent() && !list.names().isEmpty() && !list.names().contains(defaultName.get())) {
-            problems.add("DEFAULT_BACKEND: \"" + printable(defaultName.get())
-                    + "\" is not the name of a backend (names: "
-                    + String.join(
-                            ", ",
-                            list.names().stream()
-                                    .filter(n -> BackendSpec.NAME.matcher(n).matches())
-                                    .distinct()
-                                    .toList())
+            List<String> valid = list.names().stream()
+                    .filter(n -> BackendSpec.NAME.matcher(n).matches())
+                    .distinct()
+                    .toList();
+            problems.add("DEFAULT_BACKEND: \"" + printable(defaultName.get()) + "\" is not the name of a backend ("
+                    + (valid.isEmpty() ? "no entry has a valid name yet" : "names: " + String.join(", ", valid))
                     + ")");
         }
         boolean named = defaultName.isPresent()

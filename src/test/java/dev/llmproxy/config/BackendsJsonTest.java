@@ -493,6 +493,11 @@ class BackendsJsonTest {
                         "[{\"name\":\"echo\",\"type\":\"echo\",\"urls\":[\"http://x\"]}]",
                         "DEFAULT_BACKEND",
                         "nope")));
+        assertTrue(
+                problems(env("BACKENDS_JSON", "[{\"name\":\"Bad Name\",\"type\":\"echo\"}]", "DEFAULT_BACKEND", "gpu"))
+                        .contains(
+                                "DEFAULT_BACKEND: \"gpu\" is not the name of a backend (no entry has a valid name yet)"),
+                "not an empty list of names");
         // Naming an entry whose own name is refused is that entry's problem, said once.
         var p = problems(fleet(
                 "BACKENDS_JSON",
