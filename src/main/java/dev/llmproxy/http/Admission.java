@@ -51,8 +51,10 @@ final class Admission {
      * Admits a request that costs no model time (listing models) or throws the 401: it is not counted against
      * the token's limits, so it is never refused for them, and its answer has no rate-limit headers.
      */
-    void admitUncounted(Context ctx) {
-        answer(ctx, gatekeeper.admitUncounted(ctx.header("Authorization")));
+    dev.llmproxy.auth.Token admitUncounted(Context ctx) {
+        Verdict verdict = gatekeeper.admitUncounted(ctx.header("Authorization"));
+        answer(ctx, verdict);
+        return ((Verdict.Allowed) verdict).token(); // answer threw for any other
     }
 
     private String answer(Context ctx, Verdict verdict) {

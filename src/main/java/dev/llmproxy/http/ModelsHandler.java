@@ -25,12 +25,13 @@ final class ModelsHandler implements Handler {
         if (admission.fromNginx(ctx)) {
             ctx.header(GatewayHeaders.PROXY_BACKEND, GatewayHeaders.BACKEND_SIDECAR); // for nginx's access log
         }
-        admission.admitUncounted(ctx);
+        var token = admission.admitUncounted(ctx); // a token sees only the models it may use
         String id = ctx.pathParamMap().get("model");
         if (id == null) {
-            ctx.contentType("application/json").result(Json.bytes(listing.list()));
+            ctx.contentType("application/json").result(Json.bytes(listing.list(token.models()::allows)));
             return;
         }
-        ctx.contentType("application/json").result(Json.bytes(listing.retrieve(id)));
+        ctx.contentType("application/json")
+                .result(Json.bytes(listing.retrieve(id, token.models()::allows, token.label())));
     }
 }

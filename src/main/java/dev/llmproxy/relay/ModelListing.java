@@ -41,13 +41,22 @@ public final class ModelListing {
     }
 
     public OpenAiWire.ModelList list() {
+        return list(ref -> true);
+    }
+
+    /** What {@code allowed} (a token's allowlist) lets its caller use: a token learns of no other model. */
+    public OpenAiWire.ModelList list(java.util.function.Predicate<ModelRef> allowed) {
         List<OpenAiWire.Model> data = new ArrayList<>();
         List<BackendStatus> all = discovery.statuses();
         boolean anyUp = false;
         for (BackendStatus b : all) {
             if (b.up()) {
                 anyUp = true;
-                data.addAll(models(b));
+                for (OpenAiWire.Model m : models(b)) {
+                    if (backends.route(m.id()).filter(allowed).isPresent()) {
+                        data.add(m);
+                    }
+                }
             }
         }
         if (!all.isEmpty() && !anyUp) {
@@ -73,8 +82,19 @@ public final class ModelListing {
      * </ul>
      */
     public OpenAiWire.Model retrieve(String id) {
+        return retrieve(id, ref -> true, "");
+    }
+
+    /**
+     * As {@link #retrieve(String)}, for the caller labelled {@code label} whose allowlist is {@code allowed}: a name
+     * it may not use is the 403 {@code model_not_allowed} a call for it gets, whether or not a backend has it.
+     */
+    public OpenAiWire.Model retrieve(String id, java.util.function.Predicate<ModelRef> allowed, String label) {
         ModelRef ref = backends.route(id)
                 .orElseThrow(() -> new ApiException(ErrorCode.MODEL_NOT_FOUND.error(id, ANY_BACKEND)));
+        if (!allowed.test(ref)) {
+            throw new ApiException(ErrorCode.MODEL_NOT_ALLOWED.error(label, id));
+        }
         BackendSpec b = ref.backend();
         BackendStatus status = discovery.statuses().stream()
                 .filter(s -> s.name().equals(b.name()))

@@ -371,6 +371,37 @@ class SidecarDirectTest {
                 "invalid_api_key");
     }
 
+    /** A token learns of the models it may use only: its list, and a lookup, as its calls would go. */
+    @Test
+    void aTokenWithAnAllowlistSeesOnlyItsModels() throws Exception {
+        List<String> all = new ArrayList<>();
+        JSON.readTree(Http.get(url("/v1/models"), "Authorization", bearer(TEAM)).body())
+                .path("data")
+                .forEach(m -> all.add(m.path("id").asText()));
+        assertTrue(all.containsAll(List.of("vllm:llama3", "vllm:meta-llama/Llama-3.1-8B-Instruct")), all.toString());
+        List<String> seen = new ArrayList<>();
+        JSON.readTree(Http.get(url("/v1/models"), "Authorization", bearer(LLAMA_ONLY))
+                        .body())
+                .path("data")
+                .forEach(m -> seen.add(m.path("id").asText()));
+        assertEquals(List.of("vllm:llama3"), seen, "its allowlist is vllm:llama3");
+        assertEquals(
+                200,
+                Http.get(url("/v1/models/llama3"), "Authorization", bearer(LLAMA_ONLY))
+                        .statusCode());
+        var other =
+                Http.get(url("/v1/models/vllm:meta-llama/Llama-3.1-8B-Instruct"), "Authorization", bearer(LLAMA_ONLY));
+        assertOpenAiError(other, 403, "model_not_allowed");
+        assertOpenAiError(
+                Http.post(
+                        url("/v1/chat/completions"),
+                        CHAT.replace("vllm:llama3", "vllm:meta-llama/Llama-3.1-8B-Instruct"),
+                        "Authorization",
+                        bearer(LLAMA_ONLY)),
+                403,
+                "model_not_allowed");
+    }
+
     @Test
     void exactUnderParallelDirectCalls() throws Exception {
         String token = "sk-direct-parallel";
