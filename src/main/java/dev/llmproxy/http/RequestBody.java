@@ -51,6 +51,13 @@ final class RequestBody {
      */
     static void discard(Context ctx, long max) {
         long declared = ctx.req().getContentLengthLong();
+        String expect = ctx.header("Expect");
+        if (expect != null && expect.equalsIgnoreCase("100-continue")) {
+            // The client waits to be asked for its body: reading it would ask (100 Continue) for an upload only to
+            // drop it. Not read; the connection closes after the answer.
+            ctx.header("Connection", "close");
+            return;
+        }
         if (declared >= 0 && declared <= max) {
             drain(ctx, declared);
         }

@@ -402,6 +402,22 @@ class SidecarDirectTest {
                 "model_not_allowed");
     }
 
+    /** A refused caller that waits to be asked for its body is not asked: no 100 Continue, the 401 at once. */
+    @Test
+    void aRefusedCallerWaitingToSendItsBodyIsNotAskedForIt() throws Exception {
+        try (var socket = new java.net.Socket("127.0.0.1", port)) {
+            socket.setSoTimeout(5_000);
+            socket.getOutputStream()
+                    .write(
+                            ("POST /v1/chat/completions HTTP/1.1\r\nHost: sidecar\r\nAuthorization: Bearer wrong-token-123\r\n"
+                                            + "Content-Type: application/json\r\nExpect: 100-continue\r\nContent-Length: 1000\r\n\r\n")
+                                    .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            var in = new java.io.BufferedReader(
+                    new java.io.InputStreamReader(socket.getInputStream(), java.nio.charset.StandardCharsets.US_ASCII));
+            assertEquals("HTTP/1.1 401 Unauthorized", in.readLine());
+        }
+    }
+
     @Test
     void exactUnderParallelDirectCalls() throws Exception {
         String token = "sk-direct-parallel";
