@@ -134,6 +134,9 @@ public final class App {
             var models = new ModelsHandler(admission, new ModelListing(config.backends(), discovery));
             cfg.routes.get(Endpoint.MODELS.path(), models);
             cfg.routes.get(Endpoint.MODEL.path(), models);
+            // HEAD too, or the web server answers it itself, 200 without asking for a key.
+            cfg.routes.head(Endpoint.MODELS.path(), models);
+            cfg.routes.head(Endpoint.MODEL.path(), models);
             cfg.routes.get("/healthz", health::alive);
             cfg.routes.get("/readyz", health::ready);
             // Not routed by nginx: scraped on the sidecar's own (private) address.

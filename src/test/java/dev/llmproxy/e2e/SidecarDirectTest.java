@@ -402,6 +402,23 @@ class SidecarDirectTest {
                 "model_not_allowed");
     }
 
+    @Test
+    void headOfTheModelListAsksForAKeyLikeItsGet() throws Exception {
+        for (String path : List.of("/v1/models", "/v1/models/vllm:llama3")) {
+            var head = HttpRequest.newBuilder(url(path)).method("HEAD", HttpRequest.BodyPublishers.noBody());
+            assertEquals(401, Http.send(head).statusCode(), path);
+            assertEquals(
+                    200,
+                    Http.send(
+                                    HttpRequest.newBuilder(url(path))
+                                            .method("HEAD", HttpRequest.BodyPublishers.noBody()),
+                                    "Authorization",
+                                    bearer(TEAM))
+                            .statusCode(),
+                    path);
+        }
+    }
+
     /** A refused caller that waits to be asked for its body is not asked: no 100 Continue, the 401 at once. */
     @Test
     void aRefusedCallerWaitingToSendItsBodyIsNotAskedForIt() throws Exception {
