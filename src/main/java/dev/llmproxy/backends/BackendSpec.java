@@ -49,6 +49,14 @@ public record BackendSpec(
         headers = Map.copyOf(headers);
     }
 
+    /**
+     * The names its configuration gives it (exact names and {@code prefix*} patterns): its {@code models}, or, for an
+     * echo backend without a list, its own name, which it answers to. Empty for a backend that {@link #discovers}.
+     */
+    public List<String> configuredModels() {
+        return models.orElse(type == BackendType.ECHO ? List.of(name) : List.of());
+    }
+
     /** Whether the models this backend serves are asked of its replicas rather than configured. */
     public boolean discovers() {
         return models.isEmpty() && type != BackendType.ECHO;

@@ -42,11 +42,6 @@ public final class Backends {
         return defaultBackend;
     }
 
-    /** The models a backend is configured with; an echo backend without a list serves the model named as itself. */
-    private static List<String> served(BackendSpec b) {
-        return b.models().orElse(b.type() == BackendType.ECHO ? List.of(b.name()) : List.of());
-    }
-
     /** What a backend's replicas serve, as discovery last found it (a failed refresh keeps the last list). */
     public void discovered(String backend, List<String> models) {
         discovered.put(backend, List.copyOf(models));
@@ -56,6 +51,13 @@ public final class Backends {
         return discovered.getOrDefault(backend, List.of());
     }
 
+    /** The exact names a backend serves: what its replicas listed, then those its {@code models} names. */
+    private Set<String> exactNames(BackendSpec b) {
+        Set<String> names = new LinkedHashSet<>(discoveredModels(b.name()));
+        b.models().orElse(List.of()).stream().filter(m -> !m.endsWith("*")).forEach(names::add);
+        return names;
+    }
+
     /**
      * Exact names that more than one backend serves (configured or discovered), each with those backends in
      * list order: an unprefixed call goes to the first, {@code name:model} reaches any of them.
@@ -63,9 +65,7 @@ public final class Backends {
     public Map<String, List<String>> sharedModels() {
         Map<String, List<String>> byModel = new TreeMap<>();
         for (BackendSpec b : all) {
-            Set<String> names = new LinkedHashSet<>(discoveredModels(b.name()));
-            b.models().orElse(List.of()).stream().filter(m -> !m.endsWith("*")).forEach(names::add);
-            for (String name : names) {
+            for (String name : exactNames(b)) {
                 byModel.computeIfAbsent(name, k -> new ArrayList<>()).add(b.name());
             }
         }
@@ -87,9 +87,7 @@ public final class Backends {
     public Map<String, Shadowed> shadowedModels() {
         Map<String, Shadowed> out = new TreeMap<>();
         for (BackendSpec b : all) {
-            Set<String> names = new LinkedHashSet<>(discoveredModels(b.name()));
-            b.models().orElse(List.of()).stream().filter(m -> !m.endsWith("*")).forEach(names::add);
-            for (String name : names) {
+            for (String name : exactNames(b)) {
                 int colon = name.indexOf(':');
                 if (colon > 0 && !out.containsKey(name)) {
                     byName(name.substring(0, colon))
@@ -124,7 +122,7 @@ public final class Backends {
             }
         }
         for (BackendSpec b : all) {
-            if (served(b).contains(model) || found(b, model)) {
+            if (b.configuredModels().contains(model) || found(b, model)) {
                 return Optional.of(new ModelRef(model, b, model));
             }
         }

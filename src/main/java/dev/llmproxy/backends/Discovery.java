@@ -126,24 +126,20 @@ public final class Discovery implements AutoCloseable {
                                 .toList());
             }
         }
-        Map<String, List<String>> newlyShared = new LinkedHashMap<>();
-        backends.sharedModels().forEach((model, names) -> {
-            if (reportedShared.add(model)) {
-                newlyShared.put(model, names);
-                LOG.warn(
+        Map<String, List<String>> newlyShared = newlyFound(
+                backends.sharedModels(),
+                reportedShared,
+                (model, names) -> LOG.warn(
                         "model \"{}\" is served by backends {}: calls for it go to {} (write {}:{} for another)",
                         model,
                         names,
                         names.get(0),
                         names.get(1),
-                        model);
-            }
-        });
-        Map<String, Backends.Shadowed> newlyShadowed = new LinkedHashMap<>();
-        backends.shadowedModels().forEach((model, shadowed) -> {
-            if (reportedShadowed.add(model)) {
-                newlyShadowed.put(model, shadowed);
-                LOG.warn(
+                        model));
+        Map<String, Backends.Shadowed> newlyShadowed = newlyFound(
+                backends.shadowedModels(),
+                reportedShadowed,
+                (model, shadowed) -> LOG.warn(
                         "model \"{}\" of backend {} cannot be called by that name: \"{}:\" names backend {}"
                                 + " (call it {}:{}, or rename backend {})",
                         model,
@@ -152,10 +148,21 @@ public final class Discovery implements AutoCloseable {
                         shadowed.takenBy(),
                         shadowed.servedBy(),
                         model,
-                        shadowed.takenBy());
+                        shadowed.takenBy()));
+        return new Refresh(statuses, newlyShared, newlyShadowed);
+    }
+
+    /** The entries of {@code now} not {@code reported} before, each warned about once and then reported. */
+    private static <V> Map<String, V> newlyFound(
+            Map<String, V> now, Set<String> reported, java.util.function.BiConsumer<String, V> warn) {
+        Map<String, V> fresh = new LinkedHashMap<>();
+        now.forEach((model, value) -> {
+            if (reported.add(model)) {
+                fresh.put(model, value);
+                warn.accept(model, value);
             }
         });
-        return new Refresh(statuses, newlyShared, newlyShadowed);
+        return fresh;
     }
 
     private void refreshQuietly() {

@@ -230,11 +230,9 @@ public final class Metrics {
                 "# HELP llmproxy_backend_models Models a backend serves: found on its replicas (the last list kept while they fail), or configured.\n");
         out.append("# TYPE llmproxy_backend_models gauge\n");
         for (BackendStatus b : statuses) {
-            long models = b.backend().type() == dev.llmproxy.backends.BackendType.ECHO
-                    ? b.backend().models().map(List::size).orElse(1) // without a list, it answers to its own name
-                    : b.backend().discovers()
-                            ? b.discovered().size()
-                            : b.backend().models().orElse(List.of()).size();
+            long models = b.backend().discovers()
+                    ? b.discovered().size()
+                    : b.backend().configuredModels().size();
             out.append("llmproxy_backend_models{backend=\"")
                     .append(b.name())
                     .append("\"} ")

@@ -129,7 +129,7 @@ public final class ModelListing {
             }
         } else {
             // echo without models: its name, which routes to it like any `echo:...`
-            for (String m : b.models().orElse(List.of(b.name()))) {
+            for (String m : b.configuredModels()) {
                 if (!m.endsWith("*")) {
                     out.add(model(b.name() + ":" + m, 0, b));
                 }
