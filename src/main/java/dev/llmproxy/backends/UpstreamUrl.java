@@ -7,6 +7,8 @@ import java.net.URI;
  * {@code /v1} (operators write vLLM's URL both as {@code http://h:8000} and {@code http://h:8000/v1}).
  */
 public record UpstreamUrl(String scheme, String host, int port, String pathPrefix) {
+    /** An IPv4 address as written in a URL or a resolv.conf. */
+    public static final java.util.regex.Pattern IPV4 = java.util.regex.Pattern.compile("\\d{1,3}(\\.\\d{1,3}){3}");
 
     /** Parses {@code raw}; returns null and adds to {@code problems} when it is not usable. */
     public static UpstreamUrl parse(String variable, String raw, java.util.List<String> problems) {
@@ -50,7 +52,7 @@ public record UpstreamUrl(String scheme, String host, int port, String pathPrefi
      * machine's own hosts file answers, and no DNS server is asked).
      */
     public boolean hostIsDnsName() {
-        return !host.contains(":") && !host.matches("\\d{1,3}(\\.\\d{1,3}){3}") && !host.equalsIgnoreCase("localhost");
+        return !host.contains(":") && !IPV4.matcher(host).matches() && !host.equalsIgnoreCase("localhost");
     }
 
     /** {@code host:port}, with brackets around an IPv6 literal. */

@@ -1,5 +1,6 @@
 package dev.llmproxy.nginx;
 
+import dev.llmproxy.backends.UpstreamUrl;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -19,7 +20,7 @@ final class ResolvConf {
                 continue;
             }
             String address = words[1];
-            if (address.matches("\\d{1,3}(\\.\\d{1,3}){3}")) {
+            if (UpstreamUrl.IPV4.matcher(address).matches()) {
                 out.add(address);
             } else if (address.matches("[0-9a-fA-F:.]+") && address.contains(":")) {
                 out.add("[" + address + "]");
