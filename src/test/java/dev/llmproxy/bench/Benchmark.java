@@ -544,13 +544,9 @@ public final class Benchmark {
                 .redirectOutput(dir.resolve("logs/sidecar.log").toFile());
         pb.environment().putAll(env);
         Process sidecar = pb.start();
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (!Ports.open(sidecarPort)) {
-            if (!sidecar.isAlive() || System.nanoTime() > deadline) {
-                throw new IllegalStateException(
-                        "sidecar did not start: " + Files.readString(dir.resolve("logs/sidecar.log")));
-            }
-            Thread.sleep(50);
+        if (!Ports.awaitOpen(sidecarPort, sidecar, 30)) {
+            throw new IllegalStateException(
+                    "sidecar did not start: " + Files.readString(dir.resolve("logs/sidecar.log")));
         }
         NginxProcess nginx = NginxProcess.start(dir, dir.resolve("nginx.conf"), port, SUT_CORE);
         java.util.function.Supplier<List<Long>> pids = () -> {

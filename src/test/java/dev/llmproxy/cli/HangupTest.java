@@ -8,8 +8,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -19,17 +17,7 @@ import org.junit.jupiter.api.Test;
 class HangupTest {
     @Test
     void aSidecarWithoutATokensFileLogsThatThereIsNothingToReloadAndKeepsServing() throws Exception {
-        Path dir = Files.createTempDirectory("llm-proxy-hup-"); // no .env here
-        ProcessBuilder pb = new ProcessBuilder(
-                        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                        "-cp",
-                        System.getProperty("java.class.path"),
-                        "dev.llmproxy.Main",
-                        "serve")
-                .directory(dir.toFile())
-                .redirectErrorStream(true);
-        pb.environment().keySet().removeIf(k -> k.startsWith("TOKENS_") || k.startsWith("BACKENDS_"));
-        pb.environment().put("TOKENS_JSON", "[{\"token\":\"sk-hup-test-0123456789\",\"label\":\"hup\"}]");
+        ProcessBuilder pb = MainProcessTest.command("serve");
         pb.environment().put("SIDECAR_PORT", "0");
         Process p = pb.start();
         try (var out = new BufferedReader(new InputStreamReader(p.getInputStream()))) {

@@ -13,8 +13,12 @@ import org.junit.jupiter.api.Test;
 class MainProcessTest {
     record Run(int exit, String out) {}
 
-    static Run run(String... args) throws Exception {
-        Path dir = Files.createTempDirectory("llm-proxy-cli-"); // no .env here
+    /**
+     * The gateway's command line in a process of its own, in an empty directory (no .env), with one token and the
+     * machine's own tokens and backends variables left out.
+     */
+    static ProcessBuilder command(String... args) throws java.io.IOException {
+        Path dir = Files.createTempDirectory("llm-proxy-cli-");
         List<String> command = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-cp",
@@ -24,7 +28,11 @@ class MainProcessTest {
         ProcessBuilder pb = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true);
         pb.environment().keySet().removeIf(k -> k.startsWith("TOKENS_") || k.startsWith("BACKENDS_"));
         pb.environment().put("TOKENS_JSON", "[{\"token\":\"sk-cli-test-0123456789\",\"label\":\"cli\"}]");
-        Process p = pb.start();
+        return pb;
+    }
+
+    static Run run(String... args) throws Exception {
+        Process p = command(args).start();
         String out = new String(p.getInputStream().readAllBytes());
         assertTrue(p.waitFor(30, TimeUnit.SECONDS));
         assertFalse(out.contains("\tat ") || out.contains("Exception in thread"), "a stack trace:\n" + out);

@@ -7,9 +7,7 @@ import static org.junit.jupiter.api.Assertions.*;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.llmproxy.config.Config;
 import dev.llmproxy.config.ConfigLoader;
-import dev.llmproxy.http.App;
 import dev.llmproxy.nginx.NginxConfig;
-import dev.llmproxy.ratelimit.RateLimiters;
 import dev.llmproxy.testing.DnsServer;
 import dev.llmproxy.testing.FakeVllm;
 import dev.llmproxy.testing.Gateway;
@@ -120,7 +118,7 @@ class BackendNameResolutionTest {
             dns.set(sidecarName, "127.0.0.1");
             env.put("NGINX_RESOLVER", dns.address());
             Config config = ConfigLoader.load(env);
-            Javalin sidecar = sidecar(config);
+            Javalin sidecar = Gateway.startSidecar(config);
             Path runDir = NginxProcess.prepareRunDir();
             NginxConfig.Layout local = NginxConfig.Layout.local(runDir);
             Path conf = runDir.resolve("nginx.conf");
@@ -140,7 +138,7 @@ class BackendNameResolutionTest {
 
                 sidecar.stop();
                 env.put("SIDECAR_HOST", "127.0.0.2");
-                sidecar = sidecar(ConfigLoader.load(env));
+                sidecar = Gateway.startSidecar(ConfigLoader.load(env));
                 dns.set(sidecarName, "127.0.0.2");
                 HttpResponse<String> r = Http.post(chat, body, "Authorization", bearer(TOKEN));
                 long deadline = System.nanoTime() + 30_000_000_000L; // nginx asks again every 10 s
@@ -154,11 +152,6 @@ class BackendNameResolutionTest {
                 sidecar.stop();
             }
         }
-    }
-
-    static Javalin sidecar(Config config) {
-        return App.create(config, RateLimiters.create(config.store(), config.redisUrl(), config.redis()))
-                .start();
     }
 
     /** What the resolver is for: without it, nginx refuses a config whose backend name does not resolve. */

@@ -46,13 +46,9 @@ public final class DnsServer implements AutoCloseable {
                 .redirectOutput(dir.resolve("stdout.log").toFile())
                 .start();
         DnsServer dns = new DnsServer(port, dir, p);
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (!Ports.open(port)) { // it answers over TCP on the same port
-            if (!p.isAlive() || System.nanoTime() > deadline) {
-                dns.close();
-                throw new IllegalStateException("dnsmasq did not start: " + dns.log());
-            }
-            Thread.sleep(20);
+        if (!Ports.awaitOpen(port, p, 10)) { // it answers over TCP on the same port
+            dns.close();
+            throw new IllegalStateException("dnsmasq did not start: " + dns.log());
         }
         return dns;
     }

@@ -82,7 +82,8 @@ public final class Gateway implements AutoCloseable {
         }
     }
 
-    private static Javalin startSidecar(Config config) {
+    /** A sidecar of {@code config}, as the gateway runs it, with its configured limit store. */
+    public static Javalin startSidecar(Config config) {
         return App.create(config, RateLimiters.create(config.store(), config.redisUrl(), config.redis()))
                 .start();
     }

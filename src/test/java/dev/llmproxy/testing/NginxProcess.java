@@ -55,14 +55,10 @@ public final class NginxProcess implements AutoCloseable {
                 .redirectOutput(runDir.resolve("logs/stdout.log").toFile())
                 .start();
         NginxProcess nginx = new NginxProcess(p, runDir);
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (!Ports.open(port)) {
-            if (!p.isAlive() || System.nanoTime() > deadline) {
-                nginx.close();
-                throw new IllegalStateException(
-                        "nginx did not start:\n" + nginx.log("stdout.log") + nginx.log("error.log"));
-            }
-            Thread.sleep(20);
+        if (!Ports.awaitOpen(port, p, 10)) {
+            nginx.close();
+            throw new IllegalStateException(
+                    "nginx did not start:\n" + nginx.log("stdout.log") + nginx.log("error.log"));
         }
         return nginx;
     }

@@ -57,13 +57,9 @@ public final class RedisServer implements AutoCloseable {
                 .redirectErrorStream(true)
                 .redirectOutput(dir.resolve("redis.log").toFile())
                 .start();
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (!Ports.open(port)) {
-            if (!process.isAlive() || System.nanoTime() > deadline) {
-                throw new IllegalStateException(
-                        "redis-server did not start: " + Files.readString(dir.resolve("redis.log")));
-            }
-            Thread.sleep(10);
+        if (!Ports.awaitOpen(port, process, 10)) {
+            throw new IllegalStateException(
+                    "redis-server did not start: " + Files.readString(dir.resolve("redis.log")));
         }
     }
 
